@@ -1,0 +1,698 @@
+"""The data structures of the toolkit: URLs, headers, query strings, forms, uploads and state."""
+
+from __future__ import annotations
+
+import functools
+import shlex
+from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, Sequence, ValuesView
+from shlex import shlex as Lexer
+from tempfile import SpooledTemporaryFile
+from typing import Any, BinaryIO, NamedTuple, TypeVar, cast
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
+
+from resourceful.concurrency import run_in_threadpool
+from resourceful.types import Scope
+
+_KeyType = TypeVar("_KeyType")
+_CovariantValueType = TypeVar("_CovariantValueType", covariant=True)
+
+
+class Address(NamedTuple):
+    """The host and port of a client or server."""
+
+    host: str
+    port: int
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+
+
+class URL:
+    """An absolute or relative URL, immutable; ``replace`` and friends return new URLs.
+
+    Build it from a string, from an ASGI ``scope``, or from keyword components
+    (``URL(scheme="https", netloc="example.com", path="/")``).
+    """
+
+    def __init__(self, url: str = "", scope: Scope | None = None, **components: Any) -> None:
+        if scope is not None:
+            if url or components:
+                msg = "URL() takes either a string, a scope or components, not several of them"
+                raise TypeError(msg)
+            url = _url_from_scope(scope)
+        elif components:
+            if url:
+                msg = "URL() takes either a string, a scope or components, not several of them"
+                raise TypeError(msg)
+            url = URL("").replace(**components).components.geturl()
+        self._url = url
+
+    @functools.cached_property
+    def components(self) -> SplitResult:
+        """The URL split into scheme, netloc, path, query and fragment."""
+        return urlsplit(self._url)
+
+    @property
+    def scheme(self) -> str:
+        return self.components.scheme
+
+    @property
+    def netloc(self) -> str:
+        return self.components.netloc
+
+    @property
+    def path(self) -> str:
+        return self.components.path
+
+    @property
+    def query(self) -> str:
+        return self.components.query
+
+    @property
+    def fragment(self) -> str:
+        return self.components.fragment
+
+    @property
+    def username(self) -> str | None:
+        return self.components.username
+
+    @property
+    def password(self) -> str | None:
+        return self.components.password
+
+    @property
+    def hostname(self) -> str | None:
+        return self.components.hostname
+
+    @property
+    def port(self) -> int | None:
+        return self.components.port
+
+    @property
+    def is_secure(self) -> bool:
+        """Whether the scheme is ``https`` or ``wss``."""
+        return self.scheme in ("https", "wss")
+
+    def replace(self, **kwargs: Any) -> URL:
+        """A copy with some components replaced.
+
+        Besides the split components, ``hostname``, ``port``, ``username`` and ``password``
+        may be given; they rebuild the netloc.
+        """
+        if {"username", "password", "hostname", "port"} & kwargs.keys():
+            hostname = kwargs.pop("hostname", None)
+            port = kwargs.pop("port", self.port)
+            username = kwargs.pop("username", self.username)
+            password = kwargs.pop("password", self.password)
+            if hostname is None:
+                netloc = self.netloc
+                _, _, hostname = netloc.rpartition("@")
+                if hostname[-1:] != "]":
+                    hostname = hostname.rsplit(":", 1)[0]
+            netloc = hostname
+            if port is not None:
+                netloc += f":{port}"
+            if username is not None:
+                userpass = username
+                if password is not None:
+                    userpass += f":{password}"
+                netloc = f"{userpass}@{netloc}"
+            kwargs["netloc"] = netloc
+        return URL(self.components._replace(**kwargs).geturl())
+
+    def include_query_params(self, **kwargs: Any) -> URL:
+        """A copy with these query parameters set, keeping the others."""
+        params = MultiDict(parse_qsl(self.query, keep_blank_values=True))
+        params.update({str(key): str(value) for key, value in kwargs.items()})
+        return self.replace(query=urlencode(params.multi_items()))
+
+    def replace_query_params(self, **kwargs: Any) -> URL:
+        """A copy whose query string holds exactly these parameters."""
+        return self.replace(query=urlencode([(str(k), str(v)) for k, v in kwargs.items()]))
+
+    def remove_query_params(self, keys: str | Sequence[str]) -> URL:
+        """A copy without the query parameters named in ``keys``."""
+        if isinstance(keys, str):
+            keys = [keys]
+        params = MultiDict(parse_qsl(self.query, keep_blank_values=True))
+        for key in keys:
+            params.pop(key, None)
+        return self.replace(query=urlencode(params.multi_items()))
+
+    def __eq__(self, other: object) -> bool:
+        return str(self) == str(other)
+
+    def __hash__(self) -> int:
+        return hash(self._url)
+
+    def __str__(self) -> str:
+        return self._url
+
+    def __repr__(self) -> str:
+        url = self
+        if self.password:
+            url = self.replace(password="********")
+        return f"{type(self).__name__}({str(url)!r})"
+
+
+def _url_from_scope(scope: Scope) -> str:
+    scheme = scope.get("scheme", "http")
+    server = scope.get("server")
+    path = scope["path"]
+    query_string = scope.get("query_string", b"")
+    host = None
+    for name, value in scope["headers"]:
+        if name == b"host":
+            host = value.decode("latin-1")
+            break
+    if host is not None:
+        url = f"{scheme}://{host}{path}"
+    elif server is None:
+        url = path
+    else:
+        server_host, port = server
+        if port != _DEFAULT_PORTS.get(scheme):
+            url = f"{scheme}://{server_host}:{port}{path}"
+        else:
+            url = f"{scheme}://{server_host}{path}"
+    if query_string:
+        url += "?" + query_string.decode("latin-1")
+    return url
+
+
+class URLPath(str):
+    """A path that remembers its protocol (``http`` or ``websocket``) and, maybe, its host.
+
+    ``url_path_for`` returns these; ``make_absolute_url`` turns one into a full URL.
+    """
+
+    protocol: str
+    host: str
+
+    def __new__(cls, path: str, protocol: str = "", host: str = "") -> URLPath:
+        if protocol not in ("http", "websocket", ""):
+            msg = f"URLPath protocol must be 'http', 'websocket' or '', not {protocol!r}"
+            raise ValueError(msg)
+        return str.__new__(cls, path)
+
+    def __init__(self, path: str, protocol: str = "", host: str = "") -> None:
+        self.protocol = protocol
+        self.host = host
+
+    def make_absolute_url(self, base_url: str | URL) -> URL:
+        """This path joined onto ``base_url``, with ws/wss for websocket paths."""
+        if isinstance(base_url, str):
+            base_url = URL(base_url)
+        if self.protocol:
+            secure = base_url.is_secure
+            scheme = {"http": ("http", "https"), "websocket": ("ws", "wss")}[self.protocol][secure]
+        else:
+            scheme = base_url.scheme
+        netloc = self.host or base_url.netloc
+        path = base_url.path.rstrip("/") + str(self)
+        return URL(scheme=scheme, netloc=netloc, path=path)
+
+
+class Secret:
+    """A value that never shows itself in ``repr``, ``str``, logs or tracebacks.
+
+    Read it with :meth:`get_secret_value`.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get_secret_value(self) -> str:
+        """The hidden value."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}('**********')"
+
+    def __str__(self) -> str:
+        return "**********"
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+class CommaSeparatedStrings(Sequence[str]):
+    """A sequence of strings parsed from ``"a, b, 'c d'"`` (quotes keep commas and spaces)."""
+
+    def __init__(self, value: str | Sequence[str]) -> None:
+        if isinstance(value, str):
+            lexer = Lexer(value, posix=True)
+            lexer.whitespace = ","
+            lexer.whitespace_split = True
+            self._items = [item.strip() for item in lexer]
+        else:
+            self._items = list(value)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, index: int | slice) -> Any:
+        return self._items[index]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._items!r})"
+
+    def __str__(self) -> str:
+        return ", ".join(shlex.quote(item) if "," in item else item for item in self._items)
+
+
+class ImmutableMultiDict(Mapping[_KeyType, _CovariantValueType]):
+    """A mapping where a key may hold several values; ``[key]`` gives the last one."""
+
+    _dict: dict[_KeyType, _CovariantValueType]
+
+    def __init__(
+        self,
+        *args: ImmutableMultiDict[_KeyType, _CovariantValueType]
+        | Mapping[_KeyType, _CovariantValueType]
+        | Iterable[tuple[_KeyType, _CovariantValueType]],
+        **kwargs: Any,
+    ) -> None:
+        if len(args) > 1:
+            msg = f"{type(self).__name__} takes at most one positional argument"
+            raise TypeError(msg)
+        value: Any = args[0] if args else []
+        if kwargs:
+            value = ImmutableMultiDict(value).multi_items() + list(kwargs.items())
+        if not value:
+            items: list[tuple[Any, Any]] = []
+        elif isinstance(value, ImmutableMultiDict):
+            items = value.multi_items()
+        elif isinstance(value, Mapping):
+            items = list(value.items())
+        else:
+            items = list(value)
+        self._dict = dict(items)
+        self._list = items
+
+    def getlist(self, key: Any) -> list[_CovariantValueType]:
+        """Every value of ``key``, in order (an empty list when absent)."""
+        return [value for name, value in self._list if name == key]
+
+    def keys(self) -> KeysView[_KeyType]:
+        return self._dict.keys()
+
+    def values(self) -> ValuesView[_CovariantValueType]:
+        return self._dict.values()
+
+    def items(self) -> ItemsView[_KeyType, _CovariantValueType]:
+        return self._dict.items()
+
+    def multi_items(self) -> list[tuple[_KeyType, _CovariantValueType]]:
+        """Every (key, value) pair, repeated keys included, in order."""
+        return list(self._list)
+
+    def __getitem__(self, key: _KeyType) -> _CovariantValueType:
+        return self._dict[key]
+
+    def __contains__(self, key: Any) -> bool:
+        return key in self._dict
+
+    def __iter__(self) -> Iterator[_KeyType]:
+        return iter(self._dict)
+
+    def __len__(self) -> int:
+        return len(self._dict)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, type(self)):
+            return False
+        return sorted(self._list, key=repr) == sorted(other._list, key=repr)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.multi_items()!r})"
+
+
+class MultiDict(ImmutableMultiDict[Any, Any]):
+    """A mutable :class:`ImmutableMultiDict`."""
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self.setlist(key, [value])
+
+    def __delitem__(self, key: Any) -> None:
+        self._list = [(k, v) for k, v in self._list if k != key]
+        del self._dict[key]
+
+    def pop(self, key: Any, default: Any = None) -> Any:
+        self._list = [(k, v) for k, v in self._list if k != key]
+        return self._dict.pop(key, default)
+
+    def popitem(self) -> tuple[Any, Any]:
+        key, value = self._dict.popitem()
+        self._list = [(k, v) for k, v in self._list if k != key]
+        return key, value
+
+    def poplist(self, key: Any) -> list[Any]:
+        values = [v for k, v in self._list if k == key]
+        self.pop(key)
+        return values
+
+    def clear(self) -> None:
+        self._dict.clear()
+        self._list.clear()
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        if key not in self:
+            self._dict[key] = default
+            self._list.append((key, default))
+        return self[key]
+
+    def setlist(self, key: Any, values: list[Any]) -> None:
+        """Replace every value of ``key`` with ``values`` (an empty list removes it)."""
+        if not values:
+            self.pop(key, None)
+            return
+        self._list = [(k, v) for k, v in self._list if k != key]
+        self._list.extend((key, value) for value in values)
+        self._dict[key] = values[-1]
+
+    def append(self, key: Any, value: Any) -> None:
+        """Add one more value for ``key``."""
+        self._list.append((key, value))
+        self._dict[key] = value
+
+    def update(
+        self,
+        *args: MultiDict | Mapping[Any, Any] | list[tuple[Any, Any]],
+        **kwargs: Any,
+    ) -> None:
+        """Replace the values of every key found in the arguments."""
+        value = MultiDict(*args, **kwargs)
+        existing = [(k, v) for k, v in self._list if k not in value]
+        self._list = existing + value.multi_items()
+        self._dict.update(value)
+
+
+class QueryParams(ImmutableMultiDict[str, str]):
+    """The query string as an immutable multi-dict; ``str()`` gives it back encoded."""
+
+    def __init__(
+        self,
+        *args: ImmutableMultiDict[Any, Any]
+        | Mapping[Any, Any]
+        | list[tuple[Any, Any]]
+        | str
+        | bytes,
+        **kwargs: Any,
+    ) -> None:
+        if args and isinstance(args[0], bytes):
+            args = (args[0].decode("latin-1"),)
+        if args and isinstance(args[0], str):
+            if kwargs:
+                msg = "QueryParams() takes keyword arguments only with a mapping or pairs"
+                raise TypeError(msg)
+            super().__init__(parse_qsl(args[0], keep_blank_values=True))
+        else:
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._list = [(str(k), str(v)) for k, v in self._list]
+        self._dict = {str(k): str(v) for k, v in self._dict.items()}
+
+    def __str__(self) -> str:
+        return urlencode(self._list)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r})"
+
+
+class UploadFile:
+    """A file uploaded in a multipart form, spooled to disk when it grows.
+
+    The async methods run the blocking file calls in a worker thread once the file has
+    rolled over to disk.
+    """
+
+    def __init__(
+        self,
+        file: BinaryIO,
+        *,
+        size: int | None = None,
+        filename: str | None = None,
+        headers: Headers | None = None,
+    ) -> None:
+        self.filename = filename
+        self.file = file
+        self.size = size
+        self.headers = headers or Headers()
+
+    @property
+    def content_type(self) -> str | None:
+        """The part's ``Content-Type``, if it gave one."""
+        return self.headers.get("content-type")
+
+    @property
+    def _in_memory(self) -> bool:
+        rolled_to_disk = getattr(self.file, "_rolled", True)
+        return not rolled_to_disk
+
+    async def write(self, data: bytes) -> None:
+        """Append ``data`` and count it into :attr:`size`."""
+        if self.size is not None:
+            self.size += len(data)
+        if self._in_memory:
+            self.file.write(data)
+        else:
+            await run_in_threadpool(self.file.write, data)
+
+    async def read(self, size: int = -1) -> bytes:
+        """Read up to ``size`` bytes (all that is left by default)."""
+        if self._in_memory:
+            return self.file.read(size)
+        return await run_in_threadpool(self.file.read, size)
+
+    async def seek(self, offset: int) -> None:
+        """Move to byte ``offset``."""
+        if self._in_memory:
+            self.file.seek(offset)
+        else:
+            await run_in_threadpool(self.file.seek, offset)
+
+    async def close(self) -> None:
+        """Close the file (and delete it from disk)."""
+        if self._in_memory:
+            self.file.close()
+        else:
+            await run_in_threadpool(self.file.close)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(filename={self.filename!r}, size={self.size!r}, "
+            f"headers={self.headers!r})"
+        )
+
+
+def spooled_file(max_size: int) -> BinaryIO:
+    """A temporary file kept in memory until it grows past ``max_size`` bytes."""
+    return cast(BinaryIO, SpooledTemporaryFile(max_size=max_size))
+
+
+class FormData(ImmutableMultiDict[str, "UploadFile | str"]):
+    """A parsed form: field values are strings, file fields are :class:`UploadFile`."""
+
+    async def close(self) -> None:
+        """Close every uploaded file of the form."""
+        for _, value in self.multi_items():
+            if isinstance(value, UploadFile):
+                await value.close()
+
+
+class Headers(Mapping[str, str]):
+    """Immutable, case-insensitive HTTP headers that keep repeated names and raw bytes."""
+
+    def __init__(
+        self,
+        headers: Mapping[str, str] | None = None,
+        raw: list[tuple[bytes, bytes]] | None = None,
+        scope: Scope | None = None,
+    ) -> None:
+        if (headers is not None) + (raw is not None) + (scope is not None) > 1:
+            msg = "Headers() takes one of 'headers', 'raw' or 'scope', not several"
+            raise TypeError(msg)
+        self._list: list[tuple[bytes, bytes]]
+        if headers is not None:
+            self._list = [
+                (key.lower().encode("latin-1"), value.encode("latin-1"))
+                for key, value in headers.items()
+            ]
+        elif raw is not None:
+            self._list = raw
+        elif scope is not None:
+            # Share the scope's list, so MutableHeaders(scope=message) edits the message.
+            self._list = scope["headers"] = list(scope["headers"])
+        else:
+            self._list = []
+
+    @property
+    def raw(self) -> list[tuple[bytes, bytes]]:
+        """The header pairs as bytes, names lower-cased, in order."""
+        return list(self._list)
+
+    def keys(self) -> list[str]:  # type: ignore[override]
+        return [key.decode("latin-1") for key, _ in self._list]
+
+    def values(self) -> list[str]:  # type: ignore[override]
+        return [value.decode("latin-1") for _, value in self._list]
+
+    def items(self) -> list[tuple[str, str]]:  # type: ignore[override]
+        return [(key.decode("latin-1"), value.decode("latin-1")) for key, value in self._list]
+
+    def getlist(self, key: str) -> list[str]:
+        """Every value of header ``key``, in order."""
+        name = key.lower().encode("latin-1")
+        return [value.decode("latin-1") for key, value in self._list if key == name]
+
+    def mutablecopy(self) -> MutableHeaders:
+        """A mutable copy of these headers."""
+        return MutableHeaders(raw=list(self._list))
+
+    def __getitem__(self, key: str) -> str:
+        name = key.lower().encode("latin-1")
+        for header, value in self._list:
+            if header == name:
+                return value.decode("latin-1")
+        raise KeyError(key)
+
+    def __contains__(self, key: Any) -> bool:
+        name = key.lower().encode("latin-1")
+        return any(header == name for header, _ in self._list)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys())
+
+    def __len__(self) -> int:
+        return len(self._list)
+
+    def __eq__(self, other: Any) -> bool:
+        if not isinstance(other, Headers):
+            return False
+        return sorted(self._list) == sorted(other._list)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        items = self.items()
+        if len(dict(items)) == len(items):
+            return f"{type(self).__name__}({dict(items)!r})"
+        return f"{type(self).__name__}(raw={self.raw!r})"
+
+
+class MutableHeaders(Headers):
+    """Headers that can be set, appended to and deleted."""
+
+    def __setitem__(self, key: str, value: str) -> None:
+        """Set ``key`` to ``value``, replacing every earlier value."""
+        name = key.lower().encode("latin-1")
+        encoded = value.encode("latin-1")
+        found = [i for i, (header, _) in enumerate(self._list) if header == name]
+        for index in reversed(found[1:]):
+            del self._list[index]
+        if found:
+            self._list[found[0]] = (name, encoded)
+        else:
+            self._list.append((name, encoded))
+
+    def __delitem__(self, key: str) -> None:
+        name = key.lower().encode("latin-1")
+        self._list[:] = [(header, value) for header, value in self._list if header != name]
+
+    def __ior__(self, other: object) -> MutableHeaders:
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        self.update(other)
+        return self
+
+    def __or__(self, other: object) -> MutableHeaders:
+        if not isinstance(other, Mapping):
+            return NotImplemented
+        new = self.mutablecopy()
+        new.update(other)
+        return new
+
+    def setdefault(self, key: str, value: str) -> str:
+        """Set ``key`` unless present; return its (first) value."""
+        if key not in self:
+            self.append(key, value)
+        return self[key]
+
+    def update(self, other: Mapping[str, str]) -> None:
+        """Set every header of ``other``."""
+        for key, value in other.items():
+            self[key] = value
+
+    def append(self, key: str, value: str) -> None:
+        """Add a header, keeping the earlier values of the same name."""
+        self._list.append((key.lower().encode("latin-1"), value.encode("latin-1")))
+
+    def add_vary_header(self, vary: str) -> None:
+        """Add ``vary`` to the ``Vary`` header, keeping what it already names."""
+        existing = self.get("vary")
+        if existing is None:
+            self["vary"] = vary
+        elif vary.lower() not in (item.strip().lower() for item in existing.split(",")):
+            self["vary"] = f"{existing}, {vary}"
+
+
+class State:
+    """An object to keep arbitrary attributes on (``app.state``, ``request.state``)."""
+
+    _state: dict[str, Any]
+
+    def __init__(self, state: dict[str, Any] | None = None) -> None:
+        super().__setattr__("_state", {} if state is None else state)
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        self._state[key] = value
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self._state[key]
+        except KeyError:
+            msg = f"{type(self).__name__!r} object has no attribute {key!r}"
+            raise AttributeError(msg) from None
+
+    def __delattr__(self, key: str) -> None:
+        try:
+            del self._state[key]
+        except KeyError:
+            msg = f"{type(self).__name__!r} object has no attribute {key!r}"
+            raise AttributeError(msg) from None
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._state
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._state!r})"
+
+
+__all__ = [
+    "URL",
+    "Address",
+    "CommaSeparatedStrings",
+    "FormData",
+    "Headers",
+    "ImmutableMultiDict",
+    "MultiDict",
+    "MutableHeaders",
+    "QueryParams",
+    "Secret",
+    "State",
+    "URLPath",
+    "UploadFile",
+]

@@ -1,0 +1,70 @@
+"""Exceptions that endpoints raise to answer with an HTTP error or close a websocket."""
+
+from __future__ import annotations
+
+import http
+from collections.abc import Mapping
+
+
+def status_phrase(status_code: int) -> str:
+    """The reason phrase of an HTTP status code, or "" for a code that has none."""
+    try:
+        return http.HTTPStatus(status_code).phrase
+    except ValueError:
+        return ""
+
+
+class HTTPException(Exception):
+    """Raise to answer the request with ``status_code``, a ``detail`` and extra ``headers``.
+
+    Args:
+        status_code: the HTTP status of the answer.
+        detail: what went wrong; the status' reason phrase when omitted.
+        headers: headers to send with the answer (``WWW-Authenticate``, ``Allow``, ...).
+    """
+
+    def __init__(
+        self,
+        status_code: int,
+        detail: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.detail = status_phrase(status_code) if detail is None else detail
+        self.headers = headers
+        super().__init__(self.detail)
+
+    def __str__(self) -> str:
+        return f"{self.status_code}: {self.detail}"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(status_code={self.status_code!r}, detail={self.detail!r})"
+
+
+class WebSocketException(Exception):
+    """Raise to close the websocket with ``code`` and an optional ``reason``."""
+
+    def __init__(self, code: int, reason: str | None = None) -> None:
+        self.code = code
+        self.reason = reason or ""
+        super().__init__(self.reason)
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.reason}"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r}, reason={self.reason!r})"
+
+
+class MissingDependencyError(ImportError):
+    """An optional feature was used without the extra that provides it."""
+
+    def __init__(self, package: str, extra: str, feature: str) -> None:
+        msg = (
+            f"{feature} needs the {package!r} package, which is not installed. "
+            f"Install it with: pip install 'resourceful-asgi[{extra}]'"
+        )
+        super().__init__(msg, name=package)
+
+
+__all__ = ["HTTPException", "MissingDependencyError", "WebSocketException", "status_phrase"]

@@ -1,0 +1,327 @@
+"""The incoming connection: :class:`HTTPConnection` and the HTTP :class:`Request`."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import AsyncIterator, Awaitable, Generator, Iterator, Mapping
+from typing import Any, NoReturn
+
+import anyio
+
+from resourceful.datastructures import URL, Address, FormData, Headers, QueryParams, State
+from resourceful.exceptions import HTTPException
+from resourceful.formparsers import FormParser, MultiPartParser, parse_options_header
+from resourceful.types import Message, Receive, Scope, Send
+
+_OCTAL_OR_QUOTE = re.compile(r"\\(?:([0-3][0-7][0-7])|(.))")
+
+
+def _unquote_cookie(value: str) -> str:
+    if len(value) < 2 or value[0] != '"' or value[-1] != '"':
+        return value
+    inner = value[1:-1]
+
+    def replace(match: re.Match[str]) -> str:
+        octal, char = match.groups()
+        return chr(int(octal, 8)) if octal else char
+
+    return _OCTAL_OR_QUOTE.sub(replace, inner)
+
+
+def cookie_parser(cookie_string: str) -> dict[str, str]:
+    """Parse a ``Cookie`` header the way browsers send it, tolerating what they get wrong.
+
+    Pairs without ``=`` count as a value with an empty name; later duplicates win.
+    """
+    cookies: dict[str, str] = {}
+    for chunk in cookie_string.split(";"):
+        key, sep, value = chunk.partition("=")
+        if not sep:
+            key, value = "", key
+        key, value = key.strip(), value.strip()
+        if key or value:
+            cookies[key] = _unquote_cookie(value)
+    return cookies
+
+
+class ClientDisconnect(Exception):
+    """The client went away while the request body was being read."""
+
+
+class HTTPConnection(Mapping[str, Any]):
+    """What HTTP requests and websockets share: URL, headers, cookies, client, state.
+
+    It is a read-only mapping over the ASGI scope.
+    """
+
+    def __init__(self, scope: Scope, receive: Receive | None = None) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            msg = f"HTTPConnection takes an 'http' or 'websocket' scope, not {scope['type']!r}"
+            raise ValueError(msg)
+        self.scope = scope
+
+    def __getitem__(self, key: str) -> Any:
+        return self.scope[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.scope)
+
+    def __len__(self) -> int:
+        return len(self.scope)
+
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+    @property
+    def app(self) -> Any:
+        """The application serving this connection."""
+        return self.scope["app"]
+
+    @functools.cached_property
+    def url(self) -> URL:
+        """The full URL the client asked for."""
+        return URL(scope=self.scope)
+
+    @functools.cached_property
+    def base_url(self) -> URL:
+        """The URL of the application's root (``root_path`` included), ending in ``/``."""
+        root_path = self.scope.get("app_root_path", self.scope.get("root_path", ""))
+        path = root_path if root_path.endswith("/") else root_path + "/"
+        scope = {**self.scope, "path": path, "query_string": b"", "root_path": root_path}
+        return URL(scope=scope)
+
+    @functools.cached_property
+    def headers(self) -> Headers:
+        """The request headers."""
+        return Headers(scope=self.scope)
+
+    @functools.cached_property
+    def query_params(self) -> QueryParams:
+        """The parsed query string."""
+        return QueryParams(self.scope.get("query_string", b""))
+
+    @property
+    def path_params(self) -> dict[str, Any]:
+        """The parameters the router matched in the path."""
+        params: dict[str, Any] = self.scope.get("path_params", {})
+        return params
+
+    @functools.cached_property
+    def cookies(self) -> dict[str, str]:
+        """The cookies the client sent."""
+        cookies: dict[str, str] = {}
+        for value in self.headers.getlist("cookie"):
+            cookies.update(cookie_parser(value))
+        return cookies
+
+    @property
+    def client(self) -> Address | None:
+        """The client's host and port, when the server knows them."""
+        client = self.scope.get("client")
+        return None if client is None else Address(*client)
+
+    @property
+    def session(self) -> dict[str, Any]:
+        """The session mapping, kept by the session middleware."""
+        if "session" not in self.scope:
+            msg = "SessionMiddleware must be installed to access request.session"
+            raise AssertionError(msg)
+        session: dict[str, Any] = self.scope["session"]
+        return session
+
+    @property
+    def auth(self) -> Any:
+        """The credentials set by the authentication middleware."""
+        if "auth" not in self.scope:
+            msg = "AuthenticationMiddleware must be installed to access request.auth"
+            raise AssertionError(msg)
+        return self.scope["auth"]
+
+    @property
+    def user(self) -> Any:
+        """The user set by the authentication middleware."""
+        if "user" not in self.scope:
+            msg = "AuthenticationMiddleware must be installed to access request.user"
+            raise AssertionError(msg)
+        return self.scope["user"]
+
+    @functools.cached_property
+    def state(self) -> State:
+        """Per-connection state; starts with what the lifespan yielded."""
+        self.scope.setdefault("state", {})
+        return State(self.scope["state"])
+
+    def url_for(self, name: str, /, **path_params: Any) -> URL:
+        """The absolute URL of the route called ``name``."""
+        router = self.scope.get("router") or self.scope.get("app")
+        if router is None or not hasattr(router, "url_path_for"):
+            msg = "url_for() needs a router or app in the scope; serve this through a Router"
+            raise RuntimeError(msg)
+        url_path = router.url_path_for(name, **path_params)
+        return url_path.make_absolute_url(base_url=self.base_url)  # type: ignore[no-any-return]
+
+
+async def _empty_receive() -> NoReturn:
+    msg = "Receive channel has not been made available"
+    raise RuntimeError(msg)
+
+
+async def _empty_send(message: Message) -> NoReturn:
+    msg = "Send channel has not been made available"
+    raise RuntimeError(msg)
+
+
+class _AwaitableOrContextManager:
+    """``await request.form()`` or ``async with request.form() as form`` (closes files)."""
+
+    def __init__(self, awaitable: Awaitable[FormData], request: Request) -> None:
+        self._awaitable = awaitable
+        self._request = request
+
+    def __await__(self) -> Generator[Any, None, FormData]:
+        return self._awaitable.__await__()
+
+    async def __aenter__(self) -> FormData:
+        return await self._awaitable
+
+    async def __aexit__(self, *args: object) -> None:
+        await self._request.close()
+
+
+class Request(HTTPConnection):
+    """An HTTP request: :class:`HTTPConnection` plus the method and the body."""
+
+    _form: FormData | None
+
+    def __init__(self, scope: Scope, receive: Receive = _empty_receive, send: Send = _empty_send):
+        super().__init__(scope)
+        if scope["type"] != "http":
+            msg = f"Request takes an 'http' scope, not {scope['type']!r}"
+            raise ValueError(msg)
+        self._receive = receive
+        self._send = send
+        self._stream_consumed = False
+        self._is_disconnected = False
+        self._form = None
+
+    @property
+    def method(self) -> str:
+        """The HTTP method, upper-case."""
+        method: str = self.scope["method"]
+        return method
+
+    @property
+    def receive(self) -> Receive:
+        """The ASGI receive channel."""
+        return self._receive
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        """The body, chunk by chunk as it arrives. It can be streamed once."""
+        if hasattr(self, "_body"):
+            yield self._body
+            yield b""
+            return
+        if self._stream_consumed:
+            msg = (
+                "The request body was already streamed. Read it with await request.body() "
+                "first if you need it more than once."
+            )
+            raise RuntimeError(msg)
+        self._stream_consumed = True
+        while True:
+            message = await self._receive()
+            if message["type"] == "http.request":
+                body = message.get("body", b"")
+                if body:
+                    yield body
+                if not message.get("more_body", False):
+                    break
+            elif message["type"] == "http.disconnect":
+                self._is_disconnected = True
+                raise ClientDisconnect
+        yield b""
+
+    async def body(self) -> bytes:
+        """The whole body, read once and kept."""
+        if not hasattr(self, "_body"):
+            chunks = [chunk async for chunk in self.stream()]
+            self._body = b"".join(chunks)
+        return self._body
+
+    async def json(self) -> Any:
+        """The body decoded as JSON; malformed JSON is a 400 answer."""
+        if not hasattr(self, "_json"):
+            body = await self.body()
+            try:
+                self._json = json.loads(body)
+            except (ValueError, UnicodeDecodeError) as exc:
+                msg = f"Malformed JSON body: {exc}"
+                raise HTTPException(400, msg) from None
+        return self._json
+
+    async def _get_form(self, *, max_files: int, max_fields: int, max_part_size: int) -> FormData:
+        if self._form is None:
+            content_type, _ = parse_options_header(self.headers.get("content-type", ""))
+            if content_type == "multipart/form-data":
+                parser = MultiPartParser(
+                    self.headers,
+                    self.stream(),
+                    max_files=max_files,
+                    max_fields=max_fields,
+                    max_part_size=max_part_size,
+                )
+                self._form = await parser.parse()
+            elif content_type == "application/x-www-form-urlencoded":
+                form_parser = FormParser(self.headers, self.stream(), max_fields=max_fields)
+                self._form = await form_parser.parse()
+            else:
+                self._form = FormData()
+        return self._form
+
+    def form(
+        self,
+        *,
+        max_files: int = 1000,
+        max_fields: int = 1000,
+        max_part_size: int = 1024 * 1024,
+    ) -> _AwaitableOrContextManager:
+        """The parsed form (urlencoded or multipart); an empty form for other bodies.
+
+        Use ``async with request.form() as form:`` to close the uploaded files at the end.
+        Breaking a limit or sending a malformed body is a 400 answer.
+        """
+        return _AwaitableOrContextManager(
+            self._get_form(max_files=max_files, max_fields=max_fields, max_part_size=max_part_size),
+            self,
+        )
+
+    async def close(self) -> None:
+        """Close the uploaded files of the form, if one was parsed."""
+        if self._form is not None:
+            await self._form.close()
+
+    async def is_disconnected(self) -> bool:
+        """Whether the client has gone away, checked without waiting."""
+        if not self._is_disconnected:
+            message: Message = {}
+            with anyio.CancelScope() as scope:
+                scope.cancel()
+                message = await self._receive()
+            if message.get("type") == "http.disconnect":
+                self._is_disconnected = True
+        return self._is_disconnected
+
+    async def send_push_promise(self, path: str) -> None:
+        """Ask an HTTP/2 server to push ``path``; does nothing where push is unsupported."""
+        if "http.response.push" in self.scope.get("extensions", {}):
+            raw_headers = [
+                (name.encode("latin-1"), value.encode("latin-1"))
+                for name in ("accept", "accept-encoding", "accept-language", "cache-control")
+                for value in self.headers.getlist(name)
+            ]
+            await self._send({"type": "http.response.push", "path": path, "headers": raw_headers})
+
+
+__all__ = ["ClientDisconnect", "HTTPConnection", "Request", "cookie_parser"]

@@ -1,0 +1,457 @@
+"""Responses: each one is an ASGI app that sends itself, then runs its background task."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import http.cookies
+import json
+import mimetypes
+import os
+import stat
+from collections.abc import AsyncIterable, Iterable, Mapping
+from datetime import datetime, timezone
+from email.utils import format_datetime, formatdate
+from secrets import token_hex
+from typing import Any, Literal
+from urllib.parse import quote
+
+import anyio
+
+from resourceful._ranges import RangeNotSatisfiable, parse_range_header
+from resourceful.background import BackgroundTask
+from resourceful.concurrency import iterate_in_threadpool
+from resourceful.datastructures import URL, Headers, MutableHeaders
+from resourceful.types import Receive, Scope, Send
+
+SameSite = Literal["lax", "strict", "none"]
+
+_NO_BODY_STATUSES = frozenset({204, 304})
+
+
+class Response:
+    """A response whose whole body is known up front (``bytes`` or ``str``).
+
+    Args:
+        content: the body; ``str`` is encoded with :attr:`charset`.
+        status_code: the HTTP status.
+        headers: extra headers; ``content-length`` and ``content-type`` are added for you.
+        media_type: the ``Content-Type`` (``text/*`` types get ``; charset=utf-8``).
+        background: a task to run after the response is sent.
+    """
+
+    media_type: str | None = None
+    charset = "utf-8"
+
+    def __init__(
+        self,
+        content: Any = None,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+        background: BackgroundTask | None = None,
+    ) -> None:
+        self.status_code = status_code
+        if media_type is not None:
+            self.media_type = media_type
+        self.background = background
+        self.body = self.render(content)
+        self.init_headers(headers)
+
+    def render(self, content: Any) -> bytes:
+        """Turn ``content`` into the body bytes."""
+        if content is None:
+            return b""
+        if isinstance(content, bytes | memoryview):
+            return bytes(content)
+        return content.encode(self.charset)  # type: ignore[no-any-return]
+
+    def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
+        """Build :attr:`raw_headers` from ``headers``, the body length and the media type."""
+        raw = (
+            []
+            if headers is None
+            else [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+        )
+        names = {name for name, _ in raw}
+        body = getattr(self, "body", None)
+        if (
+            body is not None
+            and b"content-length" not in names
+            and not (self.status_code < 200 or self.status_code in _NO_BODY_STATUSES)
+        ):
+            raw.append((b"content-length", str(len(body)).encode("latin-1")))
+        if self.media_type is not None and b"content-type" not in names:
+            content_type = self.media_type
+            if content_type.startswith("text/") and "charset=" not in content_type.lower():
+                content_type += f"; charset={self.charset}"
+            raw.append((b"content-type", content_type.encode("latin-1")))
+        self.raw_headers = raw
+
+    @functools.cached_property
+    def headers(self) -> MutableHeaders:
+        """The response headers, editable in place."""
+        return MutableHeaders(raw=self.raw_headers)
+
+    def set_cookie(
+        self,
+        key: str,
+        value: str = "",
+        max_age: int | None = None,
+        expires: datetime | str | int | None = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: SameSite | None = "lax",
+        partitioned: bool = False,
+    ) -> None:
+        """Add a ``Set-Cookie`` header.
+
+        ``expires`` is a datetime, an HTTP date string, or a number of seconds from now.
+        """
+        cookie: http.cookies.BaseCookie[str] = http.cookies.SimpleCookie()
+        cookie[key] = value
+        morsel = cookie[key]
+        if max_age is not None:
+            morsel["max-age"] = max_age
+        if expires is not None:
+            if isinstance(expires, datetime):
+                morsel["expires"] = format_datetime(expires.astimezone(timezone.utc), usegmt=True)
+            else:
+                morsel["expires"] = expires
+        if path is not None:
+            morsel["path"] = path
+        if domain is not None:
+            morsel["domain"] = domain
+        if secure:
+            morsel["secure"] = True
+        if httponly:
+            morsel["httponly"] = True
+        if samesite is not None:
+            if samesite.lower() not in ("strict", "lax", "none"):
+                msg = f"samesite must be 'strict', 'lax' or 'none', not {samesite!r}"
+                raise ValueError(msg)
+            morsel["samesite"] = samesite
+        header = cookie.output(header="").strip()
+        if partitioned:
+            header += "; Partitioned"
+        self.raw_headers.append((b"set-cookie", header.encode("latin-1")))
+
+    def delete_cookie(
+        self,
+        key: str,
+        path: str = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: SameSite | None = "lax",
+    ) -> None:
+        """Tell the client to forget the cookie ``key``."""
+        self.set_cookie(
+            key,
+            max_age=0,
+            expires=0,
+            path=path,
+            domain=domain,
+            secure=secure,
+            httponly=httponly,
+            samesite=samesite,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        prefix = "websocket." if scope["type"] == "websocket" else ""
+        await send(
+            {
+                "type": prefix + "http.response.start",
+                "status": self.status_code,
+                "headers": self.raw_headers,
+            }
+        )
+        await send({"type": prefix + "http.response.body", "body": self.body})
+        if self.background is not None:
+            await self.background()
+
+
+class HTMLResponse(Response):
+    """An HTML page (``text/html; charset=utf-8``)."""
+
+    media_type = "text/html"
+
+
+class PlainTextResponse(Response):
+    """Plain text (``text/plain; charset=utf-8``)."""
+
+    media_type = "text/plain"
+
+
+class JSONResponse(Response):
+    """``content`` serialised as compact UTF-8 JSON (NaN and infinities are refused)."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(
+            content, ensure_ascii=False, allow_nan=False, separators=(",", ":")
+        ).encode("utf-8")
+
+
+class RedirectResponse(Response):
+    """A redirect to ``url`` (307 by default); the location is URL-quoted."""
+
+    def __init__(
+        self,
+        url: str | URL,
+        status_code: int = 307,
+        headers: Mapping[str, str] | None = None,
+        background: BackgroundTask | None = None,
+    ) -> None:
+        super().__init__(
+            content=b"", status_code=status_code, headers=headers, background=background
+        )
+        self.headers["location"] = quote(str(url), safe=":/%#?=@[]!$&'()*+,;~")
+
+
+ContentStream = AsyncIterable[str | bytes] | Iterable[str | bytes]
+
+
+class StreamingResponse(Response):
+    """A body sent chunk by chunk from a sync or async iterable.
+
+    Streaming stops as soon as the client disconnects.
+    """
+
+    def __init__(
+        self,
+        content: ContentStream,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+        background: BackgroundTask | None = None,
+    ) -> None:
+        if isinstance(content, AsyncIterable):
+            self.body_iterator: AsyncIterable[str | bytes] = content
+        else:
+            self.body_iterator = iterate_in_threadpool(content)
+        self.status_code = status_code
+        if media_type is not None:
+            self.media_type = media_type
+        self.background = background
+        self.init_headers(headers)
+
+    async def _stream(self, send: Send) -> None:
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
+        async for chunk in self.body_iterator:
+            data = chunk if isinstance(chunk, bytes | memoryview) else chunk.encode(self.charset)
+            await send({"type": "http.response.body", "body": data, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async with anyio.create_task_group() as group:
+
+            async def stream_then_stop() -> None:
+                await self._stream(send)
+                group.cancel_scope.cancel()
+
+            group.start_soon(stream_then_stop)
+            await _wait_for_disconnect(receive)
+            group.cancel_scope.cancel()
+        if self.background is not None:
+            await self.background()
+
+
+async def _wait_for_disconnect(receive: Receive) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+
+
+class FileResponse(Response):
+    """A file from disk, streamed in chunks, with ``Range`` support.
+
+    Sends ``content-length``, ``last-modified`` and ``etag``; answers ``HEAD`` without the
+    body; answers ``Range`` requests with 206 (one range) or ``multipart/byteranges``
+    (several), 416 when no range lies within the file, and the whole file when the Range
+    header is malformed or an ``If-Range`` validator no longer matches.
+
+    Args:
+        path: the file to send.
+        filename: when given, a ``Content-Disposition`` header offers this name.
+        stat_result: an ``os.stat_result`` you already have, to skip the stat call.
+        content_disposition_type: ``attachment`` (download) or ``inline``.
+    """
+
+    chunk_size = 64 * 1024
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+        background: BackgroundTask | None = None,
+        filename: str | None = None,
+        stat_result: os.stat_result | None = None,
+        content_disposition_type: str = "attachment",
+    ) -> None:
+        self.path = path
+        self.status_code = status_code
+        self.filename = filename
+        if media_type is None:
+            media_type = mimetypes.guess_type(filename or path)[0] or "text/plain"
+        self.media_type = media_type
+        self.background = background
+        self.init_headers(headers)
+        self.headers.setdefault("accept-ranges", "bytes")
+        if filename is not None:
+            self.headers.setdefault(
+                "content-disposition", _content_disposition(content_disposition_type, filename)
+            )
+        self.stat_result = stat_result
+        if stat_result is not None:
+            self.set_stat_headers(stat_result)
+
+    def set_stat_headers(self, stat_result: os.stat_result) -> None:
+        """Set ``content-length``, ``last-modified`` and ``etag`` from a stat result."""
+        size = str(stat_result.st_size)
+        mtime = stat_result.st_mtime
+        digest = hashlib.md5(f"{mtime}-{size}".encode(), usedforsecurity=False).hexdigest()
+        self.headers.setdefault("content-length", size)
+        self.headers.setdefault("last-modified", formatdate(mtime, usegmt=True))
+        self.headers.setdefault("etag", f'"{digest}"')
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.stat_result is None:
+            try:
+                self.stat_result = await anyio.to_thread.run_sync(os.stat, self.path)
+            except FileNotFoundError:
+                msg = f"FileResponse: the file {str(self.path)!r} does not exist."
+                raise RuntimeError(msg) from None
+            if not stat.S_ISREG(self.stat_result.st_mode):
+                msg = f"FileResponse: {str(self.path)!r} is not a regular file."
+                raise RuntimeError(msg)
+            self.set_stat_headers(self.stat_result)
+        size = self.stat_result.st_size
+        send_body = scope.get("method", "GET") != "HEAD"
+        ranges = self._requested_ranges(scope, size)
+        if ranges is None:
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": self.status_code,
+                    "headers": self.raw_headers,
+                }
+            )
+            await self._send_file(send, [(0, size)] if send_body else [])
+        elif not ranges:
+            await self._send_unsatisfiable(send, size)
+        elif len(ranges) == 1:
+            start, stop = ranges[0]
+            headers = self.headers.mutablecopy()
+            headers["content-range"] = f"bytes {start}-{stop - 1}/{size}"
+            headers["content-length"] = str(stop - start)
+            await send({"type": "http.response.start", "status": 206, "headers": headers.raw})
+            await self._send_file(send, ranges if send_body else [])
+        else:
+            await self._send_multipart(send, ranges, size, send_body)
+        if self.background is not None:
+            await self.background()
+
+    def _requested_ranges(self, scope: Scope, size: int) -> list[tuple[int, int]] | None:
+        """None for the whole file, [] for a 416, else the ranges to send."""
+        if self.status_code != 200:
+            return None
+        request_headers = Headers(raw=scope.get("headers", []))
+        range_header = request_headers.get("range")
+        if range_header is None:
+            return None
+        if_range = request_headers.get("if-range")
+        if if_range is not None and if_range not in (
+            self.headers["etag"],
+            self.headers["last-modified"],
+        ):
+            return None
+        try:
+            return parse_range_header(range_header, size)
+        except RangeNotSatisfiable:
+            return []
+
+    async def _send_unsatisfiable(self, send: Send, size: int) -> None:
+        headers = [
+            (b"content-range", f"bytes */{size}".encode("latin-1")),
+            (b"content-length", b"0"),
+        ]
+        await send({"type": "http.response.start", "status": 416, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def _send_multipart(
+        self, send: Send, ranges: list[tuple[int, int]], size: int, send_body: bool
+    ) -> None:
+        boundary = token_hex(13)
+        content_type = self.headers["content-type"]
+        part_heads = [
+            (
+                f"--{boundary}\r\ncontent-type: {content_type}\r\n"
+                f"content-range: bytes {start}-{stop - 1}/{size}\r\n\r\n"
+            ).encode("latin-1")
+            for start, stop in ranges
+        ]
+        tail = f"--{boundary}--\r\n".encode("latin-1")
+        length = sum(
+            len(head) + (stop - start) + 2
+            for head, (start, stop) in zip(part_heads, ranges, strict=True)
+        )
+        headers = self.headers.mutablecopy()
+        headers["content-type"] = f"multipart/byteranges; boundary={boundary}"
+        headers["content-length"] = str(length + len(tail))
+        await send({"type": "http.response.start", "status": 206, "headers": headers.raw})
+        if not send_body:
+            await send({"type": "http.response.body", "body": b""})
+            return
+        async with await anyio.open_file(self.path, mode="rb") as file:
+            for head, (start, stop) in zip(part_heads, ranges, strict=True):
+                await send({"type": "http.response.body", "body": head, "more_body": True})
+                await self._send_range(send, file, start, stop)
+                await send({"type": "http.response.body", "body": b"\r\n", "more_body": True})
+        await send({"type": "http.response.body", "body": tail})
+
+    async def _send_file(self, send: Send, ranges: list[tuple[int, int]]) -> None:
+        if ranges:
+            async with await anyio.open_file(self.path, mode="rb") as file:
+                start, stop = ranges[0]
+                await self._send_range(send, file, start, stop)
+        await send({"type": "http.response.body", "body": b""})
+
+    async def _send_range(
+        self, send: Send, file: anyio.AsyncFile[bytes], start: int, stop: int
+    ) -> None:
+        await file.seek(start)
+        remaining = stop - start
+        while remaining > 0:
+            chunk = await file.read(min(self.chunk_size, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+
+
+def _content_disposition(disposition_type: str, filename: str) -> str:
+    quoted = quote(filename)
+    if quoted == filename:
+        return f'{disposition_type}; filename="{filename}"'
+    fallback = filename.encode("ascii", errors="ignore").decode().replace('"', "")
+    return f"{disposition_type}; filename=\"{fallback}\"; filename*=utf-8''{quoted}"
+
+
+__all__ = [
+    "FileResponse",
+    "HTMLResponse",
+    "JSONResponse",
+    "PlainTextResponse",
+    "RedirectResponse",
+    "Response",
+    "StreamingResponse",
+]

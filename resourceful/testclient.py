@@ -1,0 +1,447 @@
+"""A synchronous test client that drives any ASGI app in process, on asyncio or trio.
+
+It is an ``httpx`` client (``httpx2`` when installed, else ``httpx``) whose transport calls
+the app directly through an anyio blocking portal. ``with TestClient(app) as client:`` runs
+the app's lifespan and serves every request of the block in that one event loop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import queue
+from collections.abc import Callable, Generator, Iterable, Mapping, MutableMapping
+from concurrent.futures import Future
+from types import TracebackType
+from typing import Any, Literal
+from urllib.parse import unquote, urljoin
+
+import anyio
+import anyio.from_thread
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
+from resourceful.exceptions import MissingDependencyError
+from resourceful.types import ASGIApp, Message, Scope
+from resourceful.websockets import WebSocketDisconnect
+
+try:
+    import httpx2 as httpx
+except ImportError:  # pragma: no cover - covered by the tox env that runs on plain httpx
+    try:
+        import httpx  # type: ignore[no-redef]
+    except ImportError:
+        raise MissingDependencyError("httpx", "testclient", "The test client") from None
+
+PortalFactory = Callable[[], contextlib.AbstractContextManager[anyio.from_thread.BlockingPortal]]
+_DEFAULT_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
+
+
+class WebSocketDenialResponse(httpx.Response, WebSocketDisconnect):  # type: ignore[misc]
+    """The app refused the websocket with an HTTP response; this *is* that response."""
+
+
+class _Upgrade(Exception):
+    def __init__(self, session: WebSocketTestSession) -> None:
+        self.session = session
+
+
+class WebSocketTestSession:
+    """One websocket connection to the app, used as a context manager."""
+
+    def __init__(self, app: ASGIApp, scope: Scope, portal_factory: PortalFactory) -> None:
+        self.app = app
+        self.scope = scope
+        self.portal_factory = portal_factory
+        self.accepted_subprotocol: str | None = None
+        self.extra_headers: list[tuple[bytes, bytes]] = []
+        self._to_client: queue.Queue[Message | BaseException | None] = queue.Queue()
+
+    def __enter__(self) -> WebSocketTestSession:
+        with contextlib.ExitStack() as stack:
+            self.portal = stack.enter_context(self.portal_factory())
+            self._to_app_tx, self._to_app_rx = self.portal.call(_open_stream)
+            stack.callback(self.portal.call, self._to_app_tx.aclose)
+            self._future: Future[None] = self.portal.start_task_soon(self._run)
+            stack.callback(self._future.result)
+            self.send({"type": "websocket.connect"})
+            message = self.receive()
+            self._raise_on_close(message)
+            self.accepted_subprotocol = message.get("subprotocol")
+            self.extra_headers = list(message.get("headers") or [])
+            self._exit_stack = stack.pop_all()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool | None:
+        try:
+            if not self._future.done():
+                self.close(1000)
+        finally:
+            self._exit_stack.close()
+        while not self._to_client.empty():
+            message = self._to_client.get()
+            if isinstance(message, BaseException):
+                raise message
+        return None
+
+    async def _run(self) -> None:
+        try:
+            await self.app(self.scope, self._to_app_rx.receive, self._send_to_client)
+        except BaseException as exc:
+            self._to_client.put(exc)
+            raise
+        finally:
+            self._to_client.put(None)
+
+    async def _send_to_client(self, message: Message) -> None:
+        self._to_client.put(message)
+
+    def _raise_on_close(self, message: Message) -> None:
+        if message["type"] == "websocket.close":
+            raise WebSocketDisconnect(message.get("code", 1000), message.get("reason", ""))
+        if message["type"] == "websocket.http.response.start":
+            status: int = message["status"]
+            headers = message.get("headers", [])
+            body = bytearray()
+            while True:
+                part = self.receive()
+                body += part.get("body", b"")
+                if not part.get("more_body", False):
+                    break
+            raise WebSocketDenialResponse(status_code=status, headers=headers, content=bytes(body))
+
+    def send(self, message: Message) -> None:
+        """Send a raw ASGI message to the app."""
+        self.portal.call(self._to_app_tx.send, message)
+
+    def send_text(self, data: str) -> None:
+        self.send({"type": "websocket.receive", "text": data})
+
+    def send_bytes(self, data: bytes) -> None:
+        self.send({"type": "websocket.receive", "bytes": data})
+
+    def send_json(self, data: Any, mode: Literal["text", "binary"] = "text") -> None:
+        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        if mode == "text":
+            self.send({"type": "websocket.receive", "text": text})
+        else:
+            self.send({"type": "websocket.receive", "bytes": text.encode("utf-8")})
+
+    def close(self, code: int = 1000, reason: str | None = None) -> None:
+        """Disconnect from the app's side of view: the client went away."""
+        self.send({"type": "websocket.disconnect", "code": code, "reason": reason})
+
+    def receive(self) -> Message:
+        """The next raw ASGI message the app sent (re-raises the app's exception)."""
+        message = self._to_client.get()
+        if isinstance(message, BaseException):
+            raise message
+        if message is None:
+            msg = "The application returned without closing the websocket."
+            raise WebSocketDisconnect(1006, msg)
+        return message
+
+    def receive_text(self) -> str:
+        message = self.receive()
+        self._raise_on_close(message)
+        return str(message["text"])
+
+    def receive_bytes(self) -> bytes:
+        message = self.receive()
+        self._raise_on_close(message)
+        return bytes(message["bytes"])
+
+    def receive_json(self, mode: Literal["text", "binary"] = "text") -> Any:
+        message = self.receive()
+        self._raise_on_close(message)
+        text = message["text"] if mode == "text" else message["bytes"].decode("utf-8")
+        return json.loads(text)
+
+
+async def _open_stream() -> tuple[
+    MemoryObjectSendStream[Message], MemoryObjectReceiveStream[Message]
+]:
+    return anyio.create_memory_object_stream[Message](math.inf)
+
+
+class _TestClientTransport(httpx.BaseTransport):
+    def __init__(
+        self,
+        app: ASGIApp,
+        portal_factory: PortalFactory,
+        raise_server_exceptions: bool,
+        root_path: str,
+        app_state: dict[str, Any],
+        client: tuple[str, int],
+    ) -> None:
+        self.app = app
+        self.portal_factory = portal_factory
+        self.raise_server_exceptions = raise_server_exceptions
+        self.root_path = root_path
+        self.app_state = app_state
+        self.client = client
+
+    def _scope(self, request: httpx.Request) -> Scope:
+        url = request.url
+        scheme = url.scheme
+        host = url.host
+        port = url.port or _DEFAULT_PORTS[scheme]
+        raw_path, _, query = url.raw_path.partition(b"?")
+        headers = [(name.lower(), value) for name, value in request.headers.raw]
+        if b"host" not in (name for name, _ in headers):
+            default = port == _DEFAULT_PORTS[scheme]
+            host_header = host if default else f"{host}:{port}"
+            headers.insert(0, (b"host", host_header.encode("latin-1")))
+        path = unquote(raw_path.decode("latin-1"))
+        return {
+            "http_version": "1.1",
+            "scheme": scheme,
+            "path": self.root_path + path,
+            "raw_path": self.root_path.encode("latin-1") + raw_path,
+            "root_path": self.root_path,
+            "query_string": query,
+            "headers": headers,
+            "client": self.client,
+            "server": (host, port),
+            "state": dict(self.app_state),
+        }
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        scope = self._scope(request)
+        if scope["scheme"] in ("ws", "wss") or _is_upgrade(request):
+            subprotocols = request.headers.get("sec-websocket-protocol")
+            scope.update(
+                type="websocket",
+                scheme={"http": "ws", "https": "wss"}.get(scope["scheme"], scope["scheme"]),
+                subprotocols=[p.strip() for p in subprotocols.split(",")] if subprotocols else [],
+                extensions={"websocket.http.response": {}},
+            )
+            raise _Upgrade(WebSocketTestSession(self.app, scope, self.portal_factory))
+        scope.update(type="http", method=request.method, extensions={"http.response.debug": {}})
+        body = request.read()
+        with self.portal_factory() as portal:
+            result = portal.call(self._call_app, scope, body)
+        response = httpx.Response(
+            status_code=result.status,
+            headers=result.headers,
+            stream=httpx.ByteStream(bytes(result.body)),
+            request=request,
+        )
+        response.template = result.template  # type: ignore[attr-defined]
+        response.context = result.context  # type: ignore[attr-defined]
+        return response
+
+    async def _call_app(self, scope: Scope, body: bytes) -> _Result:
+        result = _Result()
+        request_complete = False
+        response_complete = anyio.Event()
+
+        async def receive() -> Message:
+            nonlocal request_complete
+            if request_complete:
+                await response_complete.wait()
+                return {"type": "http.disconnect"}
+            request_complete = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: Message) -> None:
+            kind = message["type"]
+            if kind == "http.response.start":
+                if result.status is not None:
+                    msg = "The app sent 'http.response.start' twice."
+                    raise RuntimeError(msg)
+                result.status = message["status"]
+                result.headers = list(message.get("headers", []))
+            elif kind == "http.response.body":
+                if result.status is None:
+                    msg = "The app sent 'http.response.body' before 'http.response.start'."
+                    raise RuntimeError(msg)
+                if scope["method"] != "HEAD":
+                    result.body += message.get("body", b"")
+                if not message.get("more_body", False):
+                    response_complete.set()
+            elif kind == "http.response.debug":
+                result.template = message["info"]["template"]
+                result.context = message["info"]["context"]
+
+        try:
+            await self.app(scope, receive, send)
+        except BaseException:
+            if self.raise_server_exceptions:
+                raise
+            if result.status is None:
+                result.status, result.headers, result.body = 500, [], bytearray()
+        finally:
+            response_complete.set()
+        if result.status is None:
+            msg = "The app returned without sending a response."
+            raise RuntimeError(msg)
+        return result
+
+
+class _Result:
+    def __init__(self) -> None:
+        self.status: Any = None
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.body = bytearray()
+        self.template: Any = None
+        self.context: Any = None
+
+
+def _is_upgrade(request: httpx.Request) -> bool:
+    return request.headers.get("upgrade", "").lower() == "websocket"
+
+
+class TestClient(httpx.Client):
+    """A synchronous httpx client that calls ``app`` in process.
+
+    Args:
+        app: any ASGI app.
+        base_url: the URL requests are relative to.
+        raise_server_exceptions: re-raise the app's errors in the test (default) instead of
+            answering 500.
+        root_path: the ASGI ``root_path``, as if served under a path prefix.
+        backend: ``"asyncio"`` or ``"trio"``.
+        backend_options: passed to :func:`anyio.run` (e.g. ``{"use_uvloop": True}``).
+        client: the ``(host, port)`` the app sees as the client's address.
+    """
+
+    __test__ = False
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        base_url: str = "http://testserver",
+        raise_server_exceptions: bool = True,
+        root_path: str = "",
+        backend: Literal["asyncio", "trio"] = "asyncio",
+        backend_options: dict[str, Any] | None = None,
+        cookies: httpx.Cookies | dict[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        follow_redirects: bool = True,
+        client: tuple[str, int] = ("testclient", 50000),
+    ) -> None:
+        self.app = app
+        self.backend = backend
+        self.backend_options = backend_options or {}
+        self.app_state: dict[str, Any] = {}
+        self.portal: anyio.from_thread.BlockingPortal | None = None
+        transport = _TestClientTransport(
+            app,
+            portal_factory=self._portal_factory,
+            raise_server_exceptions=raise_server_exceptions,
+            root_path=root_path,
+            app_state=self.app_state,
+            client=client,
+        )
+        super().__init__(
+            base_url=base_url,
+            headers={"user-agent": "testclient", **(headers or {})},
+            transport=transport,
+            follow_redirects=follow_redirects,
+            cookies=cookies,
+        )
+
+    @contextlib.contextmanager
+    def _portal_factory(self) -> Generator[anyio.from_thread.BlockingPortal, None, None]:
+        if self.portal is not None:
+            yield self.portal
+        else:
+            with anyio.from_thread.start_blocking_portal(
+                self.backend, self.backend_options
+            ) as portal:
+                yield portal
+
+    def websocket_connect(
+        self,
+        url: str,
+        subprotocols: Iterable[str] | None = None,
+        headers: MutableMapping[str, str] | None = None,
+    ) -> WebSocketTestSession:
+        """Open a websocket to ``url``; use the result as a context manager."""
+        url = urljoin("ws://testserver", url)
+        ws_headers = {
+            "connection": "upgrade",
+            "upgrade": "websocket",
+            "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+            "sec-websocket-version": "13",
+            **(headers or {}),
+        }
+        if subprotocols is not None:
+            ws_headers["sec-websocket-protocol"] = ", ".join(subprotocols)
+        try:
+            self.request("GET", url, headers=ws_headers)
+        except _Upgrade as upgrade:
+            return upgrade.session
+        msg = "The transport did not upgrade the connection to a websocket."  # pragma: no cover
+        raise RuntimeError(msg)  # pragma: no cover - the transport always upgrades ws:// URLs
+
+    def __enter__(self) -> TestClient:
+        with contextlib.ExitStack() as stack:
+            self.portal = portal = stack.enter_context(
+                anyio.from_thread.start_blocking_portal(self.backend, self.backend_options)
+            )
+
+            @stack.callback
+            def reset_portal() -> None:
+                self.portal = None
+
+            to_app_tx, to_app_rx = portal.call(_open_stream)
+            to_client: queue.Queue[Message | None] = queue.Queue()
+            stack.callback(portal.call, to_app_tx.aclose)
+            future = portal.start_task_soon(self._lifespan, to_app_rx, to_client)
+            stack.callback(future.result)
+            portal.call(to_app_tx.send, {"type": "lifespan.startup"})
+            self._expect(to_client, "startup", future)
+            self._lifespan_channels = (to_app_tx, to_client, future)
+            self._exit_stack = stack.pop_all()
+        super().__enter__()
+        return self
+
+    def _expect(
+        self, to_client: queue.Queue[Message | None], phase: str, future: Future[None]
+    ) -> None:
+        message = to_client.get()
+        if message is None:
+            future.result()  # re-raises the app's error, if it failed
+            return
+        if message["type"] == f"lifespan.{phase}.failed":
+            failure = message.get("message", "")
+            msg = f"The app's lifespan {phase} failed: {failure}"
+            raise RuntimeError(msg)
+
+    async def _lifespan(
+        self, to_app: MemoryObjectReceiveStream[Message], to_client: queue.Queue[Message | None]
+    ) -> None:
+        scope = {"type": "lifespan", "state": self.app_state}
+
+        async def send(message: Message) -> None:
+            to_client.put(message)
+
+        try:
+            await self.app(scope, to_app.receive, send)
+        finally:
+            to_client.put(None)
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_value: BaseException | None = None,
+        traceback: TracebackType | None = None,
+    ) -> None:
+        to_app_tx, to_client, future = self._lifespan_channels
+        try:
+            if not future.done():
+                self.portal.call(to_app_tx.send, {"type": "lifespan.shutdown"})  # type: ignore[union-attr]
+                self._expect(to_client, "shutdown", future)
+        finally:
+            self._exit_stack.close()
+        super().__exit__(exc_type, exc_value, traceback)
+
+
+__all__ = ["TestClient", "WebSocketDenialResponse", "WebSocketTestSession"]
