@@ -35,11 +35,10 @@ def parse_range_header(value: str, size: int) -> list[tuple[int, int]] | None:
             ranges.append((max(size - suffix, 0), size))
             continue
         start = int(first)
-        stop = size if last == "" else int(last) + 1
-        if stop <= start:
+        if last != "" and int(last) < start:
             return None
         if start < size:
-            ranges.append((start, min(stop, size)))
+            ranges.append((start, size if last == "" else min(int(last) + 1, size)))
     if not ranges:
         raise RangeNotSatisfiable
     return _merge(ranges)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -75,17 +76,20 @@ class FormParser:
     """Parses an ``application/x-www-form-urlencoded`` body."""
 
     def __init__(
-        self, headers: Headers, stream: AsyncIterator[bytes], *, max_fields: int = 1000
+        self, headers: Headers, stream: AsyncGenerator[bytes, None], *, max_fields: int = 1000
     ) -> None:
         self.headers = headers
         self.stream = stream
         self.max_fields = max_fields
 
     async def parse(self) -> FormData:
-        chunks = [chunk async for chunk in self.stream]
+        async with aclosing(self.stream):
+            chunks = [chunk async for chunk in self.stream]
         body = b"".join(chunks).decode("latin-1")
         try:
-            pairs = parse_qsl(body, keep_blank_values=True, max_num_fields=self.max_fields)
+            pairs = parse_qsl(
+                body, keep_blank_values=True, encoding="latin-1", max_num_fields=self.max_fields
+            )
         except ValueError:
             msg = f"Too many fields. The maximum number of fields is {self.max_fields}."
             raise MultiPartException(msg) from None
@@ -110,7 +114,7 @@ class MultiPartParser:
     def __init__(
         self,
         headers: Headers,
-        stream: AsyncIterator[bytes],
+        stream: AsyncGenerator[bytes, None],
         *,
         max_files: int = 1000,
         max_fields: int = 1000,
@@ -163,14 +167,15 @@ class MultiPartParser:
         parser = python_multipart.MultipartParser(boundary.encode("latin-1"), self._callbacks())
         state = _PartState(self)
         try:
-            async for chunk in self.stream:
-                try:
-                    parser.write(chunk)
-                except python_multipart.exceptions.MultipartParseError as exc:
-                    msg = f"Malformed multipart body: {exc}"
-                    raise MultiPartException(msg) from None
-                await state.handle(self._events)
-                self._events.clear()
+            async with aclosing(self.stream):
+                async for chunk in self.stream:
+                    try:
+                        parser.write(chunk)
+                    except python_multipart.exceptions.MultipartParseError as exc:
+                        msg = f"Malformed multipart body: {exc}"
+                        raise MultiPartException(msg) from None
+                    await state.handle(self._events)
+                    self._events.clear()
             parser.finalize()
         except BaseException:
             await state.close_files()

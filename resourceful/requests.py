@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import AsyncIterator, Awaitable, Generator, Iterator, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Generator, Iterator, Mapping
 from typing import Any, NoReturn
 
 import anyio
@@ -217,7 +217,7 @@ class Request(HTTPConnection):
         """The ASGI receive channel."""
         return self._receive
 
-    async def stream(self) -> AsyncIterator[bytes]:
+    async def stream(self) -> AsyncGenerator[bytes, None]:
         """The body, chunk by chunk as it arrives. It can be streamed once."""
         if hasattr(self, "_body"):
             yield self._body

@@ -27,7 +27,7 @@ from resourceful.websockets import WebSocketDisconnect
 
 try:
     import httpx2 as httpx
-except ImportError:  # pragma: no cover - covered by the tox env that runs on plain httpx
+except ImportError:
     try:
         import httpx  # type: ignore[no-redef]
     except ImportError:
@@ -61,6 +61,7 @@ class WebSocketTestSession:
         with contextlib.ExitStack() as stack:
             self.portal = stack.enter_context(self.portal_factory())
             self._to_app_tx, self._to_app_rx = self.portal.call(_open_stream)
+            stack.callback(self.portal.call, self._to_app_rx.aclose)
             stack.callback(self.portal.call, self._to_app_tx.aclose)
             self._future: Future[None] = self.portal.start_task_soon(self._run)
             stack.callback(self._future.result)
@@ -82,11 +83,7 @@ class WebSocketTestSession:
             if not self._future.done():
                 self.close(1000)
         finally:
-            self._exit_stack.close()
-        while not self._to_client.empty():
-            message = self._to_client.get()
-            if isinstance(message, BaseException):
-                raise message
+            self._exit_stack.close()  # re-raises the app's error, if it failed
         return None
 
     async def _run(self) -> None:
@@ -192,11 +189,8 @@ class _TestClientTransport(httpx.BaseTransport):
         host = url.host
         port = url.port or _DEFAULT_PORTS[scheme]
         raw_path, _, query = url.raw_path.partition(b"?")
+        # httpx always sends a Host header, so the app sees the URL's host and port.
         headers = [(name.lower(), value) for name, value in request.headers.raw]
-        if b"host" not in (name for name, _ in headers):
-            default = port == _DEFAULT_PORTS[scheme]
-            host_header = host if default else f"{host}:{port}"
-            headers.insert(0, (b"host", host_header.encode("latin-1")))
         path = unquote(raw_path.decode("latin-1"))
         return {
             "http_version": "1.1",
@@ -393,6 +387,7 @@ class TestClient(httpx.Client):
 
             to_app_tx, to_app_rx = portal.call(_open_stream)
             to_client: queue.Queue[Message | None] = queue.Queue()
+            stack.callback(portal.call, to_app_rx.aclose)
             stack.callback(portal.call, to_app_tx.aclose)
             future = portal.start_task_soon(self._lifespan, to_app_rx, to_client)
             stack.callback(future.result)

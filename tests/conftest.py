@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -32,4 +32,5 @@ def test_client_factory(anyio_backend: str) -> TestClientFactory:
     """``TestClient`` with the backend of this test run already chosen."""
     from resourceful.testclient import TestClient
 
-    return functools.partial(TestClient, backend=anyio_backend)
+    backend: Literal["asyncio", "trio"] = "trio" if anyio_backend == "trio" else "asyncio"
+    return functools.partial(TestClient, backend=backend)

@@ -1,0 +1,318 @@
+from __future__ import annotations
+
+import importlib.util
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+
+from resourceful import testclient
+from resourceful.requests import Request
+from resourceful.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from resourceful.types import Message, Receive, Scope, Send
+from resourceful.websockets import WebSocket, WebSocketDisconnect
+from tests.conftest import TestClientFactory
+
+
+def lifespan_app(
+    events: list[str],
+    *,
+    fail_startup: bool = False,
+    fail_shutdown: bool = False,
+) -> Any:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await receive()
+            if fail_startup:
+                await send({"type": "lifespan.startup.failed", "message": "no database"})
+                return
+            scope["state"]["greeting"] = "hello"
+            events.append("startup")
+            await send({"type": "lifespan.startup.complete"})
+            await receive()
+            events.append("shutdown")
+            if fail_shutdown:
+                await send({"type": "lifespan.shutdown.failed", "message": "stuck"})
+            else:
+                await send({"type": "lifespan.shutdown.complete"})
+            return
+        request = Request(scope, receive)
+        events.append(f"request {threading.get_ident()}")
+        await PlainTextResponse(request.state.greeting)(scope, receive, send)
+
+    return app
+
+
+def test_with_block_runs_the_lifespan_and_shares_state(
+    test_client_factory: TestClientFactory,
+) -> None:
+    events: list[str] = []
+    with test_client_factory(lifespan_app(events)) as client:
+        assert events == ["startup"]
+        assert client.get("/").text == "hello"
+        assert client.get("/").text == "hello"
+    assert events[0] == "startup"
+    assert events[-1] == "shutdown"
+    loop_threads = {event for event in events if event.startswith("request")}
+    assert len(loop_threads) == 1, "every request of the block runs in the same event loop"
+
+
+def test_failed_startup_raises_with_the_message(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(lifespan_app([], fail_startup=True))
+    with pytest.raises(RuntimeError, match="lifespan startup failed: no database"), client:
+        pass  # pragma: no cover - startup fails
+
+
+def test_failed_shutdown_raises_with_the_message(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(lifespan_app([], fail_shutdown=True))
+    with pytest.raises(RuntimeError, match="lifespan shutdown failed: stuck"), client:
+        pass
+
+
+def test_app_without_lifespan_support(test_client_factory: TestClientFactory) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            return
+        await PlainTextResponse("ok")(scope, receive, send)
+
+    with test_client_factory(app) as client:
+        assert client.get("/").text == "ok"
+
+
+def test_lifespan_error_is_raised(test_client_factory: TestClientFactory) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        raise ValueError("lifespan exploded")
+
+    with pytest.raises(ValueError, match="lifespan exploded"), test_client_factory(app):
+        pass  # pragma: no cover - startup fails
+
+
+def test_lifespan_context_manager_style(test_client_factory: TestClientFactory) -> None:
+    @asynccontextmanager
+    async def lifespan() -> AsyncIterator[None]:
+        yield
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        async with lifespan():
+            await receive()
+            await send({"type": "lifespan.startup.complete"})
+            await receive()
+        await send({"type": "lifespan.shutdown.complete"})
+
+    with test_client_factory(app):
+        pass
+
+
+def test_server_errors_are_raised_or_answered_500(test_client_factory: TestClientFactory) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        test_client_factory(app).get("/")
+    response = test_client_factory(app, raise_server_exceptions=False).get("/")
+    assert response.status_code == 500
+
+
+def test_error_after_the_response_started_keeps_the_response(
+    test_client_factory: TestClientFactory,
+) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"partial", "more_body": True})
+        raise RuntimeError("late")
+
+    response = test_client_factory(app, raise_server_exceptions=False).get("/")
+    assert response.status_code == 200
+    assert response.content == b"partial"
+
+
+@pytest.mark.parametrize(
+    ("messages", "error"),
+    [
+        ([], "returned without sending a response"),
+        ([{"type": "http.response.body", "body": b""}], "before 'http.response.start'"),
+        (
+            [
+                {"type": "http.response.start", "status": 200},
+                {"type": "http.response.start", "status": 200},
+            ],
+            "'http.response.start' twice",
+        ),
+    ],
+)
+def test_broken_apps_are_reported(
+    test_client_factory: TestClientFactory, messages: list[Message], error: str
+) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        for message in messages:
+            await send(message)
+
+    with pytest.raises(RuntimeError, match=error):
+        test_client_factory(app).get("/")
+
+
+def test_receive_after_the_body_waits_for_the_response_then_disconnects(
+    test_client_factory: TestClientFactory,
+) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        first = await receive()
+        await PlainTextResponse(first["body"].decode())(scope, receive, send)
+        assert (await receive())["type"] == "http.disconnect"
+
+    assert test_client_factory(app).post("/", content=b"data").text == "data"
+
+
+def test_cookies_persist_and_redirects_are_followed(
+    test_client_factory: TestClientFactory,
+) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        response: Response
+        if request.url.path == "/login":
+            response = RedirectResponse("/me")
+            response.set_cookie("user", "alice")
+        else:
+            response = JSONResponse({"user": request.cookies.get("user")})
+        await response(scope, receive, send)
+
+    client = test_client_factory(app)
+    response = client.get("/login")
+    assert response.json() == {"user": "alice"}
+    assert client.get("/me").json() == {"user": "alice"}
+    no_follow = test_client_factory(app, follow_redirects=False).get("/login")
+    assert no_follow.status_code == 307
+
+
+def test_options_reach_the_scope(test_client_factory: TestClientFactory) -> None:
+    scopes: list[Scope] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        scopes.append(scope)
+        await Response()(scope, receive, send)
+
+    client = test_client_factory(
+        app,
+        base_url="https://example.org:8443",
+        root_path="/prefix",
+        client=("10.0.0.1", 1234),
+        headers={"X-Default": "1"},
+        cookies={"c": "v"},
+    )
+    client.get("/a%20b?x=1")
+    scope = scopes[0]
+    assert scope["scheme"] == "https"
+    assert scope["server"] == ("example.org", 8443)
+    assert scope["path"] == "/prefix/a b"
+    assert scope["raw_path"] == b"/prefix/a%20b"
+    assert scope["root_path"] == "/prefix"
+    assert scope["query_string"] == b"x=1"
+    assert scope["client"] == ("10.0.0.1", 1234)
+    headers = dict(scope["headers"])
+    assert headers[b"host"] == b"example.org:8443"
+    assert headers[b"x-default"] == b"1"
+    assert headers[b"cookie"] == b"c=v"
+    assert headers[b"user-agent"] == b"testclient"
+
+
+def test_head_request_drops_the_body(test_client_factory: TestClientFactory) -> None:
+    response = test_client_factory(PlainTextResponse("body")).head("/")
+    assert response.headers["content-length"] == "4"
+    assert response.content == b""
+
+
+def test_debug_extension_exposes_template_and_context(
+    test_client_factory: TestClientFactory,
+) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        assert "http.response.debug" in scope["extensions"]
+        info = {"template": "page.html", "context": {"a": 1}}
+        await send({"type": "http.response.debug", "info": info})
+        await send({"type": "http.response.unknown-extension"})
+        await PlainTextResponse("page")(scope, receive, send)
+
+    response = test_client_factory(app).get("/")
+    assert response.template == "page.html"
+    assert response.context == {"a": 1}
+
+
+def test_backend_choice_is_used(test_client_factory: TestClientFactory, anyio_backend: str) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        backend = "trio" if _running_trio() else "asyncio"
+        await PlainTextResponse(backend)(scope, receive, send)
+
+    assert test_client_factory(app).get("/").text == anyio_backend
+
+
+def _running_trio() -> bool:
+    import sniffio
+
+    return sniffio.current_async_library() == "trio"
+
+
+def test_prefers_httpx2_when_installed() -> None:
+    expected = "httpx2" if importlib.util.find_spec("httpx2") else "httpx"
+    assert testclient.__dict__["httpx"].__name__ == expected
+
+
+def test_websocket_app_error_is_raised(test_client_factory: TestClientFactory) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        websocket = WebSocket(scope, receive, send)
+        await websocket.accept()
+        await websocket.receive_text()
+        raise ValueError("handler failed")
+
+    def talk() -> None:
+        with test_client_factory(app).websocket_connect("/") as ws:
+            ws.send_text("go")
+            ws.receive_text()
+
+    with pytest.raises(ValueError, match="handler failed"):
+        talk()
+
+
+def test_websocket_error_left_unread_is_raised_on_exit(
+    test_client_factory: TestClientFactory,
+) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        websocket = WebSocket(scope, receive, send)
+        await websocket.accept()
+        await websocket.receive_text()
+        raise ValueError("late failure")
+
+    def send_and_leave() -> None:
+        with test_client_factory(app).websocket_connect("/") as ws:
+            ws.send_text("go")
+
+    with pytest.raises(ValueError, match="late failure"):
+        send_and_leave()
+
+
+def test_websocket_app_returning_without_close(test_client_factory: TestClientFactory) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        websocket = WebSocket(scope, receive, send)
+        await websocket.accept()
+
+    client = test_client_factory(app)
+    with client.websocket_connect("/") as ws, pytest.raises(WebSocketDisconnect) as info:
+        ws.receive_text()
+    assert info.value.code == 1006
+
+
+def test_websocket_urls_and_schemes(test_client_factory: TestClientFactory) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        websocket = WebSocket(scope, receive, send)
+        await websocket.accept()
+        await websocket.send_text(f"{scope['scheme']} {scope['path']}")
+        await websocket.close()
+
+    client = test_client_factory(app, base_url="https://testserver")
+    with client.websocket_connect("wss://testserver/secure") as ws:
+        assert ws.receive_text() == "wss /secure"
+    with client.websocket_connect("/plain") as ws:
+        assert ws.receive_text() == "ws /plain"
+    # An upgrade request over an https:// URL becomes a wss websocket.
+    with pytest.raises(testclient._Upgrade) as info:
+        client.get("https://testserver/up", headers={"upgrade": "websocket"})
+    assert info.value.session.scope["scheme"] == "wss"
