@@ -30,7 +30,7 @@ def parse_range_header(value: str, size: int) -> list[tuple[int, int]] | None:
             if last == "":
                 return None
             suffix = int(last)
-            if suffix == 0:
+            if suffix == 0 or size == 0:
                 continue
             ranges.append((max(size - suffix, 0), size))
             continue

@@ -463,7 +463,7 @@ class UploadFile:
         return not rolled_to_disk
 
     async def write(self, data: bytes) -> None:
-        """Append ``data`` and count it into :attr:`size`."""
+        """Append ``data`` and count it into ``size``."""
         if self.size is not None:
             self.size += len(data)
         if self._in_memory:

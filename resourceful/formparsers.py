@@ -1,4 +1,4 @@
-"""Parsing request bodies into :class:`FormData`: urlencoded forms and multipart uploads."""
+"""Parsing request bodies into form data: urlencoded forms and multipart uploads."""
 
 from __future__ import annotations
 

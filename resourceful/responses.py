@@ -33,7 +33,7 @@ class Response:
     """A response whose whole body is known up front (``bytes`` or ``str``).
 
     Args:
-        content: the body; ``str`` is encoded with :attr:`charset`.
+        content: the body; ``str`` is encoded with ``charset``.
         status_code: the HTTP status.
         headers: extra headers; ``content-length`` and ``content-type`` are added for you.
         media_type: the ``Content-Type`` (``text/*`` types get ``; charset=utf-8``).
@@ -67,7 +67,7 @@ class Response:
         return content.encode(self.charset)  # type: ignore[no-any-return]
 
     def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
-        """Build :attr:`raw_headers` from ``headers``, the body length and the media type."""
+        """Build ``raw_headers`` from ``headers``, the body length and the media type."""
         raw = (
             []
             if headers is None

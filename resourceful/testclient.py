@@ -301,7 +301,7 @@ class TestClient(httpx.Client):
             answering 500.
         root_path: the ASGI ``root_path``, as if served under a path prefix.
         backend: ``"asyncio"`` or ``"trio"``.
-        backend_options: passed to :func:`anyio.run` (e.g. ``{"use_uvloop": True}``).
+        backend_options: passed to ``anyio.run`` (e.g. ``{"use_uvloop": True}``).
         client: the ``(host, port)`` the app sees as the client's address.
     """
 

@@ -34,7 +34,10 @@ _CONNECTING_SENDS = {"websocket.accept", "websocket.close", "websocket.http.resp
 
 
 class WebSocket(HTTPConnection):
-    """A websocket connection; it is also an :class:`HTTPConnection` (URL, headers, ...)."""
+    """A websocket connection.
+
+    It is also an :class:`~resourceful.requests.HTTPConnection`: URL, headers, cookies, ...
+    """
 
     def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
         super().__init__(scope)

@@ -403,6 +403,8 @@ def test_parse_range_header_cases() -> None:
     assert parse_range_header("BYTES = 8-", 10) == [(8, 10)]
     assert parse_range_header("bytes=-0, 1-1", 10) == [(1, 2)]
     with pytest.raises(RangeNotSatisfiable):
+        parse_range_header("bytes=-1", 0)
+    with pytest.raises(RangeNotSatisfiable):
         parse_range_header("bytes=-0", 10)
     with pytest.raises(RangeNotSatisfiable):
         parse_range_header("bytes=10-", 10)
