@@ -1,0 +1,199 @@
+"""URLs: :class:`URL` and the reversed route path :class:`URLPath`."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
+
+from resourceful.types import Scope
+
+_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+
+
+class URL:
+    """An absolute or relative URL, immutable; ``replace`` and friends return new URLs.
+
+    Build it from a string, from an ASGI ``scope``, or from keyword components
+    (``URL(scheme="https", netloc="example.com", path="/")``).
+    """
+
+    def __init__(self, url: str = "", scope: Scope | None = None, **components: Any) -> None:
+        if scope is not None:
+            if url or components:
+                msg = "URL() takes either a string, a scope or components, not several of them"
+                raise TypeError(msg)
+            url = _url_from_scope(scope)
+        elif components:
+            if url:
+                msg = "URL() takes either a string, a scope or components, not several of them"
+                raise TypeError(msg)
+            url = URL("").replace(**components).components.geturl()
+        self._url = url
+
+    @functools.cached_property
+    def components(self) -> SplitResult:
+        """The URL split into scheme, netloc, path, query and fragment."""
+        return urlsplit(self._url)
+
+    @property
+    def scheme(self) -> str:
+        return self.components.scheme
+
+    @property
+    def netloc(self) -> str:
+        return self.components.netloc
+
+    @property
+    def path(self) -> str:
+        return self.components.path
+
+    @property
+    def query(self) -> str:
+        return self.components.query
+
+    @property
+    def fragment(self) -> str:
+        return self.components.fragment
+
+    @property
+    def username(self) -> str | None:
+        return self.components.username
+
+    @property
+    def password(self) -> str | None:
+        return self.components.password
+
+    @property
+    def hostname(self) -> str | None:
+        return self.components.hostname
+
+    @property
+    def port(self) -> int | None:
+        return self.components.port
+
+    @property
+    def is_secure(self) -> bool:
+        """Whether the scheme is ``https`` or ``wss``."""
+        return self.scheme in ("https", "wss")
+
+    def replace(self, **kwargs: Any) -> URL:
+        """A copy with some components replaced.
+
+        Besides the split components, ``hostname``, ``port``, ``username`` and ``password``
+        may be given; they rebuild the netloc.
+        """
+        if {"username", "password", "hostname", "port"} & kwargs.keys():
+            hostname = kwargs.pop("hostname", None)
+            port = kwargs.pop("port", self.port)
+            username = kwargs.pop("username", self.username)
+            password = kwargs.pop("password", self.password)
+            if hostname is None:
+                netloc = self.netloc
+                _, _, hostname = netloc.rpartition("@")
+                if hostname[-1:] != "]":
+                    hostname = hostname.rsplit(":", 1)[0]
+            netloc = hostname
+            if port is not None:
+                netloc += f":{port}"
+            if username is not None:
+                userpass = username
+                if password is not None:
+                    userpass += f":{password}"
+                netloc = f"{userpass}@{netloc}"
+            kwargs["netloc"] = netloc
+        return URL(self.components._replace(**kwargs).geturl())
+
+    def include_query_params(self, **kwargs: Any) -> URL:
+        """A copy with these query parameters set, keeping the others."""
+        new = [(str(key), str(value)) for key, value in kwargs.items()]
+        names = {name for name, _ in new}
+        kept = [
+            pair for pair in parse_qsl(self.query, keep_blank_values=True) if pair[0] not in names
+        ]
+        return self.replace(query=urlencode(kept + new))
+
+    def replace_query_params(self, **kwargs: Any) -> URL:
+        """A copy whose query string holds exactly these parameters."""
+        return self.replace(query=urlencode([(str(k), str(v)) for k, v in kwargs.items()]))
+
+    def remove_query_params(self, keys: str | Sequence[str]) -> URL:
+        """A copy without the query parameters named in ``keys``."""
+        if isinstance(keys, str):
+            keys = [keys]
+        pairs = parse_qsl(self.query, keep_blank_values=True)
+        return self.replace(query=urlencode([pair for pair in pairs if pair[0] not in keys]))
+
+    def __eq__(self, other: object) -> bool:
+        return str(self) == str(other)
+
+    def __hash__(self) -> int:
+        return hash(self._url)
+
+    def __str__(self) -> str:
+        return self._url
+
+    def __repr__(self) -> str:
+        url = self
+        if self.password:
+            url = self.replace(password="********")
+        return f"{type(self).__name__}({str(url)!r})"
+
+
+def _url_from_scope(scope: Scope) -> str:
+    scheme = scope.get("scheme", "http")
+    server = scope.get("server")
+    path = scope["path"]
+    query_string = scope.get("query_string", b"")
+    host = None
+    for name, value in scope["headers"]:
+        if name == b"host":
+            host = value.decode("latin-1")
+            break
+    if host is not None:
+        url = f"{scheme}://{host}{path}"
+    elif server is None:
+        url = path
+    else:
+        server_host, port = server
+        if port != _DEFAULT_PORTS.get(scheme):
+            url = f"{scheme}://{server_host}:{port}{path}"
+        else:
+            url = f"{scheme}://{server_host}{path}"
+    if query_string:
+        url += "?" + query_string.decode("latin-1")
+    return url
+
+
+class URLPath(str):
+    """A path that remembers its protocol (``http`` or ``websocket``) and, maybe, its host.
+
+    ``url_path_for`` returns these; ``make_absolute_url`` turns one into a full URL.
+    """
+
+    protocol: str
+    host: str
+
+    def __new__(cls, path: str, protocol: str = "", host: str = "") -> URLPath:
+        if protocol not in ("http", "websocket", ""):
+            msg = f"URLPath protocol must be 'http', 'websocket' or '', not {protocol!r}"
+            raise ValueError(msg)
+        return str.__new__(cls, path)
+
+    def __init__(self, path: str, protocol: str = "", host: str = "") -> None:
+        self.protocol = protocol
+        self.host = host
+
+    def make_absolute_url(self, base_url: str | URL) -> URL:
+        """This path joined onto ``base_url``, with ws/wss for websocket paths."""
+        if isinstance(base_url, str):
+            base_url = URL(base_url)
+        if self.protocol:
+            secure = base_url.is_secure
+            scheme = {"http": ("http", "https"), "websocket": ("ws", "wss")}[self.protocol][secure]
+        else:
+            scheme = base_url.scheme
+        netloc = self.host or base_url.netloc
+        path = base_url.path.rstrip("/") + str(self)
+        return URL(scheme=scheme, netloc=netloc, path=path)
