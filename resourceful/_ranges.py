@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
+#: More ranges than this in one header are ignored, so a request of many tiny ranges cannot
+#: make the server assemble a huge multipart answer.
+MAX_RANGES = 100
+
+_SPEC = re.compile(r"\s*([0-9]*)\s*-\s*([0-9]*)\s*")
+
 
 class RangeNotSatisfiable(Exception):
     """The Range header is well formed but no range lies within the file (a 416 answer)."""
@@ -17,15 +25,29 @@ def parse_range_header(value: str, size: int) -> list[tuple[int, int]] | None:
     unit, sep, specs = value.partition("=")
     if not sep or unit.strip().lower() != "bytes":
         return None
+    spec_list = specs.split(",")
+    if len(spec_list) > MAX_RANGES:
+        return None
+    try:
+        ranges = _parse_specs(spec_list, size)
+    except ValueError:  # a number longer than int() accepts
+        return None
+    if ranges is None:
+        return None
+    if not ranges:
+        raise RangeNotSatisfiable
+    return _merge(ranges)
+
+
+def _parse_specs(spec_list: list[str], size: int) -> list[tuple[int, int]] | None:
     ranges: list[tuple[int, int]] = []
-    for spec in specs.split(","):
-        spec = spec.strip()
-        if not spec:
+    for spec in spec_list:
+        if not spec.strip():
             continue
-        first, dash, last = spec.partition("-")
-        first, last = first.strip(), last.strip()
-        if not dash or not (first.isdigit() or first == "") or not (last.isdigit() or last == ""):
+        match = _SPEC.fullmatch(spec)
+        if match is None:
             return None
+        first, last = match.groups()
         if first == "":
             if last == "":
                 return None
@@ -39,9 +61,7 @@ def parse_range_header(value: str, size: int) -> list[tuple[int, int]] | None:
             return None
         if start < size:
             ranges.append((start, size if last == "" else min(int(last) + 1, size)))
-    if not ranges:
-        raise RangeNotSatisfiable
-    return _merge(ranges)
+    return ranges
 
 
 def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -24,7 +24,15 @@ class URL:
             if url or components:
                 msg = "URL() takes either a string, a scope or components, not several of them"
                 raise TypeError(msg)
-            url = _url_from_scope(scope)
+            url = _url_from_scope(scope, use_host=True)
+            try:
+                split = urlsplit(url)
+                split.port  # noqa: B018 - raises for a port that is not a number in range
+            except ValueError:
+                # A Host header no URL can hold ("[", "a:x"): the server's address stands in.
+                url = _url_from_scope(scope, use_host=False)
+                split = urlsplit(url)
+            self.__dict__["components"] = split
         elif components:
             if url:
                 msg = "URL() takes either a string, a scope or components, not several of them"
@@ -141,16 +149,17 @@ class URL:
         return f"{type(self).__name__}({str(url)!r})"
 
 
-def _url_from_scope(scope: Scope) -> str:
+def _url_from_scope(scope: Scope, *, use_host: bool) -> str:
     scheme = scope.get("scheme", "http")
     server = scope.get("server")
     path = scope["path"]
     query_string = scope.get("query_string", b"")
     host = None
-    for name, value in scope["headers"]:
-        if name == b"host":
-            host = value.decode("latin-1")
-            break
+    if use_host:
+        for name, value in scope["headers"]:
+            if name == b"host":
+                host = value.decode("latin-1")
+                break
     if host is not None:
         url = f"{scheme}://{host}{path}"
     elif server is None:

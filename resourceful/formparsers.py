@@ -150,6 +150,7 @@ class MultiPartParser:
             "on_header_value": data_event("header_value"),
             "on_header_end": mark_event("header_end"),
             "on_headers_finished": mark_event("headers_finished"),
+            "on_end": mark_event("end"),
         }
 
     async def parse(self) -> FormData:
@@ -164,7 +165,7 @@ class MultiPartParser:
         if not boundary:
             msg = "Missing boundary in the multipart Content-Type header."
             raise MultiPartException(msg)
-        parser = python_multipart.MultipartParser(boundary.encode("latin-1"), self._callbacks())
+        parser = python_multipart.MultipartParser(boundary.encode("utf-8"), self._callbacks())
         state = _PartState(self)
         try:
             async with aclosing(self.stream):
@@ -177,6 +178,9 @@ class MultiPartParser:
                     await state.handle(self._events)
                     self._events.clear()
             parser.finalize()
+            if not state.ended:
+                msg = "Malformed multipart body: it ended before the closing boundary."
+                raise MultiPartException(msg)
         except BaseException:
             await state.close_files()
             raise
@@ -197,6 +201,7 @@ class _PartState:
         self.name = ""
         self.file: UploadFile | None = None
         self.value = bytearray()
+        self.ended = False
 
     async def handle(self, events: list[tuple[str, bytes]]) -> None:
         for kind, data in events:
@@ -215,8 +220,10 @@ class _PartState:
                 self.start_part()
             elif kind == "part_data":
                 await self.add_data(data)
-            else:  # part_end
+            elif kind == "part_end":
                 await self.end_part()
+            else:  # end: the closing boundary
+                self.ended = True
 
     def start_part(self) -> None:
         headers = Headers(raw=self.part_headers)

@@ -256,7 +256,7 @@ class Request(HTTPConnection):
             body = await self.body()
             try:
                 self._json = json.loads(body)
-            except (ValueError, UnicodeDecodeError) as exc:
+            except (ValueError, RecursionError) as exc:
                 msg = f"Malformed JSON body: {exc}"
                 raise HTTPException(400, msg) from None
         return self._json

@@ -15,7 +15,7 @@ from collections.abc import Callable, Generator, Iterable, Mapping, MutableMappi
 from concurrent.futures import Future
 from types import TracebackType
 from typing import Any, Literal
-from urllib.parse import unquote, urljoin
+from urllib.parse import unquote
 
 import anyio
 import anyio.from_thread
@@ -39,11 +39,6 @@ _DEFAULT_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
 
 class WebSocketDenialResponse(httpx.Response, WebSocketDisconnect):  # type: ignore[misc]
     """The app refused the websocket with an HTTP response; this *is* that response."""
-
-
-class _Upgrade(Exception):
-    def __init__(self, session: WebSocketTestSession) -> None:
-        self.session = session
 
 
 class WebSocketTestSession:
@@ -205,17 +200,22 @@ class _TestClientTransport(httpx.BaseTransport):
             "state": dict(self.app_state),
         }
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
+    def websocket_session(self, request: httpx.Request) -> WebSocketTestSession:
         scope = self._scope(request)
-        if scope["scheme"] in ("ws", "wss") or _is_upgrade(request):
-            subprotocols = request.headers.get("sec-websocket-protocol")
-            scope.update(
-                type="websocket",
-                scheme={"http": "ws", "https": "wss"}.get(scope["scheme"], scope["scheme"]),
-                subprotocols=[p.strip() for p in subprotocols.split(",")] if subprotocols else [],
-                extensions={"websocket.http.response": {}},
-            )
-            raise _Upgrade(WebSocketTestSession(self.app, scope, self.portal_factory))
+        subprotocols = request.headers.get("sec-websocket-protocol")
+        scope.update(
+            type="websocket",
+            scheme={"http": "ws", "https": "wss"}.get(scope["scheme"], scope["scheme"]),
+            subprotocols=[p.strip() for p in subprotocols.split(",")] if subprotocols else [],
+            extensions={"websocket.http.response": {}},
+        )
+        return WebSocketTestSession(self.app, scope, self.portal_factory)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.scheme in ("ws", "wss") or _is_upgrade(request):
+            msg = "Open websockets with client.websocket_connect(url), not an HTTP request."
+            raise RuntimeError(msg)
+        scope = self._scope(request)
         scope.update(type="http", method=request.method, extensions={"http.response.debug": {}})
         body = request.read()
         with self.portal_factory() as portal:
@@ -325,7 +325,7 @@ class TestClient(httpx.Client):
         self.backend_options = backend_options or {}
         self.app_state: dict[str, Any] = {}
         self.portal: anyio.from_thread.BlockingPortal | None = None
-        transport = _TestClientTransport(
+        self._test_transport = transport = _TestClientTransport(
             app,
             portal_factory=self._portal_factory,
             raise_server_exceptions=raise_server_exceptions,
@@ -357,8 +357,11 @@ class TestClient(httpx.Client):
         subprotocols: Iterable[str] | None = None,
         headers: MutableMapping[str, str] | None = None,
     ) -> WebSocketTestSession:
-        """Open a websocket to ``url``; use the result as a context manager."""
-        url = urljoin("ws://testserver", url)
+        """Open a websocket to ``url``; use the result as a context manager.
+
+        A relative ``url`` is joined to ``base_url`` (``http`` becomes ``ws``, ``https``
+        becomes ``wss``); the client's cookies and headers are sent along.
+        """
         ws_headers = {
             "connection": "upgrade",
             "upgrade": "websocket",
@@ -368,12 +371,8 @@ class TestClient(httpx.Client):
         }
         if subprotocols is not None:
             ws_headers["sec-websocket-protocol"] = ", ".join(subprotocols)
-        try:
-            self.request("GET", url, headers=ws_headers)
-        except _Upgrade as upgrade:
-            return upgrade.session
-        msg = "The transport did not upgrade the connection to a websocket."  # pragma: no cover
-        raise RuntimeError(msg)  # pragma: no cover - the transport always upgrades ws:// URLs
+        request = self.build_request("GET", url, headers=ws_headers)
+        return self._test_transport.websocket_session(request)
 
     def __enter__(self) -> TestClient:
         with contextlib.ExitStack() as stack:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -22,9 +23,12 @@ def free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="module")
-def example_server() -> Iterator[str]:
-    """Serve ``examples/hello.py`` with uvicorn and yield its base URL."""
+@contextmanager
+def uvicorn_server(app: str, *, timeout: float = 20) -> Iterator[str]:
+    """Serve ``app`` (``module:attribute`` under ``examples/``) and yield its base URL.
+
+    Raises RuntimeError, with uvicorn's output, when the server does not come up.
+    """
     port = free_port()
     command = [
         sys.executable,
@@ -32,7 +36,7 @@ def example_server() -> Iterator[str]:
         "uvicorn",
         "--app-dir",
         str(ROOT / "examples"),
-        "hello:app",
+        app,
         "--host",
         "127.0.0.1",
         "--port",
@@ -42,18 +46,30 @@ def example_server() -> Iterator[str]:
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                httpx.get(base_url + "/", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or process.poll() is not None:  # pragma: no cover
-                    msg = "uvicorn did not start; its output follows the test"
-                    raise RuntimeError(msg) from None  # pragma: no cover - only a broken setup
-                time.sleep(0.1)
+        deadline = time.monotonic() + timeout
+        while not _is_serving(base_url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                output = process.communicate()[0].decode(errors="replace")
+                msg = f"uvicorn did not start {app}:\n{output}"
+                raise RuntimeError(msg)
+            time.sleep(0.1)
         yield base_url
     finally:
         process.terminate()
-        output, _ = process.communicate(timeout=10)
-        sys.stdout.write(output.decode(errors="replace"))
+        process.communicate(timeout=10)
+
+
+def _is_serving(base_url: str) -> bool:
+    try:
+        httpx.get(base_url + "/", timeout=1)
+    except httpx.TransportError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def example_server() -> Iterator[str]:
+    """The README's example app, ``examples/hello.py``, served by uvicorn."""
+    with uvicorn_server("hello:app") as base_url:
+        yield base_url

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
+
 import httpx
+import pytest
+
+from tests.integration.conftest import uvicorn_server
 
 
 def test_home_page_is_html(example_server: str) -> None:
@@ -23,3 +28,9 @@ def test_unknown_path_is_404(example_server: str) -> None:
     response = httpx.get(example_server + "/nowhere")
     assert response.status_code == 404
     assert response.text == "Not Found"
+
+
+def test_a_server_that_cannot_start_is_reported() -> None:
+    with ExitStack() as stack, pytest.raises(RuntimeError, match="did not start") as info:
+        stack.enter_context(uvicorn_server("hello:missing"))
+    assert 'Attribute "missing" not found' in str(info.value)

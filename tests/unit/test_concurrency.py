@@ -21,19 +21,23 @@ async def test_iterate_in_threadpool_yields_every_item() -> None:
     assert [item async for item in iterate_in_threadpool(nothing)] == []
 
 
-def test_is_async_callable() -> None:
-    async def coroutine_function() -> None:
-        pass  # pragma: no cover - never called
+async def test_is_async_callable() -> None:
+    async def coroutine_function() -> str:
+        return "coroutine"
 
-    def function() -> None:
-        pass  # pragma: no cover - never called
+    def function() -> str:
+        return "plain"
 
     class AsyncCallable:
-        async def __call__(self) -> None:
-            pass  # pragma: no cover - never called
+        async def __call__(self) -> str:
+            return "callable object"
 
+    nested_partial = functools.partial(functools.partial(coroutine_function))
     assert is_async_callable(coroutine_function)
-    assert is_async_callable(functools.partial(functools.partial(coroutine_function)))
+    assert is_async_callable(nested_partial)
     assert is_async_callable(AsyncCallable())
     assert not is_async_callable(function)
     assert not is_async_callable(functools.partial(function))
+    assert await nested_partial() == "coroutine"
+    assert await AsyncCallable()() == "callable object"
+    assert function() == "plain"

@@ -171,6 +171,36 @@ def test_malformed_multipart_body_is_400(test_client_factory: TestClientFactory)
     assert response.text.startswith("Malformed multipart body")
 
 
+def test_truncated_multipart_body_is_400_and_closes_files(
+    test_client_factory: TestClientFactory,
+) -> None:
+    uploads.clear()
+    client = test_client_factory(form_app())
+    # The client's body stops in the middle of a file part, before the closing boundary.
+    body = b'--B\r\nContent-Disposition: form-data; name="f"; filename="a"\r\n\r\nhalf a fi'
+    response = client.post("/", content=body, headers=multipart())
+    assert response.status_code == 400
+    assert response.text == "Malformed multipart body: it ended before the closing boundary."
+
+
+def test_too_many_part_headers_is_400(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(form_app())
+    # The client sent a part with far more headers than any form needs.
+    headers = "\r\n".join(f"X-Header-{i}: v" for i in range(50))
+    body = part(f'Content-Disposition: form-data; name="a"\r\n{headers}', "1") + b"--B--\r\n"
+    response = client.post("/", content=body, headers=multipart())
+    assert response.status_code == 400
+    assert response.text.startswith("Malformed multipart body")
+
+
+def test_non_ascii_boundary_is_400(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(form_app())
+    # The client declared its boundary with an RFC 5987 parameter holding a euro sign.
+    content_type = "multipart/form-data; boundary*=utf-8''%E2%82%AC"
+    response = client.post("/", content=b"--B--\r\n", headers={"content-type": content_type})
+    assert response.status_code == 400
+
+
 def test_large_upload_is_spooled_to_disk(test_client_factory: TestClientFactory) -> None:
     client = test_client_factory(form_app())
     content = b"x" * (1024 * 1024 + 10)

@@ -213,12 +213,10 @@ def test_json_body(test_client_factory: TestClientFactory) -> None:
 
 
 async def test_is_disconnected_does_not_wait() -> None:
-    async def receive() -> Message:
-        await anyio.sleep_forever()
-        raise AssertionError  # pragma: no cover - never reached
-
-    request = Request(http_scope(), receive)
-    assert not await request.is_disconnected()
+    sender, receiver = anyio.create_memory_object_stream[Message]()
+    with sender, receiver:  # nothing is ever sent: receive() would wait forever
+        request = Request(http_scope(), receiver.receive)
+        assert not await request.is_disconnected()
 
 
 async def test_is_disconnected_sees_a_ready_disconnect() -> None:
@@ -251,3 +249,25 @@ async def test_push_promise_only_where_supported() -> None:
     assert sent == [
         {"type": "http.response.push", "path": "/style.css", "headers": [(b"accept", b"text/html")]}
     ]
+
+
+@pytest.mark.parametrize("host", [b"[", b"example.org:abc", b"example.org:99999", b"[zz]:1"])
+def test_unusable_host_header_falls_back_to_the_server_address(host: bytes) -> None:
+    # The client sent a Host header that no URL can hold.
+    scope = http_scope(headers=[(b"host", host)], server=("10.1.2.3", 8000), path="/p")
+    url = Request(scope).url
+    assert url == "http://10.1.2.3:8000/p"
+    assert (url.hostname, url.port) == ("10.1.2.3", 8000)
+
+
+def test_deeply_nested_json_is_400(test_client_factory: TestClientFactory) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await Request(scope, receive).json()
+        except HTTPException as exc:
+            await PlainTextResponse(exc.detail, exc.status_code)(scope, receive, send)
+
+    # The client sent JSON nested deeper than the parser's recursion limit.
+    response = test_client_factory(app).post("/", content=b"[" * 100_000)
+    assert response.status_code == 400
+    assert response.text.startswith("Malformed JSON body")

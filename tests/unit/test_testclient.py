@@ -3,7 +3,7 @@ from __future__ import annotations
 import importlib.util
 import threading
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 from typing import Any
 
 import pytest
@@ -61,8 +61,8 @@ def test_with_block_runs_the_lifespan_and_shares_state(
 
 def test_failed_startup_raises_with_the_message(test_client_factory: TestClientFactory) -> None:
     client = test_client_factory(lifespan_app([], fail_startup=True))
-    with pytest.raises(RuntimeError, match="lifespan startup failed: no database"), client:
-        pass  # pragma: no cover - startup fails
+    with ExitStack() as stack, pytest.raises(RuntimeError, match="startup failed: no database"):
+        stack.enter_context(client)
 
 
 def test_failed_shutdown_raises_with_the_message(test_client_factory: TestClientFactory) -> None:
@@ -85,8 +85,8 @@ def test_lifespan_error_is_raised(test_client_factory: TestClientFactory) -> Non
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         raise ValueError("lifespan exploded")
 
-    with pytest.raises(ValueError, match="lifespan exploded"), test_client_factory(app):
-        pass  # pragma: no cover - startup fails
+    with ExitStack() as stack, pytest.raises(ValueError, match="lifespan exploded"):
+        stack.enter_context(test_client_factory(app))
 
 
 def test_lifespan_context_manager_style(test_client_factory: TestClientFactory) -> None:
@@ -256,15 +256,23 @@ def test_prefers_httpx2_when_installed() -> None:
     assert testclient.__dict__["httpx"].__name__ == expected
 
 
-def test_websocket_app_error_is_raised(test_client_factory: TestClientFactory) -> None:
+def failing_websocket_app(message: str) -> Any:
+    """A websocket app that accepts, waits for one message, then raises ValueError(message)."""
+
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         websocket = WebSocket(scope, receive, send)
         await websocket.accept()
         await websocket.receive_text()
-        raise ValueError("handler failed")
+        raise ValueError(message)
 
+    return app
+
+
+def test_websocket_app_error_is_raised(test_client_factory: TestClientFactory) -> None:
     def talk() -> None:
-        with test_client_factory(app).websocket_connect("/") as ws:
+        with test_client_factory(failing_websocket_app("handler failed")).websocket_connect(
+            "/"
+        ) as ws:
             ws.send_text("go")
             ws.receive_text()
 
@@ -275,14 +283,10 @@ def test_websocket_app_error_is_raised(test_client_factory: TestClientFactory) -
 def test_websocket_error_left_unread_is_raised_on_exit(
     test_client_factory: TestClientFactory,
 ) -> None:
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        websocket = WebSocket(scope, receive, send)
-        await websocket.accept()
-        await websocket.receive_text()
-        raise ValueError("late failure")
-
     def send_and_leave() -> None:
-        with test_client_factory(app).websocket_connect("/") as ws:
+        with test_client_factory(failing_websocket_app("late failure")).websocket_connect(
+            "/"
+        ) as ws:
             ws.send_text("go")
 
     with pytest.raises(ValueError, match="late failure"):
@@ -307,12 +311,33 @@ def test_websocket_urls_and_schemes(test_client_factory: TestClientFactory) -> N
         await websocket.send_text(f"{scope['scheme']} {scope['path']}")
         await websocket.close()
 
-    client = test_client_factory(app, base_url="https://testserver")
-    with client.websocket_connect("wss://testserver/secure") as ws:
-        assert ws.receive_text() == "wss /secure"
+    client = test_client_factory(app)
     with client.websocket_connect("/plain") as ws:
         assert ws.receive_text() == "ws /plain"
-    # An upgrade request over an https:// URL becomes a wss websocket.
-    with pytest.raises(testclient._Upgrade) as info:
-        client.get("https://testserver/up", headers={"upgrade": "websocket"})
-    assert info.value.session.scope["scheme"] == "wss"
+    with client.websocket_connect("wss://testserver/secure") as ws:
+        assert ws.receive_text() == "wss /secure"
+    secure_client = test_client_factory(app, base_url="https://testserver/api")
+    with secure_client.websocket_connect("feed") as ws:
+        assert ws.receive_text() == "wss /api/feed"
+
+
+def test_websocket_carries_the_clients_cookies(test_client_factory: TestClientFactory) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        websocket = WebSocket(scope, receive, send)
+        await websocket.accept()
+        await websocket.send_json(websocket.cookies)
+        await websocket.close()
+
+    client = test_client_factory(app, cookies={"session": "abc"})
+    with client.websocket_connect("/") as ws:
+        assert ws.receive_json() == {"session": "abc"}
+
+
+def test_http_request_for_a_websocket_points_to_websocket_connect(
+    test_client_factory: TestClientFactory,
+) -> None:
+    client = test_client_factory(PlainTextResponse("unused"))
+    with pytest.raises(RuntimeError, match="websocket_connect"):
+        client.get("/", headers={"Upgrade": "websocket"})
+    with pytest.raises(RuntimeError, match="websocket_connect"):
+        client.get("ws://testserver/")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
@@ -113,15 +114,15 @@ def test_close_before_accept_refuses_the_connection(
         await websocket.close(code=1008)
 
     client = test_client_factory(ws_app(handler))
-    with pytest.raises(WebSocketDisconnect) as info, client.websocket_connect("/ws"):
-        pass  # pragma: no cover - the connection is refused
+    with ExitStack() as stack, pytest.raises(WebSocketDisconnect) as info:
+        stack.enter_context(client.websocket_connect("/ws"))
     assert info.value.code == 1008
 
 
 def test_websocket_close_app(test_client_factory: TestClientFactory) -> None:
     client = test_client_factory(WebSocketClose(code=1003, reason="no"))
-    with pytest.raises(WebSocketDisconnect) as info, client.websocket_connect("/ws"):
-        pass  # pragma: no cover - the connection is refused
+    with ExitStack() as stack, pytest.raises(WebSocketDisconnect) as info:
+        stack.enter_context(client.websocket_connect("/ws"))
     assert (info.value.code, info.value.reason) == (1003, "no")
 
 
@@ -131,8 +132,8 @@ def test_denial_response(test_client_factory: TestClientFactory) -> None:
         assert websocket.application_state == WebSocketState.DISCONNECTED
 
     client = test_client_factory(ws_app(handler))
-    with pytest.raises(WebSocketDenialResponse) as info, client.websocket_connect("/ws"):
-        pass  # pragma: no cover - the connection is refused
+    with ExitStack() as stack, pytest.raises(WebSocketDenialResponse) as info:
+        stack.enter_context(client.websocket_connect("/ws"))
     assert info.value.status_code == 403
     assert info.value.text == "Go away"
 
@@ -149,20 +150,14 @@ def test_streamed_denial_response(test_client_factory: TestClientFactory) -> Non
         await websocket.send({"type": "websocket.http.response.body", "body": b"in"})
 
     client = test_client_factory(ws_app(handler))
-    with pytest.raises(WebSocketDenialResponse) as info, client.websocket_connect("/ws"):
-        pass  # pragma: no cover - the connection is refused
+    with ExitStack() as stack, pytest.raises(WebSocketDenialResponse) as info:
+        stack.enter_context(client.websocket_connect("/ws"))
     assert info.value.status_code == 401
     assert info.value.text == "log in"
 
 
 async def test_denial_response_needs_the_extension() -> None:
-    async def receive() -> Message:
-        return {"type": "websocket.connect"}  # pragma: no cover - never called
-
-    async def send(message: Message) -> None:
-        pass  # pragma: no cover - never called
-
-    websocket = WebSocket({"type": "websocket", "headers": []}, receive, send)
+    websocket, _ = make([])
     with pytest.raises(RuntimeError, match="does not support the 'websocket.http.response'"):
         await websocket.send_denial_response(PlainTextResponse("no"))
 
@@ -270,12 +265,7 @@ async def test_send_to_a_gone_client_raises_disconnect() -> None:
 
 
 def test_websocket_needs_a_websocket_scope() -> None:
-    async def receive() -> Message:
-        return {}  # pragma: no cover - never called
-
-    async def send(message: Message) -> None:
-        pass  # pragma: no cover - never called
-
+    receive, send, _ = scripted([])
     with pytest.raises(ValueError, match="WebSocket takes a 'websocket' scope"):
         WebSocket({"type": "http", "headers": []}, receive, send)
 
