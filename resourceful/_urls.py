@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
@@ -24,11 +25,9 @@ class URL:
             if url or components:
                 msg = "URL() takes either a string, a scope or components, not several of them"
                 raise TypeError(msg)
-            url = _url_from_scope(scope, use_host=True)
-            try:
-                split = urlsplit(url)
-                split.port  # noqa: B018 - raises for a port that is not a number in range
-            except ValueError:
+            url = _url_from_scope(scope)
+            split = _split_checked(url)
+            if split is None:
                 # A Host header no URL can hold ("[", "a:x"): the server's address stands in.
                 url = _url_from_scope(scope, use_host=False)
                 split = urlsplit(url)
@@ -149,7 +148,21 @@ class URL:
         return f"{type(self).__name__}({str(url)!r})"
 
 
-def _url_from_scope(scope: Scope, *, use_host: bool) -> str:
+def _split_checked(url: str) -> SplitResult | None:
+    """``urlsplit(url)``, or None when its host and port cannot be read back."""
+    try:
+        split = urlsplit(url)
+        split.port  # noqa: B018 - raises for a port that is not a number in range
+    except ValueError:
+        return None
+    return split
+
+
+# Characters that would move a Host header's text into another part of the URL.
+_NOT_IN_HOST = re.compile(r"[/?#@\\\s\x00-\x1f\x7f]")
+
+
+def _url_from_scope(scope: Scope, *, use_host: bool = True) -> str:
     scheme = scope.get("scheme", "http")
     server = scope.get("server")
     path = scope["path"]
@@ -159,6 +172,8 @@ def _url_from_scope(scope: Scope, *, use_host: bool) -> str:
         for name, value in scope["headers"]:
             if name == b"host":
                 host = value.decode("latin-1")
+                if _NOT_IN_HOST.search(host):
+                    host = None
                 break
     if host is not None:
         url = f"{scheme}://{host}{path}"

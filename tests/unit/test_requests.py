@@ -251,13 +251,25 @@ async def test_push_promise_only_where_supported() -> None:
     ]
 
 
-@pytest.mark.parametrize("host", [b"[", b"example.org:abc", b"example.org:99999", b"[zz]:1"])
+@pytest.mark.parametrize(
+    "host",
+    [b"[", b"example.org:abc", b"example.org:99999", b"a]:1", b"evil/admin?", b"me@evil", b"a b"],
+)
 def test_unusable_host_header_falls_back_to_the_server_address(host: bytes) -> None:
     # The client sent a Host header that no URL can hold.
     scope = http_scope(headers=[(b"host", host)], server=("10.1.2.3", 8000), path="/p")
     url = Request(scope).url
     assert url == "http://10.1.2.3:8000/p"
     assert (url.hostname, url.port) == ("10.1.2.3", 8000)
+
+
+@given(st.binary(max_size=40))
+def test_reading_the_url_never_fails_whatever_the_host_header(host: bytes) -> None:
+    scope = http_scope(headers=[(b"host", host)], server=("10.1.2.3", 8000))
+    url = Request(scope).url
+    assert (url.scheme, url.path) == ("http", "/")
+    assert url.port is None or 0 <= url.port <= 65535
+    assert isinstance(url.hostname, str | None)
 
 
 def test_deeply_nested_json_is_400(test_client_factory: TestClientFactory) -> None:
