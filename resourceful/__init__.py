@@ -1,5 +1,6 @@
 """resourceful: a lightweight, fast ASGI framework of resources and typed injection."""
 
+from resourceful.applications import App
 from resourceful.background import BackgroundTask, BackgroundTasks
 from resourceful.datastructures import (
     URL,
@@ -14,6 +15,7 @@ from resourceful.datastructures import (
     UploadFile,
 )
 from resourceful.exceptions import HTTPException, WebSocketException
+from resourceful.middleware import Middleware
 from resourceful.requests import HTTPConnection, Request
 from resourceful.responses import (
     FileResponse,
@@ -24,6 +26,7 @@ from resourceful.responses import (
     Response,
     StreamingResponse,
 )
+from resourceful.routing import Host, Mount, NoMatchFound, Route, Router, WebSocketRoute
 from resourceful.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 __version__ = "0.1.0.dev0"
@@ -31,6 +34,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "URL",
     "Address",
+    "App",
     "BackgroundTask",
     "BackgroundTasks",
     "CommaSeparatedStrings",
@@ -40,13 +44,19 @@ __all__ = [
     "HTTPConnection",
     "HTTPException",
     "Headers",
+    "Host",
     "JSONResponse",
+    "Middleware",
+    "Mount",
     "MutableHeaders",
+    "NoMatchFound",
     "PlainTextResponse",
     "QueryParams",
     "RedirectResponse",
     "Request",
     "Response",
+    "Route",
+    "Router",
     "Secret",
     "State",
     "StreamingResponse",
@@ -54,5 +64,6 @@ __all__ = [
     "WebSocket",
     "WebSocketDisconnect",
     "WebSocketException",
+    "WebSocketRoute",
     "WebSocketState",
 ]

@@ -405,6 +405,8 @@ class TestClient(httpx.Client):
             future.result()  # re-raises the app's error, if it failed
             return
         if message["type"] == f"lifespan.{phase}.failed":
+            # An app that failed by raising ends its lifespan: its own error is the clearest.
+            future.result()
             failure = message.get("message", "")
             msg = f"The app's lifespan {phase} failed: {failure}"
             raise RuntimeError(msg)

@@ -1,0 +1,96 @@
+"""Path templates: ``/users/{id:int}`` compiled once into a regex, a format and convertors."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from resourceful.convertors import CONVERTOR_TYPES, Convertor
+from resourceful.types import Scope
+
+_PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_][a-zA-Z0-9_]*))?}")
+
+
+class CompiledPath:
+    """A compiled template: match a path with :attr:`regex`, fill :attr:`format` to reverse it.
+
+    Attributes:
+        regex: matches the whole path (or host), with one named group per parameter.
+        format: the template with plain ``{name}`` placeholders.
+        convertors: each parameter's convertor, by name.
+        first_segment: the literal first path segment, or None when it holds a parameter;
+            the router indexes routes by it.
+    """
+
+    __slots__ = ("convertors", "first_segment", "format", "regex")
+
+    def __init__(self, template: str) -> None:
+        is_host = not template.startswith("/")
+        pattern = "^"
+        fmt = ""
+        convertors: dict[str, Convertor[Any]] = {}
+        position = 0
+        for match in _PARAM.finditer(template):
+            name, kind = match.group(1), match.group(2) or "str"
+            if kind not in CONVERTOR_TYPES:
+                msg = (
+                    f"Unknown path convertor {kind!r} in {template!r}; use one of "
+                    f"{', '.join(sorted(CONVERTOR_TYPES))} or register_url_convertor()."
+                )
+                raise ValueError(msg)
+            if name in convertors:
+                msg = f"The parameter {name!r} appears twice in the path {template!r}."
+                raise ValueError(msg)
+            literal = template[position : match.start()]
+            pattern += re.escape(literal) + f"(?P<{name}>{CONVERTOR_TYPES[kind].regex})"
+            fmt += literal + "{" + name + "}"
+            convertors[name] = CONVERTOR_TYPES[kind]
+            position = match.end()
+        tail = template[position:]
+        if is_host:
+            # A host template matches the Host header without its port.
+            pattern += re.escape(tail.split(":")[0]) + "$"
+        else:
+            pattern += re.escape(tail) + "$"
+        self.regex = re.compile(pattern)
+        self.format = fmt + tail
+        self.convertors = convertors
+        first = template[1:].split("/", 1)[0]
+        self.first_segment = None if is_host or "{" in first else first
+
+    def match(self, text: str) -> dict[str, Any] | None:
+        """The converted parameters when ``text`` matches, else None."""
+        found = self.regex.match(text)
+        if found is None:
+            return None
+        return {
+            name: self.convertors[name].convert(value) for name, value in found.groupdict().items()
+        }
+
+    def replace_params(self, params: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+        """Fill the template from ``params``: the path and the params it did not use.
+
+        None when ``params`` lacks one the template needs.
+        """
+        if not self.convertors.keys() <= params.keys():
+            return None
+        path = self.format
+        remaining = dict(params)
+        for name, convertor in self.convertors.items():
+            path = path.replace("{" + name + "}", convertor.to_string(remaining.pop(name)))
+        return path, remaining
+
+
+def route_path(scope: Scope) -> str:
+    """The part of the path below the ``root_path`` the app is served at."""
+    path: str = scope["path"]
+    root_path: str = scope.get("root_path", "")
+    if not root_path or not path.startswith(root_path):
+        return path
+    rest = path[len(root_path) :]
+    return rest if rest == "" or rest[0] == "/" else path
+
+
+def first_segment(path: str) -> str:
+    """``"users"`` for ``"/users/42"``; ``""`` for ``"/"``."""
+    return path[1:].split("/", 1)[0]

@@ -1,0 +1,202 @@
+"""The application: a router inside a middleware stack, with lifespan and exception handlers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+from resourceful.concurrency import is_async_callable, run_in_threadpool
+from resourceful.datastructures import State, URLPath
+from resourceful.middleware import Middleware
+from resourceful.middleware.errors import ServerErrorMiddleware
+from resourceful.middleware.exceptions import ExceptionHandler, ExceptionMiddleware, HandlerKey
+from resourceful.routing import BaseRoute, Lifespan, Router
+from resourceful.types import ASGIApp, Receive, Scope, Send
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _hooks_lifespan(
+    on_startup: Sequence[Callable[[], Any]], on_shutdown: Sequence[Callable[[], Any]]
+) -> Lifespan:
+    """A lifespan that runs the startup hooks, then, at shutdown, the shutdown hooks."""
+
+    async def run(hooks: Sequence[Callable[[], Any]]) -> None:
+        for hook in hooks:
+            if is_async_callable(hook):
+                await hook()
+            else:
+                await run_in_threadpool(hook)
+
+    @asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        await run(on_startup)
+        yield
+        await run(on_shutdown)
+
+    return lifespan
+
+
+class App:
+    """A resourceful application.
+
+    The middleware stack is ServerErrorMiddleware (outermost), then ``middleware`` in the
+    order given, then ExceptionMiddleware (innermost), then the router. It is built once, on
+    the first request or lifespan event.
+
+    Args:
+        debug: answer unhandled errors with a traceback page. Never in production.
+        routes: the routes to serve.
+        middleware: :class:`~resourceful.middleware.Middleware` entries, outermost first.
+        exception_handlers: handlers by status code or exception class; a handler for 500
+            or ``Exception`` answers unhandled errors.
+        on_startup: callables (sync or async) run at startup.
+        on_shutdown: callables (sync or async) run at shutdown.
+        lifespan: an async context manager factory ``lifespan(app)``; a mapping it yields
+            becomes the initial ``request.state``. Not together with the hooks.
+    """
+
+    def __init__(
+        self,
+        debug: bool = False,
+        routes: Sequence[BaseRoute] | None = None,
+        middleware: Sequence[Middleware] | None = None,
+        exception_handlers: Mapping[HandlerKey, ExceptionHandler] | None = None,
+        on_startup: Sequence[Callable[[], Any]] | None = None,
+        on_shutdown: Sequence[Callable[[], Any]] | None = None,
+        lifespan: Lifespan | None = None,
+    ) -> None:
+        if lifespan is not None and (on_startup or on_shutdown):
+            msg = "Give App() either lifespan= or on_startup=/on_shutdown=, not both."
+            raise TypeError(msg)
+        if lifespan is None and (on_startup or on_shutdown):
+            lifespan = _hooks_lifespan(list(on_startup or []), list(on_shutdown or []))
+        self._debug = debug
+        self.state = State()
+        self.router = Router(routes, lifespan=lifespan)
+        self.user_middleware = list(middleware or [])
+        self.exception_handlers: dict[HandlerKey, ExceptionHandler] = dict(exception_handlers or {})
+        self.middleware_stack: ASGIApp | None = None
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """Assemble the middleware stack around the router."""
+        error_handler = None
+        handlers: dict[HandlerKey, ExceptionHandler] = {}
+        for key, handler in self.exception_handlers.items():
+            if key in (500, Exception):
+                error_handler = handler
+            else:
+                handlers[key] = handler
+        stack = [
+            Middleware(ServerErrorMiddleware, handler=error_handler, debug=self.debug),
+            *self.user_middleware,
+            Middleware(ExceptionMiddleware, handlers=handlers, debug=self.debug),
+        ]
+        app: ASGIApp = self.router
+        for cls, args, kwargs in reversed(stack):
+            app = cls(app, *args, **kwargs)
+        return app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["app"] = self
+        if self.middleware_stack is None:
+            self.middleware_stack = self.build_middleware_stack()
+        await self.middleware_stack(scope, receive, send)
+
+    @property
+    def debug(self) -> bool:
+        """Whether unhandled errors are answered with a traceback page."""
+        return self._debug
+
+    @debug.setter
+    def debug(self, value: bool) -> None:
+        self._debug = value
+        self.middleware_stack = None
+
+    @property
+    def routes(self) -> list[BaseRoute]:
+        """The router's routes; changes to this list take effect."""
+        return self.router.routes
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        """The path of the route called ``name``.
+
+        See :meth:`~resourceful.routing.Router.url_path_for`.
+        """
+        return self.router.url_path_for(name, **path_params)
+
+    def add_middleware(self, cls: Any, *args: Any, **kwargs: Any) -> None:
+        """Add a middleware outside the ones added before (it sees requests before them)."""
+        if self.middleware_stack is not None:
+            msg = "Cannot add middleware after the application has started."
+            raise RuntimeError(msg)
+        self.user_middleware.insert(0, Middleware(cls, *args, **kwargs))
+
+    def add_exception_handler(self, key: HandlerKey, handler: ExceptionHandler) -> None:
+        """Handle exceptions of class ``key``, or HTTPExceptions of status ``key``."""
+        if self.middleware_stack is not None:
+            msg = "Cannot add exception handlers after the application has started."
+            raise RuntimeError(msg)
+        self.exception_handlers[key] = handler
+
+    def add_route(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        methods: Collection[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+    ) -> None:
+        """Add a :class:`~resourceful.routing.Route`."""
+        self.router.add_route(path, endpoint, methods, name, include_in_schema)
+
+    def add_websocket_route(
+        self, path: str, endpoint: Callable[..., Any], name: str | None = None
+    ) -> None:
+        """Add a :class:`~resourceful.routing.WebSocketRoute`."""
+        self.router.add_websocket_route(path, endpoint, name)
+
+    def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
+        """Serve ``app`` under ``path`` (a :class:`~resourceful.routing.Mount`)."""
+        self.router.mount(path, app, name)
+
+    def host(self, host: str, app: ASGIApp, name: str | None = None) -> None:
+        """Serve ``app`` for requests to ``host`` (a :class:`~resourceful.routing.Host`)."""
+        self.router.host(host, app, name)
+
+    def route(
+        self,
+        path: str,
+        methods: Collection[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+    ) -> Callable[[F], F]:
+        """Decorator form of :meth:`add_route`."""
+
+        def decorator(func: F) -> F:
+            self.add_route(path, func, methods, name, include_in_schema)
+            return func
+
+        return decorator
+
+    def websocket_route(self, path: str, name: str | None = None) -> Callable[[F], F]:
+        """Decorator form of :meth:`add_websocket_route`."""
+
+        def decorator(func: F) -> F:
+            self.add_websocket_route(path, func, name)
+            return func
+
+        return decorator
+
+    def exception_handler(self, key: HandlerKey) -> Callable[[F], F]:
+        """Decorator form of :meth:`add_exception_handler`."""
+
+        def decorator(func: F) -> F:
+            self.add_exception_handler(key, func)
+            return func
+
+        return decorator
+
+
+__all__ = ["App"]

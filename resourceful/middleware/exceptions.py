@@ -1,0 +1,109 @@
+"""ExceptionMiddleware: turns exceptions raised by endpoints into responses, by handler."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from resourceful.concurrency import is_async_callable, run_in_threadpool
+from resourceful.exceptions import HTTPException, WebSocketException
+from resourceful.requests import Request
+from resourceful.responses import PlainTextResponse, Response
+from resourceful.types import ASGIApp, Message, Receive, Scope, Send
+from resourceful.websockets import WebSocket
+
+#: ``handler(request_or_websocket, exc)``, sync or async, returning a response (or None).
+ExceptionHandler = Callable[[Any, Any], Any]
+HandlerKey = int | type[Exception]
+
+
+async def http_exception(request: Request, exc: HTTPException) -> Response:
+    """The default answer to an :class:`~resourceful.exceptions.HTTPException`."""
+    if exc.status_code in (204, 304):
+        return Response(status_code=exc.status_code, headers=exc.headers)
+    return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
+
+
+async def websocket_exception(websocket: WebSocket, exc: WebSocketException) -> None:
+    """The default answer to a :class:`~resourceful.exceptions.WebSocketException`: close."""
+    await websocket.close(code=exc.code, reason=exc.reason)
+
+
+class ExceptionMiddleware:
+    """Answers exceptions with the handler registered for their status code or class.
+
+    ``handlers`` maps an HTTP status code (for an
+    :class:`~resourceful.exceptions.HTTPException`) or an exception class (the most specific
+    one in the exception's MRO wins) to ``handler(request, exc)``, sync or async, returning a
+    response; for websockets the handler gets the websocket. An exception
+    raised after the response started is re-raised: the client cannot get a second answer.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        handlers: Mapping[HandlerKey, ExceptionHandler] | None = None,
+        debug: bool = False,
+    ) -> None:
+        self.app = app
+        self.debug = debug
+        self._status_handlers: dict[int, ExceptionHandler] = {}
+        self._exception_handlers: dict[type[BaseException], ExceptionHandler] = {
+            HTTPException: http_exception,
+            WebSocketException: websocket_exception,
+        }
+        for key, handler in (handlers or {}).items():
+            self.add_exception_handler(key, handler)
+
+    def add_exception_handler(self, key: HandlerKey, handler: ExceptionHandler) -> None:
+        """Handle exceptions of class ``key``, or HTTPExceptions of status ``key``."""
+        if isinstance(key, int):
+            self._status_handlers[key] = handler
+        else:
+            self._exception_handlers[key] = handler
+
+    def _lookup(self, exc: Exception) -> ExceptionHandler | None:
+        if isinstance(exc, HTTPException) and exc.status_code in self._status_handlers:
+            return self._status_handlers[exc.status_code]
+        for cls in type(exc).__mro__:
+            if cls in self._exception_handlers:
+                return self._exception_handlers[cls]
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        response_started = False
+
+        async def sender(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sender)
+        except Exception as exc:
+            handler = self._lookup(exc)
+            if handler is None or response_started:
+                raise
+            await self._answer(handler, exc, scope, receive, send)
+
+    async def _answer(
+        self, handler: ExceptionHandler, exc: Exception, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        connection: Request | WebSocket
+        if scope["type"] == "http":
+            connection = Request(scope, receive, send)
+        else:
+            connection = WebSocket(scope, receive, send)
+        if is_async_callable(handler):
+            response = await handler(connection, exc)
+        else:
+            response = await run_in_threadpool(handler, connection, exc)
+        if response is not None:
+            await response(scope, receive, send)
+
+
+__all__ = ["ExceptionMiddleware", "http_exception", "websocket_exception"]

@@ -1,0 +1,599 @@
+"""Routing: match a request to a route by path (and method, host), and reverse names to URLs."""
+
+from __future__ import annotations
+
+import enum
+import functools
+import inspect
+import traceback
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+from resourceful._paths import CompiledPath, first_segment, route_path
+from resourceful.concurrency import is_async_callable, run_in_threadpool
+from resourceful.datastructures import URL, Headers, URLPath
+from resourceful.exceptions import HTTPException
+from resourceful.requests import Request
+from resourceful.responses import PlainTextResponse, RedirectResponse, Response
+from resourceful.types import ASGIApp, Receive, Scope, Send
+from resourceful.websockets import WebSocket, WebSocketClose
+
+if TYPE_CHECKING:
+    from resourceful.middleware import Middleware
+
+Lifespan = Callable[[Any], AbstractAsyncContextManager[Any]]
+
+
+class NoMatchFound(Exception):
+    """No route has this name and takes exactly these parameters."""
+
+    def __init__(self, name: str, path_params: Collection[str]) -> None:
+        params = ", ".join(sorted(path_params)) or "none"
+        msg = f"No route is named {name!r} with the path parameters ({params})."
+        super().__init__(msg)
+
+
+class Match(enum.Enum):
+    """How well a route fits a request: not at all, all but the method, or fully."""
+
+    NONE = 0
+    PARTIAL = 1
+    FULL = 2
+
+
+def request_response(func: Callable[[Request], Any]) -> ASGIApp:
+    """An ASGI app that calls ``func(request)`` and sends the response it returns.
+
+    ``func`` may be async, or sync (run in a worker thread).
+    """
+    is_async = is_async_callable(func)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive, send)
+        if is_async:
+            response: Response = await func(request)
+        else:
+            response = await run_in_threadpool(func, request)
+        await response(scope, receive, send)
+
+    return app
+
+
+def websocket_session(func: Callable[[WebSocket], Awaitable[None]]) -> ASGIApp:
+    """An ASGI app that calls ``func(websocket)``."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await func(WebSocket(scope, receive, send))
+
+    return app
+
+
+def _is_function(endpoint: Any) -> bool:
+    while isinstance(endpoint, functools.partial):
+        endpoint = endpoint.func
+    return inspect.isfunction(endpoint) or inspect.ismethod(endpoint)
+
+
+def _wrap(app: ASGIApp, middleware: Sequence[Middleware] | None) -> ASGIApp:
+    for cls, args, kwargs in reversed(middleware or ()):
+        app = cls(app, *args, **kwargs)
+    return app
+
+
+def _check_path(path: str, kind: str) -> None:
+    if not path.startswith("/"):
+        msg = f"{kind} paths must start with '/', got {path!r}."
+        raise ValueError(msg)
+
+
+class BaseRoute:
+    """What the router asks of every route."""
+
+    #: The literal first path segment every match starts with, or None if it varies.
+    first_segment: str | None = None
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        raise NotImplementedError
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        raise NotImplementedError
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve the request on its own, outside a router."""
+        match, child_scope = self.matches(scope)
+        if match is Match.NONE:
+            if scope["type"] == "http":
+                await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
+            elif scope["type"] == "websocket":
+                await WebSocketClose()(scope, receive, send)
+            return
+        scope.update(child_scope)
+        await self.handle(scope, receive, send)
+
+
+class Route(BaseRoute):
+    """An HTTP endpoint at a path template such as ``/notes/{id:int}``.
+
+    Args:
+        endpoint: a function ``(request) -> Response`` (async or sync), or an ASGI app.
+        methods: the HTTP methods served (``GET`` also serves ``HEAD``); all when omitted
+            for an ASGI app, ``GET`` for a function.
+        name: the name for ``url_path_for``; the function's name by default.
+        middleware: ASGI middleware around this route only.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        methods: Collection[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+        middleware: Sequence[Middleware] | None = None,
+    ) -> None:
+        _check_path(path, "Route")
+        self.path = path
+        self.endpoint = endpoint
+        self.name = getattr(endpoint, "__name__", None) if name is None else name
+        self.include_in_schema = include_in_schema
+        if _is_function(endpoint):
+            app = request_response(endpoint)
+            if methods is None:
+                methods = ["GET"]
+        else:
+            app = endpoint
+        self.methods: set[str] | None = None
+        if methods is not None:
+            self.methods = {method.upper() for method in methods}
+            if "GET" in self.methods:
+                self.methods.add("HEAD")
+        self.app = _wrap(app, middleware)
+        self._allow = ", ".join(sorted(self.methods or ()))
+        self.compiled = CompiledPath(path)
+        self.first_segment = self.compiled.first_segment
+
+    @property
+    def param_convertors(self) -> dict[str, Any]:
+        return self.compiled.convertors
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] != "http":
+            return Match.NONE, {}
+        params = self.compiled.match(route_path(scope))
+        if params is None:
+            return Match.NONE, {}
+        path_params = {**scope.get("path_params", {}), **params} if params else params
+        child_scope = {"endpoint": self.endpoint, "path_params": path_params}
+        if self.methods is not None and scope["method"] not in self.methods:
+            return Match.PARTIAL, child_scope
+        return Match.FULL, child_scope
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        filled = self.compiled.replace_params(path_params)
+        if name != self.name or filled is None or filled[1]:
+            raise NoMatchFound(name, path_params)
+        return URLPath(filled[0], protocol="http")
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.methods is not None and scope["method"] not in self.methods:
+            headers = {"Allow": self._allow}
+            if "app" in scope:
+                raise HTTPException(405, headers=headers)
+            response = PlainTextResponse("Method Not Allowed", status_code=405, headers=headers)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    def __repr__(self) -> str:
+        methods = sorted(self.methods or ())
+        return f"Route(path={self.path!r}, name={self.name!r}, methods={methods!r})"
+
+
+class WebSocketRoute(BaseRoute):
+    """A websocket endpoint: a function ``(websocket) -> None`` or an ASGI app."""
+
+    def __init__(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        name: str | None = None,
+        middleware: Sequence[Middleware] | None = None,
+    ) -> None:
+        _check_path(path, "WebSocketRoute")
+        self.path = path
+        self.endpoint = endpoint
+        self.name = getattr(endpoint, "__name__", None) if name is None else name
+        app = websocket_session(endpoint) if _is_function(endpoint) else endpoint
+        self.app = _wrap(app, middleware)
+        self.compiled = CompiledPath(path)
+        self.first_segment = self.compiled.first_segment
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] != "websocket":
+            return Match.NONE, {}
+        params = self.compiled.match(route_path(scope))
+        if params is None:
+            return Match.NONE, {}
+        path_params = {**scope.get("path_params", {}), **params} if params else params
+        return Match.FULL, {"endpoint": self.endpoint, "path_params": path_params}
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        filled = self.compiled.replace_params(path_params)
+        if name != self.name or filled is None or filled[1]:
+            raise NoMatchFound(name, path_params)
+        return URLPath(filled[0], protocol="websocket")
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+    def __repr__(self) -> str:
+        return f"WebSocketRoute(path={self.path!r}, name={self.name!r})"
+
+
+def _reverse_nested(
+    routes: Sequence[BaseRoute], name: str, path_params: dict[str, Any]
+) -> URLPath | None:
+    for route in routes:
+        url = _try_reverse(route, name, path_params)
+        if url is not None:
+            return url
+    return None
+
+
+def _try_reverse(route: BaseRoute, name: str, path_params: dict[str, Any]) -> URLPath | None:
+    try:
+        return route.url_path_for(name, **path_params)
+    except NoMatchFound:
+        return None
+
+
+class Mount(BaseRoute):
+    """Serve an ASGI app, or a list of routes, under a path prefix.
+
+    The mounted app sees the full ``path`` and a ``root_path`` that includes the prefix, so
+    its own URLs come out right.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        app: ASGIApp | None = None,
+        routes: Sequence[BaseRoute] | None = None,
+        name: str | None = None,
+        *,
+        middleware: Sequence[Middleware] | None = None,
+    ) -> None:
+        if path:
+            _check_path(path, "Mount")
+        if (app is None) == (routes is None):
+            msg = "Mount() takes either an app or a list of routes, exactly one of them."
+            raise TypeError(msg)
+        self.path = path.rstrip("/")
+        self.name = name
+        self._base_app: ASGIApp = app if app is not None else Router(routes=routes)
+        self.app = _wrap(self._base_app, middleware)
+        self.compiled = CompiledPath(self.path + "/{path:path}")
+        self.first_segment = self.compiled.first_segment
+
+    @property
+    def routes(self) -> list[BaseRoute]:
+        """The routes of the mounted router (empty for another kind of app)."""
+        routes: list[BaseRoute] = getattr(self._base_app, "routes", [])
+        return routes
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] not in ("http", "websocket"):
+            return Match.NONE, {}
+        path = route_path(scope)
+        params = self.compiled.match(path)
+        if params is None:
+            return Match.NONE, {}
+        remaining = "/" + params.pop("path")
+        matched = path[: len(path) - len(remaining)]
+        root_path = scope.get("root_path", "")
+        child_scope = {
+            "path_params": {**scope.get("path_params", {}), **params},
+            "app_root_path": scope.get("app_root_path", root_path),
+            "root_path": root_path + matched,
+            "endpoint": self.app,
+        }
+        return Match.FULL, child_scope
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        if self.name is not None and name == self.name and "path" in path_params:
+            params = {**path_params, "path": str(path_params["path"]).lstrip("/")}
+            filled = self.compiled.replace_params(params)
+            if filled is not None and not filled[1]:
+                return URLPath(filled[0])
+        elif self.name is None or name.startswith(self.name + ":"):
+            child_name = name if self.name is None else name[len(self.name) + 1 :]
+            filled = self.compiled.replace_params({**path_params, "path": ""})
+            if filled is not None:
+                prefix, child_params = filled
+                if "path" in path_params:
+                    child_params["path"] = path_params["path"]
+                url = _reverse_nested(self.routes, child_name, child_params)
+                if url is not None:
+                    return URLPath(prefix.rstrip("/") + url, protocol=url.protocol, host=url.host)
+        raise NoMatchFound(name, path_params)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+    def __repr__(self) -> str:
+        return f"Mount(path={self.path!r}, name={self.name!r}, app={self._base_app!r})"
+
+
+class Host(BaseRoute):
+    """Serve an ASGI app for requests whose ``Host`` header matches, e.g. ``{sub}.example.org``."""
+
+    def __init__(self, host: str, app: ASGIApp, name: str | None = None) -> None:
+        if host.startswith("/"):
+            msg = f"Host() takes a host name template, not a path: {host!r}."
+            raise ValueError(msg)
+        self.host = host
+        self.app = app
+        self.name = name
+        self.compiled = CompiledPath(host)
+
+    @property
+    def routes(self) -> list[BaseRoute]:
+        """The routes of the app served for this host (empty for another kind of app)."""
+        routes: list[BaseRoute] = getattr(self.app, "routes", [])
+        return routes
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] not in ("http", "websocket"):
+            return Match.NONE, {}
+        host = Headers(scope=scope).get("host", "").split(":")[0]
+        params = self.compiled.match(host)
+        if params is None:
+            return Match.NONE, {}
+        path_params = {**scope.get("path_params", {}), **params}
+        return Match.FULL, {"path_params": path_params, "endpoint": self.app}
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        if self.name is not None and name == self.name and "path" in path_params:
+            params = dict(path_params)
+            path = str(params.pop("path"))
+            filled = self.compiled.replace_params(params)
+            if filled is not None and not filled[1]:
+                return URLPath(path, host=filled[0])
+        elif self.name is None or name.startswith(self.name + ":"):
+            child_name = name if self.name is None else name[len(self.name) + 1 :]
+            filled = self.compiled.replace_params(path_params)
+            if filled is not None:
+                host, child_params = filled
+                url = _reverse_nested(self.routes, child_name, child_params)
+                if url is not None:
+                    return URLPath(str(url), protocol=url.protocol, host=host)
+        raise NoMatchFound(name, path_params)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+    def __repr__(self) -> str:
+        return f"Host(host={self.host!r}, name={self.name!r}, app={self.app!r})"
+
+
+@asynccontextmanager
+async def _no_lifespan(app: Any) -> AsyncIterator[None]:
+    yield
+
+
+class _RouteList(list[BaseRoute]):
+    """A list of routes that tells its router when it changes, so the index is rebuilt."""
+
+    def __init__(self, routes: Iterable[BaseRoute], on_change: Callable[[], None]) -> None:
+        super().__init__(routes)
+        self.on_change = on_change
+
+
+def _notifying(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def wrapper(self: _RouteList, *args: Any, **kwargs: Any) -> Any:
+        result = method(self, *args, **kwargs)
+        self.on_change()
+        return result
+
+    return wrapper
+
+
+for _name in (
+    "append",
+    "extend",
+    "insert",
+    "remove",
+    "pop",
+    "clear",
+    "sort",
+    "reverse",
+    "__setitem__",
+    "__delitem__",
+    "__iadd__",
+    "__imul__",
+):
+    setattr(_RouteList, _name, _notifying(getattr(list, _name)))
+
+
+class Router:
+    """Dispatches each request to the first route that matches it.
+
+    Args:
+        routes: the routes, tried in order.
+        redirect_slashes: redirect ``/x/`` to ``/x`` (and back) when only the other exists.
+        default: the ASGI app for requests no route matches (a 404 by default).
+        lifespan: an async context manager factory ``lifespan(app)`` run at startup and
+            shutdown; a mapping it yields becomes the initial ``request.state``.
+        middleware: ASGI middleware around the whole router.
+    """
+
+    def __init__(
+        self,
+        routes: Sequence[BaseRoute] | None = None,
+        redirect_slashes: bool = True,
+        default: ASGIApp | None = None,
+        lifespan: Lifespan | None = None,
+        *,
+        middleware: Sequence[Middleware] | None = None,
+    ) -> None:
+        self.routes = list(routes or [])
+        self.redirect_slashes = redirect_slashes
+        self.default: ASGIApp = self.not_found if default is None else default
+        self.lifespan_context: Lifespan = _no_lifespan if lifespan is None else lifespan
+        self.middleware_stack = _wrap(self.app, middleware)
+
+    @property
+    def routes(self) -> list[BaseRoute]:
+        """The routes, in the order they are tried; changes to this list take effect."""
+        return self._routes
+
+    @routes.setter
+    def routes(self, routes: Iterable[BaseRoute]) -> None:
+        self._routes = _RouteList(routes, self._reindex)
+        self._reindex()
+
+    def _reindex(self) -> None:
+        # Routes whose first path segment is literal are only tried for paths that start with
+        # that segment, so matching cost does not grow with every route the app has.
+        segments = {route.first_segment for route in self._routes}
+        self._by_segment = {
+            segment: [route for route in self._routes if route.first_segment in (segment, None)]
+            for segment in segments
+            if segment is not None
+        }
+        self._unindexed = [route for route in self._routes if route.first_segment is None]
+
+    def _candidates(self, path: str) -> list[BaseRoute]:
+        return self._by_segment.get(first_segment(path), self._unindexed)
+
+    async def not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The default answer when nothing matches: a 404, or closing the websocket."""
+        if scope["type"] == "websocket":
+            await WebSocketClose()(scope, receive, send)
+        elif "app" in scope:
+            raise HTTPException(404)
+        else:
+            await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
+
+    async def lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the lifespan context across the ASGI lifespan protocol."""
+        started = False
+        await receive()
+        try:
+            async with self.lifespan_context(scope.get("app")) as state:
+                if state is not None:
+                    if "state" not in scope:
+                        msg = 'The server does not support "state" in the lifespan scope.'
+                        raise RuntimeError(msg)
+                    scope["state"].update(state)
+                await send({"type": "lifespan.startup.complete"})
+                started = True
+                await receive()
+        except BaseException:
+            phase = "shutdown" if started else "startup"
+            message = traceback.format_exc()
+            await send({"type": f"lifespan.{phase}.failed", "message": message})
+            raise
+        await send({"type": "lifespan.shutdown.complete"})
+
+    async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Route one connection (the router without its middleware)."""
+        if "router" not in scope:
+            scope["router"] = self
+        if scope["type"] == "lifespan":
+            await self.lifespan(scope, receive, send)
+            return
+        path = route_path(scope)
+        partial: BaseRoute | None = None
+        partial_scope: Scope = {}
+        for route in self._candidates(path):
+            match, child_scope = route.matches(scope)
+            if match is Match.FULL:
+                scope.update(child_scope)
+                await route.handle(scope, receive, send)
+                return
+            if match is Match.PARTIAL and partial is None:
+                partial, partial_scope = route, child_scope
+        if partial is not None:
+            scope.update(partial_scope)
+            await partial.handle(scope, receive, send)
+            return
+        if scope["type"] == "http" and self.redirect_slashes and path != "/":
+            redirect = self._slash_redirect(scope)
+            if redirect is not None:
+                await redirect(scope, receive, send)
+                return
+        await self.default(scope, receive, send)
+
+    def _slash_redirect(self, scope: Scope) -> Response | None:
+        other = dict(scope)
+        path: str = scope["path"]
+        other["path"] = path[:-1] if path.endswith("/") else path + "/"
+        for route in self._candidates(route_path(other)):
+            match, _ = route.matches(other)
+            if match is not Match.NONE:
+                return RedirectResponse(URL(scope=other))
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.middleware_stack(scope, receive, send)
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        """The path of the route called ``name`` (``"api:note"`` for one inside a named mount).
+
+        Raises:
+            NoMatchFound: no route has that name and takes exactly those parameters.
+        """
+        url = _reverse_nested(self._routes, name, path_params)
+        if url is None:
+            raise NoMatchFound(name, path_params)
+        return url
+
+    def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
+        """Add a :class:`Mount` of ``app`` at ``path``."""
+        self.routes.append(Mount(path, app=app, name=name))
+
+    def host(self, host: str, app: ASGIApp, name: str | None = None) -> None:
+        """Add a :class:`Host` route serving ``app`` for ``host``."""
+        self.routes.append(Host(host, app=app, name=name))
+
+    def add_route(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        methods: Collection[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+    ) -> None:
+        """Add a :class:`Route`."""
+        route = Route(
+            path, endpoint, methods=methods, name=name, include_in_schema=include_in_schema
+        )
+        self.routes.append(route)
+
+    def add_websocket_route(
+        self, path: str, endpoint: Callable[..., Any], name: str | None = None
+    ) -> None:
+        """Add a :class:`WebSocketRoute`."""
+        self.routes.append(WebSocketRoute(path, endpoint, name=name))
+
+
+__all__ = [
+    "BaseRoute",
+    "Host",
+    "Match",
+    "Mount",
+    "NoMatchFound",
+    "Route",
+    "Router",
+    "WebSocketRoute",
+    "request_response",
+    "websocket_session",
+]

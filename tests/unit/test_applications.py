@@ -1,0 +1,395 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import ExitStack, asynccontextmanager
+from typing import Any
+
+import pytest
+
+from resourceful.applications import App
+from resourceful.exceptions import HTTPException, WebSocketException
+from resourceful.middleware import Middleware
+from resourceful.requests import Request
+from resourceful.responses import JSONResponse, PlainTextResponse, Response
+from resourceful.routing import Mount, Route, Router, WebSocketRoute
+from resourceful.types import ASGIApp, Message, Receive, Scope, Send
+from resourceful.websockets import WebSocket, WebSocketDisconnect
+from tests.conftest import TestClientFactory
+
+
+async def homepage(request: Request) -> Response:
+    return PlainTextResponse("home")
+
+
+class Tag:
+    """Pure ASGI middleware that appends its name to an ``x-trail`` response header."""
+
+    def __init__(self, app: ASGIApp, name: str) -> None:
+        self.app = app
+        self.name = name
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope.setdefault("trail", []).append(self.name)
+
+        async def sender(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message["headers"], (b"x-trail", self.name.encode())]
+            await send(message)
+
+        await self.app(scope, receive, sender)
+
+
+def test_routes_and_decorators(test_client_factory: TestClientFactory) -> None:
+    app = App(routes=[Route("/", homepage)])
+
+    @app.route("/items/{id:int}", methods=["GET", "PUT"], name="item")
+    async def item(request: Request) -> Response:
+        return JSONResponse({"id": request.path_params["id"], "method": request.method})
+
+    @app.websocket_route("/ws", name="socket")
+    async def socket(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_text("hi")
+        await websocket.close()
+
+    app.add_route("/added", homepage, name="added")
+    app.add_websocket_route("/ws2", socket, name="socket2")
+    app.mount("/sub", Router([Route("/", homepage, name="index")]), name="sub")
+    app.host("api.example.org", PlainTextResponse("api"), name="api")
+    client = test_client_factory(app)
+    assert client.get("/").text == "home"
+    assert client.put("/items/3").json() == {"id": 3, "method": "PUT"}
+    assert client.get("/added").text == "home"
+    assert client.get("/sub/").text == "home"
+    with client.websocket_connect("/ws") as session:
+        assert session.receive_text() == "hi"
+    assert app.url_path_for("item", id=9) == "/items/9"
+    assert app.url_path_for("sub:index") == "/sub/"
+    assert app.url_path_for("socket2") == "/ws2"
+    assert len(app.routes) == 7
+    assert item.__name__ == "item"
+
+
+def test_user_middleware_runs_in_the_order_given(test_client_factory: TestClientFactory) -> None:
+    async def trail(request: Request) -> Response:
+        return JSONResponse(request.scope["trail"])
+
+    app = App(
+        routes=[Route("/", trail)],
+        middleware=[Middleware(Tag, "first"), Middleware(Tag, name="second")],
+    )
+    app.add_middleware(Tag, "added")
+    response = test_client_factory(app).get("/")
+    assert response.json() == ["added", "first", "second"]
+    assert response.headers.get_list("x-trail") == ["second", "first", "added"]
+
+
+def test_stack_is_built_once_and_frozen(test_client_factory: TestClientFactory) -> None:
+    app = App(routes=[Route("/", homepage)])
+    client = test_client_factory(app)
+    client.get("/")
+    stack = app.middleware_stack
+    client.get("/")
+    assert app.middleware_stack is stack
+    with pytest.raises(RuntimeError, match="Cannot add middleware after the application"):
+        app.add_middleware(Tag, "late")
+    with pytest.raises(RuntimeError, match="Cannot add exception handlers after"):
+        app.add_exception_handler(404, lambda request, exc: PlainTextResponse("late"))
+    app.debug = True
+    assert app.middleware_stack is None
+    assert app.debug
+
+
+def test_state_and_app_in_scope(test_client_factory: TestClientFactory) -> None:
+    async def info(request: Request) -> Response:
+        return PlainTextResponse(request.app.state.name)
+
+    app = App(routes=[Route("/", info)])
+    app.state.name = "notes"
+    assert test_client_factory(app).get("/").text == "notes"
+
+
+def test_http_exception_default_response(test_client_factory: TestClientFactory) -> None:
+    async def fail(request: Request) -> Response:
+        status = int(request.query_params["status"])
+        raise HTTPException(status, headers={"X-Reason": "test"})
+
+    client = test_client_factory(App(routes=[Route("/", fail)]))
+    response = client.get("/?status=403")
+    assert (response.status_code, response.text) == (403, "Forbidden")
+    assert response.headers["x-reason"] == "test"
+    not_modified = client.get("/?status=304")
+    assert (not_modified.status_code, not_modified.content) == (304, b"")
+    assert client.get("/?status=204").content == b""
+    missing = client.get("/nowhere")
+    assert (missing.status_code, missing.text) == (404, "Not Found")
+
+
+class NotFoundError(LookupError):
+    pass
+
+
+class MissingNoteError(NotFoundError):
+    pass
+
+
+def test_handlers_by_status_and_by_most_specific_class(
+    test_client_factory: TestClientFactory,
+) -> None:
+    async def raiser(request: Request) -> Response:
+        kind = request.path_params["kind"]
+        if kind == "note":
+            raise MissingNoteError("note 7")
+        if kind == "lookup":
+            raise KeyError("k")
+        raise HTTPException(404, "gone")
+
+    async def not_found(request: Request, exc: HTTPException) -> Response:
+        return JSONResponse({"status": exc.status_code, "detail": exc.detail}, status_code=404)
+
+    def lookup_failed(request: Request, exc: LookupError) -> Response:  # sync handler
+        return PlainTextResponse(f"lookup: {exc}", status_code=410)
+
+    app = App(routes=[Route("/{kind}", raiser)], exception_handlers={404: not_found})
+
+    @app.exception_handler(NotFoundError)
+    async def not_found_error(request: Request, exc: NotFoundError) -> Response:
+        return PlainTextResponse(f"not found: {exc}", status_code=404)
+
+    app.add_exception_handler(LookupError, lookup_failed)
+    client = test_client_factory(app)
+    assert client.get("/note").text == "not found: note 7"
+    assert client.get("/lookup").text == "lookup: 'k'"
+    assert client.get("/other").json() == {"status": 404, "detail": "gone"}
+    assert client.get("/a/b").json() == {"status": 404, "detail": "Not Found"}
+
+
+def test_method_not_allowed_goes_through_the_handlers(
+    test_client_factory: TestClientFactory,
+) -> None:
+    async def handler(request: Request, exc: HTTPException) -> Response:
+        allow = (exc.headers or {})["Allow"]
+        return PlainTextResponse(f"use {allow}", status_code=405, headers=exc.headers)
+
+    app = App(routes=[Route("/", homepage)], exception_handlers={405: handler})
+    response = test_client_factory(app).post("/")
+    assert response.text == "use GET, HEAD"
+    assert response.headers["allow"] == "GET, HEAD"
+
+
+def test_websocket_exception_closes_with_code_and_reason(
+    test_client_factory: TestClientFactory,
+) -> None:
+    async def guarded(websocket: WebSocket) -> None:
+        raise WebSocketException(1008, "no token")
+
+    async def after_accept(websocket: WebSocket) -> None:
+        await websocket.accept()
+        raise WebSocketException(4001, "bye")
+
+    app = App(routes=[WebSocketRoute("/ws", guarded), WebSocketRoute("/ws2", after_accept)])
+    client = test_client_factory(app)
+    with ExitStack() as stack, pytest.raises(WebSocketDisconnect) as info:
+        stack.enter_context(client.websocket_connect("/ws"))
+    assert (info.value.code, info.value.reason) == (1008, "no token")
+    with client.websocket_connect("/ws2") as session, pytest.raises(WebSocketDisconnect) as info:
+        session.receive_text()
+    assert (info.value.code, info.value.reason) == (4001, "bye")
+    # No websocket route: closed before accept.
+    with ExitStack() as stack, pytest.raises(WebSocketDisconnect):
+        stack.enter_context(client.websocket_connect("/none"))
+
+
+def test_error_after_the_response_started_is_reraised(
+    test_client_factory: TestClientFactory,
+) -> None:
+    class Half:
+        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            raise HTTPException(400)
+
+    app = App(routes=[Route("/", Half())])
+    with pytest.raises(HTTPException):
+        test_client_factory(app).get("/")
+    answered = test_client_factory(app, raise_server_exceptions=False).get("/")
+    assert answered.status_code == 200, "the error was not answered a second time"
+
+
+def test_unhandled_error_is_a_plain_500_that_leaks_nothing(
+    test_client_factory: TestClientFactory,
+) -> None:
+    async def broken(request: Request) -> Response:
+        raise RuntimeError("database password is hunter2")
+
+    app = App(routes=[Route("/", broken)])
+    with pytest.raises(RuntimeError, match="hunter2"):
+        test_client_factory(app).get("/")
+    response = test_client_factory(app, raise_server_exceptions=False).get("/")
+    assert (response.status_code, response.text) == (500, "Internal Server Error")
+    assert "hunter2" not in response.text
+
+
+@pytest.mark.parametrize("key", [500, Exception])
+def test_custom_500_handler(test_client_factory: TestClientFactory, key: Any) -> None:
+    async def broken(request: Request) -> Response:
+        raise RuntimeError("boom")
+
+    def handler(request: Request, exc: Exception) -> Response:
+        return JSONResponse({"error": "sorry"}, status_code=500)
+
+    app = App(routes=[Route("/", broken)], exception_handlers={key: handler})
+    response = test_client_factory(app, raise_server_exceptions=False).get("/")
+    assert response.json() == {"error": "sorry"}
+
+
+def test_async_500_handler(test_client_factory: TestClientFactory) -> None:
+    async def broken(request: Request) -> Response:
+        raise RuntimeError("boom")
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        return PlainTextResponse(f"async {type(exc).__name__}", status_code=500)
+
+    app = App(routes=[Route("/", broken)], exception_handlers={500: handler})
+    response = test_client_factory(app, raise_server_exceptions=False).get("/")
+    assert response.text == "async RuntimeError"
+
+
+def test_debug_traceback_page(test_client_factory: TestClientFactory) -> None:
+    async def broken(request: Request) -> Response:
+        marker = "<script>alert('x')</script>"
+        raise ValueError(marker)
+
+    client = test_client_factory(
+        App(debug=True, routes=[Route("/", broken)]), raise_server_exceptions=False
+    )
+    page = client.get("/", headers={"Accept": "text/html,application/xhtml+xml"})
+    assert page.status_code == 500
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    assert "ValueError: &lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page.text
+    assert "<script>" not in page.text
+    assert "in broken" in page.text
+    assert "marker = &quot;&lt;script&gt;" in page.text, "source lines are shown, escaped"
+    text = client.get("/", headers={"Accept": "*/*"})
+    assert text.headers["content-type"] == "text/plain; charset=utf-8"
+    assert "Traceback (most recent call last)" in text.text
+    assert "ValueError: <script>alert('x')</script>" in text.text
+
+
+def test_debug_page_for_code_without_source(test_client_factory: TestClientFactory) -> None:
+    namespace: dict[str, Any] = {}
+    exec(  # source that linecache cannot find
+        compile("async def broken(request):\n    raise KeyError('gone')\n", "<generated>", "exec"),
+        namespace,
+    )
+    app = App(debug=True, routes=[Route("/", namespace["broken"])])
+    page = test_client_factory(app, raise_server_exceptions=False).get(
+        "/", headers={"Accept": "text/html"}
+    )
+    assert "&lt;generated&gt;, line 2, in broken" in page.text
+
+
+def test_lifespan_state_becomes_request_state(test_client_factory: TestClientFactory) -> None:
+    events: list[str] = []
+
+    @asynccontextmanager
+    async def lifespan(app: App) -> AsyncIterator[dict[str, Any]]:
+        events.append(f"startup {type(app).__name__}")
+        yield {"db": "connection"}
+        events.append("shutdown")
+
+    async def read(request: Request) -> Response:
+        return PlainTextResponse(request.state.db)
+
+    with test_client_factory(App(routes=[Route("/", read)], lifespan=lifespan)) as client:
+        assert client.get("/").text == "connection"
+    assert events == ["startup App", "shutdown"]
+
+
+def test_startup_and_shutdown_hooks(test_client_factory: TestClientFactory) -> None:
+    events: list[str] = []
+
+    async def open_pool() -> None:
+        events.append("open")
+
+    def warm_cache() -> None:
+        events.append("warm")
+
+    def close_pool() -> None:
+        events.append("close")
+
+    app = App(on_startup=[open_pool, warm_cache], on_shutdown=[close_pool])
+    with test_client_factory(app):
+        assert events == ["open", "warm"]
+    assert events == ["open", "warm", "close"]
+
+
+def test_lifespan_and_hooks_together_is_an_error() -> None:
+    @asynccontextmanager
+    async def lifespan(app: App) -> AsyncIterator[None]:
+        yield  # pragma: no cover - never entered
+
+    with pytest.raises(TypeError, match="either lifespan= or on_startup=/on_shutdown="):
+        App(lifespan=lifespan, on_startup=[print])
+
+
+def test_startup_failure_is_reported_with_the_message(
+    test_client_factory: TestClientFactory,
+) -> None:
+    def fail() -> None:
+        raise ConnectionError("database unreachable")
+
+    client = test_client_factory(App(on_startup=[fail]))
+    with ExitStack() as stack, pytest.raises(ConnectionError, match="database unreachable"):
+        stack.enter_context(client)
+
+
+def test_shutdown_failure_is_reported(test_client_factory: TestClientFactory) -> None:
+    def fail() -> None:
+        raise OSError("disk full")
+
+    client = test_client_factory(App(on_shutdown=[fail]))
+    with pytest.raises(OSError, match="disk full"), client:
+        pass
+
+
+def test_shutdown_runs_after_a_failed_request(test_client_factory: TestClientFactory) -> None:
+    events: list[str] = []
+
+    async def broken(request: Request) -> Response:
+        raise RuntimeError("request failed")
+
+    app = App(routes=[Route("/", broken)], on_shutdown=[lambda: events.append("shutdown")])
+    with test_client_factory(app, raise_server_exceptions=False) as client:
+        assert client.get("/").status_code == 500
+    assert events == ["shutdown"]
+
+
+async def test_lifespan_state_needs_server_support() -> None:
+    @asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[dict[str, str]]:
+        yield {"a": "b"}
+
+    messages = [{"type": "lifespan.startup"}]
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return messages.pop(0)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    with pytest.raises(RuntimeError, match='does not support "state"'):
+        await Router(lifespan=lifespan)({"type": "lifespan"}, receive, send)
+    assert sent[0]["type"] == "lifespan.startup.failed"
+    assert 'RuntimeError: The server does not support "state"' in sent[0]["message"]
+
+
+def test_mounted_app_errors_use_the_apps_handlers(test_client_factory: TestClientFactory) -> None:
+    async def teapot(request: Request, exc: HTTPException) -> Response:
+        return PlainTextResponse("short and stout", status_code=418)
+
+    api = Router([Route("/ok", homepage)])
+    app = App(routes=[Mount("/api", api)], exception_handlers={404: teapot})
+    client = test_client_factory(app)
+    assert client.get("/api/ok").text == "home"
+    assert client.get("/api/missing").text == "short and stout"
