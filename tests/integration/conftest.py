@@ -23,19 +23,18 @@ def free_port() -> int:
         return port
 
 
-@contextmanager
-def uvicorn_server(app: str, *, timeout: float = 20) -> Iterator[str]:
-    """Serve ``app`` (``module:attribute`` under ``examples/``) and yield its base URL.
+EXAMPLES = ROOT / "examples"
+TEST_APPS = Path(__file__).parent / "apps"
 
-    Raises RuntimeError, with uvicorn's output, when the server does not come up.
-    """
-    port = free_port()
-    command = [
+
+def uvicorn_command(app: str, app_dir: Path, port: int) -> list[str]:
+    """The command that serves ``app`` (``module:attribute`` in ``app_dir``) on 127.0.0.1."""
+    return [
         sys.executable,
         "-m",
         "uvicorn",
         "--app-dir",
-        str(ROOT / "examples"),
+        str(app_dir),
         app,
         "--host",
         "127.0.0.1",
@@ -43,6 +42,17 @@ def uvicorn_server(app: str, *, timeout: float = 20) -> Iterator[str]:
         str(port),
         "--no-access-log",
     ]
+
+
+@contextmanager
+def uvicorn_server(app: str, app_dir: Path = EXAMPLES, *, timeout: float = 20) -> Iterator[str]:
+    """Serve ``app`` (``module:attribute`` in ``app_dir``) and yield its base URL.
+
+    The server runs in its own process and is stopped by its process id afterwards.
+    Raises RuntimeError, with uvicorn's output, when the server does not come up.
+    """
+    port = free_port()
+    command = uvicorn_command(app, app_dir, port)
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
     try:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
 from contextlib import ExitStack
 
 import httpx
 import pytest
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
 
-from tests.integration.conftest import uvicorn_server
+from tests.integration.conftest import TEST_APPS, free_port, uvicorn_command, uvicorn_server
 
 
 def test_home_page_is_html(example_server: str) -> None:
@@ -24,10 +27,54 @@ def test_api_answers_json(example_server: str) -> None:
     assert response.json() == {"message": "Hello, Zoë!"}
 
 
-def test_unknown_path_is_404(example_server: str) -> None:
-    response = httpx.get(example_server + "/nowhere")
-    assert response.status_code == 404
-    assert response.text == "Not Found"
+def test_path_parameter_and_lifespan_state(example_server: str) -> None:
+    assert httpx.get(example_server + "/api/notes/1").json() == {"id": 1, "text": "Try resourceful"}
+    missing = httpx.get(example_server + "/api/notes/99")
+    assert (missing.status_code, missing.json()) == (404, {"error": "No note 99"})
+    # The client sent a note id that is not a number: no route matches.
+    assert httpx.get(example_server + "/api/notes/one").status_code == 404
+
+
+def test_routing_errors(example_server: str) -> None:
+    unknown = httpx.get(example_server + "/nowhere")
+    assert (unknown.status_code, unknown.text) == (404, "Not Found")
+    wrong_method = httpx.delete(example_server + "/api/hello")
+    assert wrong_method.status_code == 405
+    assert wrong_method.headers["allow"] == "GET, HEAD"
+    redirect = httpx.get(example_server + "/api/hello/", follow_redirects=False)
+    assert redirect.status_code == 307
+    assert redirect.headers["location"].endswith("/api/hello")
+
+
+def test_streaming_response_arrives_in_chunks(example_server: str) -> None:
+    with httpx.stream("GET", example_server + "/api/count") as response:
+        assert response.headers.get("transfer-encoding") == "chunked"
+        body = "".join(response.iter_text())
+    assert body == "1\n2\n3\n4\n5\n"
+
+
+def test_websocket_echo(example_server: str) -> None:
+    url = example_server.replace("http://", "ws://") + "/ws/echo"
+    with connect(url) as websocket:
+        websocket.send("hello")
+        assert websocket.recv(timeout=5) == "hello"
+        websocket.send("again")
+        assert websocket.recv(timeout=5) == "again"
+
+
+def test_websocket_to_an_unknown_path_is_refused(example_server: str) -> None:
+    url = example_server.replace("http://", "ws://") + "/ws/nowhere"
+    with ExitStack() as stack, pytest.raises(InvalidStatus) as info:
+        stack.enter_context(connect(url))
+    assert info.value.response.status_code == 403
+
+
+def test_failed_startup_makes_the_server_exit_with_the_error() -> None:
+    command = uvicorn_command("failing_startup:app", TEST_APPS, free_port())
+    result = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
+    assert result.returncode != 0
+    assert "the database at 127.0.0.1:1 refused the connection" in result.stderr
+    assert "Application startup failed" in result.stderr
 
 
 def test_a_server_that_cannot_start_is_reported() -> None:
