@@ -139,7 +139,7 @@ class Route(BaseRoute):
         _check_path(path, "Route")
         self.path = path
         self.endpoint = endpoint
-        self.name = getattr(endpoint, "__name__", None) if name is None else name
+        self.name = getattr(endpoint, "__name__", type(endpoint).__name__) if name is None else name
         self.include_in_schema = include_in_schema
         if _is_function(endpoint):
             app = request_response(endpoint)
@@ -208,7 +208,7 @@ class WebSocketRoute(BaseRoute):
         _check_path(path, "WebSocketRoute")
         self.path = path
         self.endpoint = endpoint
-        self.name = getattr(endpoint, "__name__", None) if name is None else name
+        self.name = getattr(endpoint, "__name__", type(endpoint).__name__) if name is None else name
         app = websocket_session(endpoint) if _is_function(endpoint) else endpoint
         self.app = _wrap(app, middleware)
         self.compiled = CompiledPath(path)

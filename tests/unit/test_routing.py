@@ -479,7 +479,7 @@ def test_reprs_and_properties() -> None:
     assert repr(Mount("/m", routes=[])).startswith("Mount(path='/m', name=None, app=<")
     assert repr(Host("a.org", ScopeApp())).startswith("Host(host='a.org', name=None, app=<")
     assert Mount("/m", ScopeApp()).routes == []
-    assert Route("/asgi", ScopeApp()).name is None
+    assert Route("/asgi", ScopeApp()).name == "ScopeApp"
 
 
 def test_match_results() -> None:
