@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import enum
-import functools
-import inspect
 import traceback
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
+from resourceful._endpoints import is_function, request_response, websocket_session, wrap
 from resourceful._paths import CompiledPath, first_segment, route_path
-from resourceful.concurrency import is_async_callable, run_in_threadpool
-from resourceful.datastructures import URL, Headers, URLPath
+from resourceful._routelist import RouteList
+from resourceful.datastructures import URL, URLPath
 from resourceful.exceptions import HTTPException
-from resourceful.requests import Request
 from resourceful.responses import PlainTextResponse, RedirectResponse, Response
 from resourceful.types import ASGIApp, Receive, Scope, Send
-from resourceful.websockets import WebSocket, WebSocketClose
+from resourceful.websockets import WebSocketClose
 
 if TYPE_CHECKING:
     from resourceful.middleware import Middleware
@@ -42,49 +40,16 @@ class Match(enum.Enum):
     FULL = 2
 
 
-def request_response(func: Callable[[Request], Any]) -> ASGIApp:
-    """An ASGI app that calls ``func(request)`` and sends the response it returns.
-
-    ``func`` may be async, or sync (run in a worker thread).
-    """
-    is_async = is_async_callable(func)
-
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive, send)
-        if is_async:
-            response: Response = await func(request)
-        else:
-            response = await run_in_threadpool(func, request)
-        await response(scope, receive, send)
-
-    return app
-
-
-def websocket_session(func: Callable[[WebSocket], Awaitable[None]]) -> ASGIApp:
-    """An ASGI app that calls ``func(websocket)``."""
-
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        await func(WebSocket(scope, receive, send))
-
-    return app
-
-
-def _is_function(endpoint: Any) -> bool:
-    while isinstance(endpoint, functools.partial):
-        endpoint = endpoint.func
-    return inspect.isfunction(endpoint) or inspect.ismethod(endpoint)
-
-
-def _wrap(app: ASGIApp, middleware: Sequence[Middleware] | None) -> ASGIApp:
-    for cls, args, kwargs in reversed(middleware or ()):
-        app = cls(app, *args, **kwargs)
-    return app
-
-
 def _check_path(path: str, kind: str) -> None:
     if not path.startswith("/"):
         msg = f"{kind} paths must start with '/', got {path!r}."
         raise ValueError(msg)
+
+
+def _merge_params(scope: Scope, params: dict[str, Any]) -> dict[str, Any]:
+    """The path parameters of enclosing mounts and hosts, plus this route's own."""
+    outer: dict[str, Any] | None = scope.get("path_params")
+    return {**outer, **params} if outer else params
 
 
 class BaseRoute:
@@ -141,7 +106,7 @@ class Route(BaseRoute):
         self.endpoint = endpoint
         self.name = getattr(endpoint, "__name__", type(endpoint).__name__) if name is None else name
         self.include_in_schema = include_in_schema
-        if _is_function(endpoint):
+        if is_function(endpoint):
             app = request_response(endpoint)
             if methods is None:
                 methods = ["GET"]
@@ -152,7 +117,7 @@ class Route(BaseRoute):
             self.methods = {method.upper() for method in methods}
             if "GET" in self.methods:
                 self.methods.add("HEAD")
-        self.app = _wrap(app, middleware)
+        self.app = wrap(app, middleware)
         self._allow = ", ".join(sorted(self.methods or ()))
         self.compiled = CompiledPath(path)
         self.first_segment = self.compiled.first_segment
@@ -167,7 +132,7 @@ class Route(BaseRoute):
         params = self.compiled.match(route_path(scope))
         if params is None:
             return Match.NONE, {}
-        path_params = {**scope.get("path_params", {}), **params} if params else params
+        path_params = _merge_params(scope, params)
         child_scope = {"endpoint": self.endpoint, "path_params": path_params}
         if self.methods is not None and scope["method"] not in self.methods:
             return Match.PARTIAL, child_scope
@@ -209,8 +174,8 @@ class WebSocketRoute(BaseRoute):
         self.path = path
         self.endpoint = endpoint
         self.name = getattr(endpoint, "__name__", type(endpoint).__name__) if name is None else name
-        app = websocket_session(endpoint) if _is_function(endpoint) else endpoint
-        self.app = _wrap(app, middleware)
+        app = websocket_session(endpoint) if is_function(endpoint) else endpoint
+        self.app = wrap(app, middleware)
         self.compiled = CompiledPath(path)
         self.first_segment = self.compiled.first_segment
 
@@ -220,7 +185,7 @@ class WebSocketRoute(BaseRoute):
         params = self.compiled.match(route_path(scope))
         if params is None:
             return Match.NONE, {}
-        path_params = {**scope.get("path_params", {}), **params} if params else params
+        path_params = _merge_params(scope, params)
         return Match.FULL, {"endpoint": self.endpoint, "path_params": path_params}
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
@@ -277,7 +242,7 @@ class Mount(BaseRoute):
         self.path = path.rstrip("/")
         self.name = name
         self._base_app: ASGIApp = app if app is not None else Router(routes=routes)
-        self.app = _wrap(self._base_app, middleware)
+        self.app = wrap(self._base_app, middleware)
         self.compiled = CompiledPath(self.path + "/{path:path}")
         self.first_segment = self.compiled.first_segment
 
@@ -298,7 +263,7 @@ class Mount(BaseRoute):
         matched = path[: len(path) - len(remaining)]
         root_path = scope.get("root_path", "")
         child_scope = {
-            "path_params": {**scope.get("path_params", {}), **params},
+            "path_params": _merge_params(scope, params),
             "app_root_path": scope.get("app_root_path", root_path),
             "root_path": root_path + matched,
             "endpoint": self.app,
@@ -351,12 +316,11 @@ class Host(BaseRoute):
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] not in ("http", "websocket"):
             return Match.NONE, {}
-        host = Headers(scope=scope).get("host", "").split(":")[0]
-        params = self.compiled.match(host)
+        host = next((value for name, value in scope["headers"] if name == b"host"), b"")
+        params = self.compiled.match(host.decode("latin-1").split(":")[0])
         if params is None:
             return Match.NONE, {}
-        path_params = {**scope.get("path_params", {}), **params}
-        return Match.FULL, {"path_params": path_params, "endpoint": self.app}
+        return Match.FULL, {"path_params": _merge_params(scope, params), "endpoint": self.app}
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         if self.name is not None and name == self.name and "path" in path_params:
@@ -387,41 +351,6 @@ async def _no_lifespan(app: Any) -> AsyncIterator[None]:
     yield
 
 
-class _RouteList(list[BaseRoute]):
-    """A list of routes that tells its router when it changes, so the index is rebuilt."""
-
-    def __init__(self, routes: Iterable[BaseRoute], on_change: Callable[[], None]) -> None:
-        super().__init__(routes)
-        self.on_change = on_change
-
-
-def _notifying(method: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(method)
-    def wrapper(self: _RouteList, *args: Any, **kwargs: Any) -> Any:
-        result = method(self, *args, **kwargs)
-        self.on_change()
-        return result
-
-    return wrapper
-
-
-for _name in (
-    "append",
-    "extend",
-    "insert",
-    "remove",
-    "pop",
-    "clear",
-    "sort",
-    "reverse",
-    "__setitem__",
-    "__delitem__",
-    "__iadd__",
-    "__imul__",
-):
-    setattr(_RouteList, _name, _notifying(getattr(list, _name)))
-
-
 class Router:
     """Dispatches each request to the first route that matches it.
 
@@ -447,7 +376,7 @@ class Router:
         self.redirect_slashes = redirect_slashes
         self.default: ASGIApp = self.not_found if default is None else default
         self.lifespan_context: Lifespan = _no_lifespan if lifespan is None else lifespan
-        self.middleware_stack = _wrap(self.app, middleware)
+        self.middleware_stack = wrap(self.app, middleware)
 
     @property
     def routes(self) -> list[BaseRoute]:
@@ -456,7 +385,7 @@ class Router:
 
     @routes.setter
     def routes(self, routes: Iterable[BaseRoute]) -> None:
-        self._routes = _RouteList(routes, self._reindex)
+        self._routes = RouteList(routes, self._reindex)
         self._reindex()
 
     def _reindex(self) -> None:

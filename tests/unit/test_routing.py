@@ -278,6 +278,28 @@ def test_unnamed_mount_passes_names_through() -> None:
         app.url_path_for("pong")
 
 
+def test_mount_parameters_reach_routes_without_their_own(
+    test_client_factory: TestClientFactory,
+) -> None:
+    async def socket(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_json(websocket.path_params)
+        await websocket.close()
+
+    app = Router(
+        [
+            Mount(
+                "/orgs/{org}",
+                routes=[Route("/", show_params), WebSocketRoute("/live", socket)],
+            )
+        ]
+    )
+    client = test_client_factory(app)
+    assert client.get("/orgs/acme/").json()["params"] == {"org": "acme"}
+    with client.websocket_connect("/orgs/acme/live") as session:
+        assert session.receive_json() == {"org": "acme"}
+
+
 def test_mount_with_parameters(test_client_factory: TestClientFactory) -> None:
     app = Router(
         [

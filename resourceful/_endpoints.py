@@ -1,0 +1,56 @@
+"""Turning endpoints into ASGI apps: functions that take a request or a websocket."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from resourceful.concurrency import is_async_callable, run_in_threadpool
+from resourceful.requests import Request
+from resourceful.responses import Response
+from resourceful.types import ASGIApp, Receive, Scope, Send
+from resourceful.websockets import WebSocket
+
+if TYPE_CHECKING:
+    from resourceful.middleware import Middleware
+
+
+def request_response(func: Callable[[Request], Any]) -> ASGIApp:
+    """An ASGI app that calls ``func(request)`` and sends the response it returns.
+
+    ``func`` may be async, or sync (run in a worker thread).
+    """
+    is_async = is_async_callable(func)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive, send)
+        if is_async:
+            response: Response = await func(request)
+        else:
+            response = await run_in_threadpool(func, request)
+        await response(scope, receive, send)
+
+    return app
+
+
+def websocket_session(func: Callable[[WebSocket], Awaitable[None]]) -> ASGIApp:
+    """An ASGI app that calls ``func(websocket)``."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await func(WebSocket(scope, receive, send))
+
+    return app
+
+
+def is_function(endpoint: Any) -> bool:
+    while isinstance(endpoint, functools.partial):
+        endpoint = endpoint.func
+    return inspect.isfunction(endpoint) or inspect.ismethod(endpoint)
+
+
+def wrap(app: ASGIApp, middleware: Sequence[Middleware] | None) -> ASGIApp:
+    for cls, args, kwargs in reversed(middleware or ()):
+        app = cls(app, *args, **kwargs)
+    return app
