@@ -1,0 +1,375 @@
+"""The container: providers by type, validated and compiled once, resolved per request."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack
+from types import TracebackType
+from typing import Any, TypeVar, cast, overload
+
+import anyio
+
+from resourceful.concurrency import run_in_threadpool
+from resourceful.di._providers import Kind, Provider, ScopeName, describe
+
+T = TypeVar("T")
+Factory = Callable[["InjectionContext"], Awaitable[Any]]
+
+_SCOPE_RANK = {"app": 0, "request": 1, "transient": 2}
+
+
+class DependencyError(Exception):
+    """A dependency that cannot be provided, found when the app is built.
+
+    Attributes:
+        key: the type that was asked for.
+        path: who asked for it, outermost first (``("NoteResource.get", "NoteStore")``).
+        hint: how to fix it.
+    """
+
+    def __init__(self, problem: str, *, key: Any, path: tuple[str, ...], hint: str) -> None:
+        self.key = key
+        self.path = path
+        self.hint = hint
+        chain = " -> ".join(path)
+        super().__init__(f"{problem}\n  Needed by: {chain}\n  Hint: {hint}")
+
+
+class InjectionContext:
+    """The values of one request (or websocket connection), and what tears them down.
+
+    Use it as an async context manager; on exit, teardowns run in reverse order of creation,
+    and an exception from the block is thrown into generator providers at their ``yield``.
+    """
+
+    __slots__ = ("_stack", "cache", "container", "values")
+
+    def __init__(self, container: Container, values: dict[Any, Any] | None = None) -> None:
+        self.container = container
+        self.values: dict[Any, Any] = values if values is not None else {}
+        self.cache: dict[Any, Any] = {}
+        self._stack = AsyncExitStack()
+
+    async def get(self, key: type[T]) -> T:
+        """The value of ``key`` in this context, made by its provider if needed."""
+        return cast(T, await self.container._factories[key](self))
+
+    async def close(self, exc: BaseException | None = None) -> None:
+        """Run the teardowns; ``exc`` is thrown into generator providers at ``yield``."""
+        if exc is None:
+            await self._stack.aclose()
+        else:
+            await self._stack.__aexit__(type(exc), exc, exc.__traceback__)
+
+    async def __aenter__(self) -> InjectionContext:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close(exc)
+
+
+class Container:
+    """Holds the providers of an application and makes their values.
+
+    Register providers, then :meth:`compile` (the app does it when it is built): every
+    dependency is checked then, so a missing provider, a cycle or an app-scoped provider that
+    needs a request-scoped one is an error at startup, not on the first request.
+    """
+
+    def __init__(self) -> None:
+        self._providers: dict[Any, Provider] = {}
+        self._context_types: dict[Any, str] = {}
+        self._factories: dict[Any, Factory] = {}
+        self._app_values: dict[Any, Any] = {}
+        self._app_locks: dict[Any, anyio.Lock] = {}
+        self._app_stack = AsyncExitStack()
+        self._compiled = False
+
+    def register(
+        self, provider: Any, *, scope: ScopeName | None = None, provides: Any = None
+    ) -> Provider:
+        """Register a class, function, generator or value (or a :class:`Provider`)."""
+        entry = (
+            provider
+            if isinstance(provider, Provider)
+            else Provider(provider, scope=scope, provides=provides)
+        )
+        self._providers[entry.provides] = entry
+        self._compiled = False
+        return entry
+
+    def add_context_type(self, key: Any, description: str) -> None:
+        """Declare a type whose value the framework puts in each context (``Request``...)."""
+        self._context_types[key] = description
+        self._compiled = False
+
+    def has(self, key: Any) -> bool:
+        """Whether ``key`` can be injected: a provider or a context type is registered."""
+        return key in self._providers or key in self._context_types
+
+    def compile(self) -> None:
+        """Check every provider's dependencies and build the factories that make values."""
+        self._factories = {key: self._context_factory(key) for key in self._context_types}
+        for key, provider in self._providers.items():
+            self._check(provider, (provider.name,), {key})
+            self._factories[key] = self._factory(provider)
+        self._compiled = True
+
+    def check_dependency(self, key: Any, path: tuple[str, ...], hint: str) -> None:
+        """Raise :class:`DependencyError` unless ``key`` can be injected."""
+        if not self.has(key):
+            raise DependencyError(
+                f"No provider for {describe(key)}.", key=key, path=(*path, describe(key)), hint=hint
+            )
+
+    def _check(self, provider: Provider, path: tuple[str, ...], seen: set[Any]) -> None:
+        for dependency in provider.dependencies:
+            key = dependency.key
+            where = (*path, f"{dependency.name}: {describe(key)}")
+            if key in seen:
+                raise DependencyError(
+                    f"Dependency cycle: {describe(key)} needs itself.",
+                    key=key,
+                    path=where,
+                    hint="break the cycle, for instance by passing one value to the other "
+                    "after both are made.",
+                )
+            if key in self._context_types:
+                if provider.scope == "app":
+                    raise self._scope_error(provider, key, "request", where)
+                continue
+            inner = self._providers.get(key)
+            if inner is None:
+                if dependency.has_default:
+                    continue
+                raise DependencyError(
+                    f"No provider for {describe(key)}, needed by {provider.name}.",
+                    key=key,
+                    path=where,
+                    hint=f"register one: App(providers=[...{describe(key)}...]), or give "
+                    f"the parameter {dependency.name!r} a default.",
+                )
+            if _SCOPE_RANK[inner.scope] > _SCOPE_RANK[provider.scope]:
+                raise self._scope_error(provider, key, inner.scope, where)
+            self._check(inner, (*where, inner.name), seen | {key})
+
+    def _scope_error(
+        self, provider: Provider, key: Any, scope: str, path: tuple[str, ...]
+    ) -> DependencyError:
+        return DependencyError(
+            f"The {provider.scope}-scoped {provider.name} needs {describe(key)}, which lives "
+            f"only for one {'use' if scope == 'transient' else 'request'} ({scope} scope).",
+            key=key,
+            path=path,
+            hint=f"make {provider.name} {scope}-scoped, or {describe(key)} longer-lived.",
+        )
+
+    def _context_factory(self, key: Any) -> Factory:
+        description = self._context_types[key]
+
+        async def from_context(context: InjectionContext) -> Any:
+            try:
+                return context.values[key]
+            except KeyError:
+                msg = f"{describe(key)} is not available here: {description}."
+                raise LookupError(msg) from None
+
+        return from_context
+
+    def _factory(self, provider: Provider) -> Factory:
+        make = self._maker(provider)
+        key = provider.provides
+        if provider.scope == "transient":
+            return make
+        if provider.scope == "request":
+
+            async def request_scoped(context: InjectionContext) -> Any:
+                cache = context.cache
+                if key in cache:
+                    return cache[key]
+                value = cache[key] = await make(context)
+                return value
+
+            return request_scoped
+        lock = self._app_locks.setdefault(key, anyio.Lock())
+
+        async def app_scoped(context: InjectionContext) -> Any:
+            values = self._app_values
+            if key in values:
+                return values[key]
+            async with lock:
+                if key in values:  # made by another task while this one waited
+                    return values[key]
+                value = values[key] = await make(self._app_context)
+            return value
+
+        return app_scoped
+
+    @property
+    def _app_context(self) -> InjectionContext:
+        # App-scoped values are made in a context whose teardowns run at shutdown.
+        context = InjectionContext(self)
+        context._stack = self._app_stack
+        return context
+
+    def _maker(self, provider: Provider) -> Factory:
+        obj, kind = provider.obj, provider.kind
+        params = [(d.name, d.key, d.default, d.has_default) for d in provider.dependencies]
+        factories = self._factories
+
+        async def arguments(context: InjectionContext) -> dict[str, Any]:
+            kwargs = {}
+            for name, key, default, has_default in params:
+                factory = factories.get(key)
+                if factory is None and has_default:
+                    kwargs[name] = default
+                else:
+                    kwargs[name] = await factories[key](context)
+            return kwargs
+
+        if kind is Kind.VALUE:
+
+            async def value(context: InjectionContext) -> Any:
+                return obj
+
+            return value
+        if kind is Kind.ASYNC_FUNCTION:
+
+            async def call_async(context: InjectionContext) -> Any:
+                return await obj(**await arguments(context))
+
+            return call_async
+        if kind is Kind.ASYNC_GENERATOR:
+            manager = contextlib.asynccontextmanager(obj)
+
+            async def enter_async(context: InjectionContext) -> Any:
+                return await context._stack.enter_async_context(manager(**await arguments(context)))
+
+            return enter_async
+        if kind is Kind.GENERATOR:
+
+            async def enter_sync(context: InjectionContext) -> Any:
+                generator = obj(**await arguments(context))
+                value = await run_in_threadpool(next, generator)
+                context._stack.push_async_exit(_SyncGeneratorExit(generator))
+                return value
+
+            return enter_sync
+
+        if kind is Kind.CLASS:
+            # Constructors run on the event loop: they should only store what they are given.
+
+            async def construct(context: InjectionContext) -> Any:
+                return obj(**await arguments(context))
+
+            return construct
+
+        async def call_sync(context: InjectionContext) -> Any:
+            kwargs = await arguments(context)
+            return await run_in_threadpool(lambda: obj(**kwargs))
+
+        return call_sync
+
+    async def startup(self) -> None:
+        """Make every app-scoped value now, so a failing one stops the app at startup."""
+        if not self._compiled:
+            self.compile()
+        context = self._app_context
+        for key, provider in self._providers.items():
+            if provider.scope == "app":
+                await self._factories[key](context)
+
+    async def aclose(self) -> None:
+        """Tear the app-scoped values down, in reverse order of creation."""
+        try:
+            await self._app_stack.aclose()
+        finally:
+            self._app_values.clear()
+            self._app_stack = AsyncExitStack()
+
+    def context(self, values: dict[Any, Any] | None = None) -> InjectionContext:
+        """A new context for one request, seeded with the framework's ``values``."""
+        if not self._compiled:
+            self.compile()
+        return InjectionContext(self, values)
+
+    @overload
+    async def resolve(self, key: type[T], context: InjectionContext | None = None) -> T: ...
+    @overload
+    async def resolve(self, key: Any, context: InjectionContext | None = None) -> Any: ...
+    async def resolve(self, key: Any, context: InjectionContext | None = None) -> Any:
+        """The value of ``key``; app-scoped when no ``context`` is given."""
+        if not self._compiled:
+            self.compile()
+        return await self._factories[key](context if context is not None else self._app_context)
+
+    @contextlib.contextmanager
+    def override(
+        self, key: Any, replacement: Any, *, scope: ScopeName | None = None
+    ) -> Iterator[None]:
+        """Provide ``replacement`` (a value, class or function) for ``key`` inside the block."""
+        previous = self._providers.get(key)
+        previous_value = self._app_values.pop(key, _MISSING)
+        self.register(Provider(replacement, scope=scope, provides=key))
+        self.compile()
+        try:
+            yield
+        finally:
+            if previous is None:
+                del self._providers[key]
+            else:
+                self._providers[key] = previous
+            self._app_values.pop(key, None)
+            if previous_value is not _MISSING:
+                self._app_values[key] = previous_value
+            self.compile()
+
+
+_MISSING = object()
+
+
+class _SyncGeneratorExit:
+    """Finishes a sync generator provider in a worker thread, throwing in the error if any."""
+
+    def __init__(self, generator: Iterator[Any]) -> None:
+        self.generator = generator
+
+    async def __call__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool:
+        if exc is None:
+            await run_in_threadpool(_finish, self.generator)
+            return False
+        await run_in_threadpool(_throw, self.generator, exc)
+        return False
+
+
+def _finish(generator: Iterator[Any]) -> None:
+    try:
+        next(generator)
+    except StopIteration:
+        return
+    msg = f"The generator provider {generator!r} yielded more than once."
+    raise RuntimeError(msg)
+
+
+def _throw(generator: Any, exc: BaseException) -> None:
+    try:
+        generator.throw(exc)
+    except StopIteration:
+        return
+    except BaseException as raised:
+        if raised is exc:
+            return
+        raise
+    msg = f"The generator provider {generator!r} yielded more than once."
+    raise RuntimeError(msg)
