@@ -6,13 +6,19 @@ from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequen
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
+from resourceful.background import BackgroundTasks
 from resourceful.concurrency import is_async_callable, run_in_threadpool
 from resourceful.datastructures import State, URLPath
+from resourceful.di import Container, Provider, ScopeName
+from resourceful.di._asgi import http_endpoint, websocket_endpoint
+from resourceful.di._plan import Protocol, plan_endpoint
 from resourceful.middleware import Middleware
 from resourceful.middleware.errors import ServerErrorMiddleware
 from resourceful.middleware.exceptions import ExceptionHandler, ExceptionMiddleware, HandlerKey
-from resourceful.routing import BaseRoute, Lifespan, Router
+from resourceful.requests import HTTPConnection, Request
+from resourceful.routing import BaseRoute, Host, Lifespan, Mount, Route, Router, WebSocketRoute
 from resourceful.types import ASGIApp, Receive, Scope, Send
+from resourceful.websockets import WebSocket
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -55,6 +61,8 @@ class App:
         on_shutdown: callables (sync or async) run at shutdown.
         lifespan: an async context manager factory ``lifespan(app)``; a mapping it yields
             becomes the initial ``request.state``. Not together with the hooks.
+        providers: what endpoints and other providers can have injected by type: classes,
+            functions, generators, ready values or :class:`~resourceful.di.Provider` entries.
     """
 
     def __init__(
@@ -66,6 +74,7 @@ class App:
         on_startup: Sequence[Callable[[], Any]] | None = None,
         on_shutdown: Sequence[Callable[[], Any]] | None = None,
         lifespan: Lifespan | None = None,
+        providers: Sequence[Any] | None = None,
     ) -> None:
         if lifespan is not None and (on_startup or on_shutdown):
             msg = "Give App() either lifespan= or on_startup=/on_shutdown=, not both."
@@ -74,13 +83,66 @@ class App:
             lifespan = _hooks_lifespan(list(on_startup or []), list(on_shutdown or []))
         self._debug = debug
         self.state = State()
-        self.router = Router(routes, lifespan=lifespan)
+        self.container = Container()
+        self.container.register(Provider(self, provides=App))
+        self.container.register(BackgroundTasks)
+        self.container.add_context_type(Request, "a Request exists only in HTTP endpoints")
+        self.container.add_context_type(WebSocket, "a WebSocket exists only in websocket endpoints")
+        self.container.add_context_type(HTTPConnection, "it exists only inside a request")
+        for provider in providers or ():
+            self.container.register(provider)
+        self.router = Router(routes, lifespan=self._container_lifespan(lifespan))
         self.user_middleware = list(middleware or [])
         self.exception_handlers: dict[HandlerKey, ExceptionHandler] = dict(exception_handlers or {})
         self.middleware_stack: ASGIApp | None = None
 
+    def _container_lifespan(self, lifespan: Lifespan | None) -> Lifespan:
+        """The user's lifespan, inside the making and tearing down of app-scoped values."""
+
+        @asynccontextmanager
+        async def with_container(app: Any) -> AsyncIterator[Any]:
+            await self.container.startup()
+            try:
+                if lifespan is None:
+                    yield None
+                else:
+                    async with lifespan(app) as state:
+                        yield state
+            finally:
+                await self.container.aclose()
+
+        return with_container
+
+    def add_provider(
+        self, provider: Any, *, scope: ScopeName | None = None, provides: Any = None
+    ) -> None:
+        """Register a provider (see :class:`~resourceful.di.Provider`) before the app starts."""
+        if self.middleware_stack is not None:
+            msg = "Cannot add providers after the application has started."
+            raise RuntimeError(msg)
+        self.container.register(provider, scope=scope, provides=provides)
+
+    def _inject(self, routes: Sequence[BaseRoute], outer_params: frozenset[str]) -> None:
+        """Put dependency injection in front of every function endpoint, planned now."""
+        for route in routes:
+            if isinstance(route, Route | WebSocketRoute) and route.is_function_endpoint:
+                params = outer_params | route.compiled.convertors.keys()
+                protocol: Protocol = "http" if isinstance(route, Route) else "websocket"
+                plan = plan_endpoint(
+                    route.endpoint, self.container, protocol=protocol, path_params=params
+                )
+                if isinstance(route, Route):
+                    route.use_endpoint_app(http_endpoint(plan, self.container))
+                else:
+                    route.use_endpoint_app(websocket_endpoint(plan, self.container))
+            elif isinstance(route, Mount | Host):
+                inner = outer_params | (route.compiled.convertors.keys() - {"path"})
+                self._inject(route.routes, inner)
+
     def build_middleware_stack(self) -> ASGIApp:
-        """Assemble the middleware stack around the router."""
+        """Check the providers, plan every endpoint, and assemble the middleware stack."""
+        self.container.compile()
+        self._inject(self.routes, frozenset())
         error_handler = None
         handlers: dict[HandlerKey, ExceptionHandler] = {}
         for key, handler in self.exception_handlers.items():

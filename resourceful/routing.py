@@ -106,7 +106,8 @@ class Route(BaseRoute):
         self.endpoint = endpoint
         self.name = getattr(endpoint, "__name__", type(endpoint).__name__) if name is None else name
         self.include_in_schema = include_in_schema
-        if is_function(endpoint):
+        self.is_function_endpoint = is_function(endpoint)
+        if self.is_function_endpoint:
             app = request_response(endpoint)
             if methods is None:
                 methods = ["GET"]
@@ -117,6 +118,7 @@ class Route(BaseRoute):
             self.methods = {method.upper() for method in methods}
             if "GET" in self.methods:
                 self.methods.add("HEAD")
+        self.middleware = middleware
         self.app = wrap(app, middleware)
         self._allow = ", ".join(sorted(self.methods or ()))
         self.compiled = CompiledPath(path)
@@ -125,6 +127,13 @@ class Route(BaseRoute):
     @property
     def param_convertors(self) -> dict[str, Any]:
         return self.compiled.convertors
+
+    def use_endpoint_app(self, app: ASGIApp) -> None:
+        """Serve the endpoint through ``app`` (inside this route's middleware) from now on.
+
+        The application uses it to put dependency injection in front of function endpoints.
+        """
+        self.app = wrap(app, self.middleware)
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] != "http":
@@ -174,10 +183,16 @@ class WebSocketRoute(BaseRoute):
         self.path = path
         self.endpoint = endpoint
         self.name = getattr(endpoint, "__name__", type(endpoint).__name__) if name is None else name
-        app = websocket_session(endpoint) if is_function(endpoint) else endpoint
+        self.is_function_endpoint = is_function(endpoint)
+        app = websocket_session(endpoint) if self.is_function_endpoint else endpoint
+        self.middleware = middleware
         self.app = wrap(app, middleware)
         self.compiled = CompiledPath(path)
         self.first_segment = self.compiled.first_segment
+
+    def use_endpoint_app(self, app: ASGIApp) -> None:
+        """Serve the endpoint through ``app`` (inside this route's middleware) from now on."""
+        self.app = wrap(app, self.middleware)
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] != "websocket":

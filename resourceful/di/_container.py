@@ -128,6 +128,20 @@ class Container:
                 f"No provider for {describe(key)}.", key=key, path=(*path, describe(key)), hint=hint
             )
 
+    def path_to(self, key: Any, target: Any) -> tuple[str, ...] | None:
+        """The chain of dependencies from ``key``'s provider to ``target``, if it needs it."""
+        provider = self._providers.get(key)
+        if provider is None:
+            return None
+        for dependency in provider.dependencies:
+            step = f"{dependency.name}: {describe(dependency.key)}"
+            if dependency.key is target:
+                return (provider.name, step)
+            rest = self.path_to(dependency.key, target)
+            if rest is not None:
+                return (provider.name, step, *rest)
+        return None
+
     def _check(self, provider: Provider, path: tuple[str, ...], seen: set[Any]) -> None:
         for dependency in provider.dependencies:
             key = dependency.key

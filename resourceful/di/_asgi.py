@@ -1,0 +1,92 @@
+"""ASGI apps that call an endpoint with its injected arguments, then tear down."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import cattrs
+
+from resourceful.background import BackgroundTasks
+from resourceful.concurrency import run_in_threadpool
+from resourceful.di._container import Container, InjectionContext
+from resourceful.di._plan import EndpointPlan
+from resourceful.di._returns import DEFAULT_CONVERTER, to_response
+from resourceful.requests import HTTPConnection, Request
+from resourceful.types import ASGIApp, Receive, Scope, Send
+from resourceful.websockets import WebSocket
+
+
+async def _call(plan: EndpointPlan, kwargs: dict[str, Any]) -> Any:
+    if plan.is_async:
+        return await plan.func(**kwargs)
+    return await run_in_threadpool(plan.func, **kwargs)
+
+
+async def _close(context: InjectionContext, exc: BaseException | None) -> None:
+    # Teardown must run even when the request was cancelled (the client went away).
+    with anyio.CancelScope(shield=True):
+        await context.close(exc)
+
+
+def http_endpoint(
+    plan: EndpointPlan, container: Container, converter: cattrs.Converter = DEFAULT_CONVERTER
+) -> ASGIApp:
+    """An ASGI app that serves ``plan``'s endpoint for HTTP requests."""
+    func = plan.func
+
+    if plan.only_connection and plan.is_async:
+
+        async def fast(scope: Scope, receive: Receive, send: Send) -> None:
+            result = await func(Request(scope, receive, send))
+            await to_response(result, converter)(scope, receive, send)
+
+        return fast
+
+    if not plan.needs_context:
+
+        async def plain(scope: Scope, receive: Receive, send: Send) -> None:
+            request = Request(scope, receive, send)
+            result = await _call(plan, await plan.arguments(request, None))
+            await to_response(result, converter)(scope, receive, send)
+
+        return plain
+
+    async def injected(scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive, send)
+        context = InjectionContext(container, {Request: request, HTTPConnection: request})
+        try:
+            result = await _call(plan, await plan.arguments(request, context))
+            await to_response(result, converter)(scope, receive, send)
+            tasks = context.cache.get(BackgroundTasks)
+            if tasks is not None:
+                await tasks()
+        except BaseException as exc:
+            await _close(context, exc)
+            raise
+        await _close(context, None)
+
+    return injected
+
+
+def websocket_endpoint(plan: EndpointPlan, container: Container) -> ASGIApp:
+    """An ASGI app that serves ``plan``'s endpoint for websockets.
+
+    Request-scoped values live for the whole connection.
+    """
+
+    async def injected(scope: Scope, receive: Receive, send: Send) -> None:
+        websocket = WebSocket(scope, receive, send)
+        context = None
+        if plan.needs_context:
+            context = InjectionContext(container, {WebSocket: websocket, HTTPConnection: websocket})
+        try:
+            await _call(plan, await plan.arguments(websocket, context))
+        except BaseException as exc:
+            if context is not None:
+                await _close(context, exc)
+            raise
+        if context is not None:
+            await _close(context, None)
+
+    return injected
