@@ -14,7 +14,8 @@ from resourceful.datastructures import (
     State,
     UploadFile,
 )
-from resourceful.exceptions import HTTPException, WebSocketException
+from resourceful.di import Body, Cookie, Header, Inject, Path, Provider, Query
+from resourceful.exceptions import HTTPException, RequestValidationError, WebSocketException
 from resourceful.middleware import Middleware
 from resourceful.requests import HTTPConnection, Request
 from resourceful.responses import (
@@ -37,23 +38,31 @@ __all__ = [
     "App",
     "BackgroundTask",
     "BackgroundTasks",
+    "Body",
     "CommaSeparatedStrings",
+    "Cookie",
     "FileResponse",
     "FormData",
     "HTMLResponse",
     "HTTPConnection",
     "HTTPException",
+    "Header",
     "Headers",
     "Host",
+    "Inject",
     "JSONResponse",
     "Middleware",
     "Mount",
     "MutableHeaders",
     "NoMatchFound",
+    "Path",
     "PlainTextResponse",
+    "Provider",
+    "Query",
     "QueryParams",
     "RedirectResponse",
     "Request",
+    "RequestValidationError",
     "Response",
     "Route",
     "Router",

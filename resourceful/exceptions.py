@@ -56,6 +56,23 @@ class WebSocketException(Exception):
         return f"{type(self).__name__}(code={self.code!r}, reason={self.reason!r})"
 
 
+class RequestValidationError(HTTPException):
+    """What the client sent does not fit the endpoint's parameters (a 422 answer).
+
+    Attributes:
+        errors: every failing field, as ``{"location": [...], "message": "..."}`` dicts, e.g.
+            ``{"location": ["query", "limit"], "message": "expected an integer, got 'ten'"}``.
+    """
+
+    def __init__(self, errors: list[tuple[tuple[str | int, ...], str]]) -> None:
+        self.errors = [
+            {"location": list(location), "message": message} for location, message in errors
+        ]
+        count = len(self.errors)
+        detail = f"{count} request parameter{'s are' if count != 1 else ' is'} invalid."
+        super().__init__(422, detail)
+
+
 class MissingDependencyError(ImportError):
     """An optional feature was used without the extra that provides it."""
 
@@ -67,4 +84,10 @@ class MissingDependencyError(ImportError):
         super().__init__(msg, name=package)
 
 
-__all__ = ["HTTPException", "MissingDependencyError", "WebSocketException", "status_phrase"]
+__all__ = [
+    "HTTPException",
+    "MissingDependencyError",
+    "RequestValidationError",
+    "WebSocketException",
+    "status_phrase",
+]

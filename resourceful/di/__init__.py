@@ -4,6 +4,19 @@ See the "Dependency injection" page of the documentation for the rules.
 """
 
 from resourceful.di._container import Container, DependencyError, InjectionContext
+from resourceful.di._markers import Body, Cookie, Header, Inject, Path, Query
 from resourceful.di._providers import Provider, ScopeName
 
-__all__ = ["Container", "DependencyError", "InjectionContext", "Provider", "ScopeName"]
+__all__ = [
+    "Body",
+    "Container",
+    "Cookie",
+    "DependencyError",
+    "Header",
+    "Inject",
+    "InjectionContext",
+    "Path",
+    "Provider",
+    "Query",
+    "ScopeName",
+]

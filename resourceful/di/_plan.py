@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import collections.abc
+import datetime
+import decimal
 import enum
 import inspect
+import types
+import typing
+import uuid
 from collections.abc import Callable, Collection
-from typing import Any, Literal
+from typing import Any, Literal, Union, get_args, get_origin
+
+import attrs
 
 from resourceful.concurrency import is_async_callable
 from resourceful.di._container import Container, DependencyError, InjectionContext
+from resourceful.di._convert import (
+    FieldError,
+    field_errors,
+    make_body_converter,
+    make_text_converter,
+)
+from resourceful.di._markers import Body, Cookie, Header, Inject, Marker, Path, Query
 from resourceful.di._providers import describe, strip_annotated, type_hints
+from resourceful.exceptions import HTTPException, RequestValidationError
 from resourceful.requests import HTTPConnection, Request
 from resourceful.websockets import WebSocket
 
@@ -21,27 +37,93 @@ _CONNECTION_TYPES: dict[Protocol, tuple[type[Any], ...]] = {
 }
 _UNANNOTATED_CONNECTION: dict[Protocol, str] = {"http": "request", "websocket": "websocket"}
 _MISSING_CONNECTION: dict[Protocol, type[Any]] = {"http": WebSocket, "websocket": Request}
+_SCALARS = (
+    str,
+    int,
+    float,
+    bool,
+    decimal.Decimal,
+    uuid.UUID,
+    datetime.date,
+    datetime.datetime,
+    datetime.time,
+)
+_MISSING: Any = inspect.Parameter.empty
+
+TEXT_CONVERTER = make_text_converter()
+BODY_CONVERTER = make_body_converter()
 
 
 class Source(enum.Enum):
     """Where a parameter's value comes from."""
 
     CONNECTION = "the request or websocket"
-    PATH = "a path parameter"
     PROVIDED = "a provider"
     DEFAULT = "its default value"
+    PATH = "path"
+    QUERY = "query"
+    HEADER = "header"
+    COOKIE = "cookie"
+    BODY = "body"
+
+
+_VALUE_SOURCES = frozenset({Source.PATH, Source.QUERY, Source.HEADER, Source.COOKIE})
 
 
 class Parameter:
-    """One planned parameter: its name, where its value comes from, and the key or default."""
+    """One planned parameter: its name, where its value comes from, how to convert it."""
 
-    __slots__ = ("annotation", "key", "name", "source")
+    __slots__ = ("alias", "annotation", "default", "hook", "is_list", "key", "name", "source")
 
-    def __init__(self, name: str, source: Source, key: Any, annotation: Any) -> None:
+    def __init__(
+        self,
+        name: str,
+        source: Source,
+        *,
+        key: Any = None,
+        annotation: Any = None,
+        alias: str = "",
+        default: Any = _MISSING,
+        is_list: bool = False,
+    ) -> None:
         self.name = name
         self.source = source
         self.key = key
         self.annotation = annotation
+        self.alias = alias or name
+        self.is_list = is_list
+        if default is _MISSING and _is_optional(annotation):
+            default = None
+        self.default = default
+        converter = BODY_CONVERTER if source is Source.BODY else TEXT_CONVERTER
+        # Only value and body parameters convert; the others keep a hook they never use.
+        self.hook: Callable[[Any, Any], Any] = (
+            converter.get_structure_hook(annotation)
+            if source in _VALUE_SOURCES or source is Source.BODY
+            else converter.structure
+        )
+
+    def convert(self, raw: Any, errors: list[FieldError]) -> Any:
+        """``raw`` structured into the annotation; a failure is added to ``errors``."""
+        if type(raw) is self.annotation:  # already converted, e.g. by a path convertor
+            return raw
+        try:
+            return self.hook(raw, self.annotation)
+        except Exception as exc:  # cattrs reports anything a hook raised
+            errors.extend(field_errors(exc, (self.source.value, self.alias)))
+            return None
+
+    def read(self, connection: HTTPConnection) -> Any:
+        """The raw text value(s) the client sent, or ``_MISSING``."""
+        if self.source is Source.PATH:
+            return connection.path_params.get(self.alias, _MISSING)
+        if self.source is Source.COOKIE:
+            return connection.cookies.get(self.alias, _MISSING)
+        values = connection.query_params if self.source is Source.QUERY else connection.headers
+        if self.is_list:
+            found = values.getlist(self.alias)
+            return found if found else _MISSING
+        return values.get(self.alias, _MISSING)
 
 
 class EndpointPlan:
@@ -60,24 +142,112 @@ class EndpointPlan:
         self.is_async = is_async_callable(func)
         self.needs_context = any(p.source is Source.PROVIDED for p in parameters)
         self.only_connection = [p.source for p in parameters] == [Source.CONNECTION]
-        self._steps = tuple((p.name, p.source, p.key) for p in parameters)
 
     async def arguments(
         self, connection: HTTPConnection, context: InjectionContext | None
     ) -> dict[str, Any]:
-        """The keyword arguments for one call."""
+        """The keyword arguments for one call.
+
+        Raises:
+            RequestValidationError: listing every value the client sent that does not fit.
+        """
         kwargs: dict[str, Any] = {}
+        errors: list[FieldError] = []
         factories = context.container._factories if context is not None else {}
-        for name, source, key in self._steps:
+        for parameter in self.parameters:
+            source = parameter.source
+            name = parameter.name
             if source is Source.CONNECTION:
                 kwargs[name] = connection
-            elif source is Source.PATH:
-                kwargs[name] = connection.path_params[key]
             elif source is Source.PROVIDED:
-                kwargs[name] = await factories[key](context)  # type: ignore[arg-type]
+                kwargs[name] = await factories[parameter.key](context)  # type: ignore[arg-type]
+            elif source is Source.DEFAULT:
+                kwargs[name] = parameter.default
+            elif source is Source.BODY:
+                kwargs[name] = await _read_body(parameter, connection, errors)
             else:
-                kwargs[name] = key
+                raw = parameter.read(connection)
+                if raw is not _MISSING:
+                    kwargs[name] = parameter.convert(raw, errors)
+                elif parameter.default is not _MISSING:
+                    kwargs[name] = parameter.default
+                else:
+                    errors.append(((source.value, parameter.alias), "field required"))
+        if errors:
+            raise RequestValidationError(errors)
         return kwargs
+
+
+async def _read_body(
+    parameter: Parameter, connection: HTTPConnection, errors: list[FieldError]
+) -> Any:
+    request = typing.cast(Request, connection)  # plans read bodies over HTTP only
+    body = await request.body()
+    if not body:
+        if parameter.default is not _MISSING:
+            return parameter.default
+        errors.append((("body",), "a JSON body is required"))
+        return None
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json" and not content_type.endswith("+json"):
+        sent = content_type or "none"
+        msg = f"Expected a JSON body (Content-Type: application/json), got {sent!r}."
+        raise HTTPException(415, msg)
+    data = await request.json()
+    try:
+        return parameter.hook(data, parameter.annotation)
+    except Exception as exc:  # cattrs reports anything a hook raised
+        errors.extend(field_errors(exc, ("body",)))
+        return None
+
+
+def _is_optional(annotation: Any) -> bool:
+    return get_origin(annotation) in (Union, types.UnionType) and type(None) in get_args(annotation)
+
+
+def _without_none(annotation: Any) -> Any:
+    """``T | None`` → ``T``; anything else unchanged."""
+    if _is_optional(annotation):
+        rest = [arg for arg in get_args(annotation) if arg is not type(None)]
+        if len(rest) == 1:
+            return rest[0]
+    return annotation
+
+
+def _value_shape(annotation: Any) -> tuple[bool, bool]:
+    """(is a text-convertible value, is a list of them) for query, header and cookie values."""
+    inner = _without_none(annotation)
+    if _is_optional(inner):
+        return False, False
+    is_list = get_origin(inner) in (list, collections.abc.Sequence)
+    if is_list:
+        inner = get_args(inner)[0]
+    return _is_scalar(inner), is_list
+
+
+def _is_scalar(annotation: Any) -> bool:
+    if annotation in _SCALARS:
+        return True
+    if inspect.isclass(annotation) and issubclass(annotation, enum.Enum):
+        return True
+    return get_origin(annotation) is Literal
+
+
+def _marker_of(annotation: Any) -> Marker | Inject | None:
+    if get_origin(annotation) is typing.Annotated:
+        for extra in annotation.__metadata__:
+            if isinstance(extra, Marker | Inject):
+                return extra
+    return None
+
+
+_MARKER_SOURCES: dict[type[Marker], Source] = {
+    Query: Source.QUERY,
+    Path: Source.PATH,
+    Header: Source.HEADER,
+    Cookie: Source.COOKIE,
+    Body: Source.BODY,
+}
 
 
 def plan_endpoint(
@@ -94,36 +264,112 @@ def plan_endpoint(
     """
     owner = str(getattr(func, "__qualname__", repr(func)))
     hints = type_hints(func, owner)
-    connection_types = _CONNECTION_TYPES[protocol]
     parameters = []
     for parameter in inspect.signature(func).parameters.values():
         if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
             continue
-        name = parameter.name
-        annotation = hints.get(name, inspect.Parameter.empty)
-        key = strip_annotated(annotation)
-        if annotation is inspect.Parameter.empty:
-            if name != _UNANNOTATED_CONNECTION[protocol]:
-                msg = (
-                    f"{owner}: the parameter {name!r} has no type annotation; annotate it "
-                    "with the type to inject."
-                )
-                raise TypeError(msg)
-            parameters.append(Parameter(name, Source.CONNECTION, None, annotation))
-        elif key in connection_types:
-            parameters.append(Parameter(name, Source.CONNECTION, None, annotation))
-        elif key is _MISSING_CONNECTION[protocol]:
-            raise _unresolvable(owner, name, key, protocol)
-        elif name in path_params:
-            parameters.append(Parameter(name, Source.PATH, name, annotation))
-        elif container.has(key):
-            _check_connection_use(container, owner, name, key, protocol)
-            parameters.append(Parameter(name, Source.PROVIDED, key, annotation))
-        elif parameter.default is not inspect.Parameter.empty:
-            parameters.append(Parameter(name, Source.DEFAULT, parameter.default, annotation))
-        else:
-            raise _unresolvable(owner, name, key, protocol)
+        annotation = hints.get(parameter.name, _MISSING)
+        parameters.append(
+            _plan_parameter(
+                owner, parameter, annotation, container, protocol, frozenset(path_params)
+            )
+        )
+    bodies = [p.name for p in parameters if p.source is Source.BODY]
+    if len(bodies) > 1:
+        raise DependencyError(
+            f"{owner}: the parameters {', '.join(map(repr, bodies))} all read the request body.",
+            key=None,
+            path=(owner, *bodies),
+            hint="a request has one body: gather the fields into one attrs class.",
+        )
     return EndpointPlan(func, owner, parameters)
+
+
+def _plan_parameter(
+    owner: str,
+    parameter: inspect.Parameter,
+    annotation: Any,
+    container: Container,
+    protocol: Protocol,
+    path_params: frozenset[str],
+) -> Parameter:
+    name = parameter.name
+    default = parameter.default
+    if annotation is _MISSING:
+        if name != _UNANNOTATED_CONNECTION[protocol]:
+            msg = (
+                f"{owner}: the parameter {name!r} has no type annotation; annotate it "
+                "with the type to inject."
+            )
+            raise TypeError(msg)
+        return Parameter(name, Source.CONNECTION)
+    key = strip_annotated(annotation)
+    marker = _marker_of(annotation)
+    if isinstance(marker, Inject):
+        key = key if marker.key is None else marker.key
+        if not container.has(key):
+            raise _unresolvable(owner, name, key, protocol)
+        _check_connection_use(container, owner, name, key, protocol)
+        return Parameter(name, Source.PROVIDED, key=key)
+    if marker is not None:
+        return _value_parameter(owner, name, key, marker, default, protocol, path_params)
+    if key in _CONNECTION_TYPES[protocol]:
+        return Parameter(name, Source.CONNECTION)
+    if key is _MISSING_CONNECTION[protocol]:
+        raise _unresolvable(owner, name, key, protocol)
+    if name in path_params:
+        return _value_parameter(owner, name, key, Path(), default, protocol, path_params)
+    if container.has(key):
+        _check_connection_use(container, owner, name, key, protocol)
+        return Parameter(name, Source.PROVIDED, key=key)
+    if attrs.has(_without_none(key)) and protocol == "http":
+        return Parameter(name, Source.BODY, annotation=key, default=default)
+    if _value_shape(key)[0]:
+        return _value_parameter(owner, name, key, Query(), default, protocol, path_params)
+    if default is not _MISSING:
+        return Parameter(name, Source.DEFAULT, default=default)
+    raise _unresolvable(owner, name, key, protocol)
+
+
+def _value_parameter(
+    owner: str,
+    name: str,
+    key: Any,
+    marker: Marker,
+    default: Any,
+    protocol: Protocol,
+    path_params: frozenset[str],
+) -> Parameter:
+    source = _MARKER_SOURCES[type(marker)]
+    if source is Source.BODY:
+        if protocol != "http":
+            raise DependencyError(
+                f"{owner}: the parameter {name!r} reads a request body, but websockets have none.",
+                key=key,
+                path=(owner, name),
+                hint="receive data with websocket.receive_json() instead.",
+            )
+        return Parameter(name, Source.BODY, annotation=key, default=default)
+    alias = marker.alias or (name.replace("_", "-") if source is Source.HEADER else name)
+    if source is Source.PATH and alias not in path_params:
+        raise DependencyError(
+            f"{owner}: the parameter {name!r} reads the path parameter {alias!r}, which the "
+            "route does not have.",
+            key=key,
+            path=(owner, name),
+            hint=f"add {{{alias}}} to the route's path, or fix the name.",
+        )
+    is_value, is_list = _value_shape(key)
+    if not is_value:
+        raise DependencyError(
+            f"{owner}: the {source.value} parameter {name!r} has the type {describe(key)}, "
+            "which cannot be read from text.",
+            key=key,
+            path=(owner, name),
+            hint="use str, int, float, bool, Decimal, UUID, a date or time, an Enum, a "
+            "Literal, or a list or optional of one of them.",
+        )
+    return Parameter(name, source, annotation=key, alias=alias, default=default, is_list=is_list)
 
 
 def _check_connection_use(
@@ -144,10 +390,11 @@ def _check_connection_use(
 
 
 def _unresolvable(owner: str, name: str, key: Any, protocol: Protocol) -> DependencyError:
-    other = "WebSocket" if protocol == "http" else "Request"
-    if key is (WebSocket if protocol == "http" else Request):
+    if key is _MISSING_CONNECTION[protocol]:
         hint = (
-            f"a {other} only exists in {'websocket' if other == 'WebSocket' else 'HTTP'} endpoints."
+            "a WebSocket only exists in websocket endpoints."
+            if protocol == "http"
+            else "a Request only exists in HTTP endpoints."
         )
     else:
         hint = (

@@ -6,9 +6,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from resourceful.concurrency import is_async_callable, run_in_threadpool
-from resourceful.exceptions import HTTPException, WebSocketException
+from resourceful.exceptions import HTTPException, RequestValidationError, WebSocketException
 from resourceful.requests import Request
-from resourceful.responses import PlainTextResponse, Response
+from resourceful.responses import JSONResponse, PlainTextResponse, Response
 from resourceful.types import ASGIApp, Message, Receive, Scope, Send
 from resourceful.websockets import WebSocket
 
@@ -22,6 +22,18 @@ async def http_exception(request: Request, exc: HTTPException) -> Response:
     if exc.status_code in (204, 304):
         return Response(status_code=exc.status_code, headers=exc.headers)
     return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
+
+
+async def validation_exception(request: Request, exc: RequestValidationError) -> Response:
+    """The default answer to invalid parameters: RFC 9457 problem details listing them all."""
+    problem = {
+        "type": "about:blank",
+        "title": "Unprocessable Content",
+        "status": exc.status_code,
+        "detail": exc.detail,
+        "errors": exc.errors,
+    }
+    return JSONResponse(problem, status_code=exc.status_code, media_type="application/problem+json")
 
 
 async def websocket_exception(websocket: WebSocket, exc: WebSocketException) -> None:
@@ -50,6 +62,7 @@ class ExceptionMiddleware:
         self._status_handlers: dict[int, ExceptionHandler] = {}
         self._exception_handlers: dict[type[BaseException], ExceptionHandler] = {
             HTTPException: http_exception,
+            RequestValidationError: validation_exception,
             WebSocketException: websocket_exception,
         }
         for key, handler in (handlers or {}).items():
@@ -106,4 +119,9 @@ class ExceptionMiddleware:
             await response(scope, receive, send)
 
 
-__all__ = ["ExceptionMiddleware", "http_exception", "websocket_exception"]
+__all__ = [
+    "ExceptionMiddleware",
+    "http_exception",
+    "validation_exception",
+    "websocket_exception",
+]

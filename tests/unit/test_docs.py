@@ -22,4 +22,4 @@ def examples() -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize(("name", "code"), examples(), ids=[name for name, _ in examples()])
 def test_documentation_example_runs(name: str, code: str) -> None:
-    exec(compile(code, name, "exec"), {"__name__": name})
+    exec(compile(code, name, "exec", dont_inherit=True), {"__name__": name})

@@ -1,0 +1,133 @@
+"""The converters behind typed parameters, on values a client might send."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import uuid
+from typing import Any
+
+import attrs
+import pytest
+from cattrs.errors import ClassValidationError
+from hypothesis import given
+from hypothesis import strategies as st
+
+from resourceful.di import Body, Header, Inject, Query
+from resourceful.di._convert import (
+    ConversionError,
+    field_errors,
+    make_body_converter,
+    make_text_converter,
+)
+
+text = make_text_converter()
+body = make_body_converter()
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "expected"),
+    [
+        ("42", int, 42),
+        (" -7 ", int, -7),
+        (3, int, 3),
+        ("2.5", float, 2.5),
+        (2, float, 2.0),
+        ("ON", bool, True),
+        ("0", bool, False),
+        (True, bool, True),
+        ("1.10", decimal.Decimal, decimal.Decimal("1.10")),
+        (5, decimal.Decimal, decimal.Decimal("5")),
+        ("00000000-0000-0000-0000-000000000001", uuid.UUID, uuid.UUID(int=1)),
+        ("2026-01-02", datetime.date, datetime.date(2026, 1, 2)),
+        ("12:30", datetime.time, datetime.time(12, 30)),
+    ],
+)
+def test_text_values_convert(value: Any, kind: Any, expected: Any) -> None:
+    assert text.structure(value, kind) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "message"),
+    [
+        ("4.5", int, "expected an integer, got '4.5'"),
+        ("٣", int, "expected an integer, got '٣'"),
+        ("9" * 5000, int, "expected an integer, got " + repr("9" * 5000)[:37] + "..."),
+        (True, int, "expected an integer, got True"),
+        ("abc", float, "expected a number, got 'abc'"),
+        (False, float, "expected a number, got False"),
+        ("maybe", bool, "expected true or false, got 'maybe'"),
+        (1, bool, "expected true or false, got 1"),
+        ("NaN", decimal.Decimal, "expected a decimal number, got 'NaN'"),
+        ("1,5", decimal.Decimal, "expected a decimal number, got '1,5'"),
+        (True, decimal.Decimal, "expected a decimal number, got True"),
+        (5, uuid.UUID, "expected a UUID, got 5"),
+        (5, datetime.date, "expected a date (YYYY-MM-DD), got 5"),
+        (5, str, "expected a string, got 5"),
+    ],
+)
+def test_text_values_that_do_not_convert(value: Any, kind: Any, message: str) -> None:
+    with pytest.raises(ConversionError) as info:
+        text.structure(value, kind)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "ok"),
+    [
+        (1, int, True),
+        ("1", int, False),
+        (1.5, int, False),
+        (True, int, False),
+        (1, float, True),
+        ("1.5", float, False),
+        (True, bool, True),
+        ("true", bool, False),
+        ("x", str, True),
+        (1, str, False),
+    ],
+)
+def test_json_bodies_are_strict_about_types(value: Any, kind: Any, ok: bool) -> None:
+    if ok:
+        assert body.structure(value, kind) == value
+    else:
+        with pytest.raises(ConversionError):
+            body.structure(value, kind)
+
+
+def converts_or_explains(value: str, kind: Any) -> bool:
+    try:
+        text.structure(value, kind)
+    except ConversionError:
+        return False
+    return True
+
+
+@given(st.text(max_size=30))
+def test_text_conversion_never_fails_unexpectedly(value: str) -> None:
+    for kind in (int, float, bool, decimal.Decimal, uuid.UUID, datetime.date, datetime.datetime):
+        assert converts_or_explains(value, kind) in (True, False)
+
+
+@attrs.frozen
+class Point:
+    x: int
+
+
+def test_field_errors_of_groups_without_notes() -> None:
+    group = ClassValidationError("while structuring", [ValueError("bad")], Point)
+    assert field_errors(group, ("body",)) == [(("body",), "invalid value: bad")]
+    assert field_errors(TypeError(), ("query", "x")) == [
+        (("query", "x"), "invalid value (TypeError)")
+    ]
+
+
+def test_markers_compare_and_show_themselves() -> None:
+    assert Query("p") == Query("p")
+    assert Query("p") != Header("p")
+    assert Query() != "p"
+    assert len({Query("p"), Query("p"), Body()}) == 2
+    assert repr(Header("x-id")) == "Header('x-id')"
+    assert repr(Body()) == "Body()"
+    assert repr(Inject()) == "Inject()"
+    assert repr(Inject(int)) == "Inject(<class 'int'>)"

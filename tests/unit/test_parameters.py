@@ -1,0 +1,409 @@
+"""Values from the path, query string, headers, cookies and JSON body, typed and checked."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import enum
+import uuid
+from typing import Annotated, Any, Literal
+
+import attrs
+import pytest
+
+from resourceful import (
+    App,
+    Body,
+    Cookie,
+    Header,
+    Inject,
+    JSONResponse,
+    Path,
+    Query,
+    Request,
+    RequestValidationError,
+    Response,
+    Route,
+    WebSocketRoute,
+)
+from resourceful.di import DependencyError, Provider
+from resourceful.websockets import WebSocket
+from tests.conftest import TestClientFactory
+
+
+class Color(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+@attrs.frozen
+class Item:
+    name: str
+    price: int
+    tags: list[str] = attrs.field(factory=list)
+
+
+@attrs.frozen
+class Order:
+    customer: str
+    items: list[Item]
+    note: str | None = None
+
+
+def app_with(*routes: Any, **kwargs: Any) -> App:
+    return App(routes=list(routes), **kwargs)
+
+
+async def search(
+    q: str,
+    limit: int = 50,
+    verbose: bool = False,
+    tags: list[str] | None = None,
+    price: decimal.Decimal | None = None,
+    color: Color = Color.RED,
+    sort: Literal["asc", "desc"] = "asc",
+) -> dict[str, Any]:
+    return {
+        "q": q,
+        "limit": limit,
+        "verbose": verbose,
+        "tags": tags,
+        "price": price,
+        "color": color,
+        "sort": sort,
+    }
+
+
+def test_scalars_come_from_the_query_string(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(app_with(Route("/search", search)))
+    url = "/search?q=milk&limit=10&verbose=yes&tags=a&tags=b&price=1.50&color=blue&sort=desc"
+    assert client.get(url).json() == {
+        "q": "milk",
+        "limit": 10,
+        "verbose": True,
+        "tags": ["a", "b"],
+        "price": "1.50",
+        "color": "blue",
+        "sort": "desc",
+    }
+    assert client.get("/search?q=x").json() == {
+        "q": "x",
+        "limit": 50,
+        "verbose": False,
+        "tags": None,
+        "price": None,
+        "color": "red",
+        "sort": "asc",
+    }
+
+
+def test_every_bad_value_is_reported_at_once(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(app_with(Route("/search", search)))
+    # The client left out q, and sent words where a number, a boolean and a color belong.
+    response = client.get("/search?limit=ten&verbose=maybe&color=green&sort=up&price=abc")
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["type"] == "about:blank"
+    assert problem["title"] == "Unprocessable Content"
+    assert problem["status"] == 422
+    assert problem["detail"] == "6 request parameters are invalid."
+    errors = {tuple(error["location"]): error["message"] for error in problem["errors"]}
+    assert errors[("query", "q")] == "field required"
+    assert errors[("query", "limit")] == "expected an integer, got 'ten'"
+    assert errors[("query", "verbose")] == "expected true or false, got 'maybe'"
+    assert errors[("query", "price")] == "expected a decimal number, got 'abc'"
+    assert "'green' is not a valid Color" in errors[("query", "color")]
+    assert ("query", "sort") in errors
+
+
+async def typed_values(
+    when: datetime.date,
+    at: datetime.datetime,
+    starts: datetime.time,
+    ref: uuid.UUID,
+    ratio: float,
+) -> dict[str, str]:
+    return {
+        "when": when.isoformat(),
+        "at": at.isoformat(),
+        "starts": starts.isoformat(),
+        "ref": str(ref),
+        "ratio": repr(ratio),
+    }
+
+
+def test_dates_uuids_and_floats(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(app_with(Route("/", typed_values)))
+    ref = uuid.UUID(int=5)
+    good = client.get(
+        "/",
+        params={
+            "when": "2026-11-25",
+            "at": "2026-11-25T10:00:00",
+            "starts": "09:30",
+            "ref": str(ref),
+            "ratio": "0.5",
+        },
+    )
+    assert good.json() == {
+        "when": "2026-11-25",
+        "at": "2026-11-25T10:00:00",
+        "starts": "09:30:00",
+        "ref": str(ref),
+        "ratio": "0.5",
+    }
+    # The client sent values of the right names but the wrong shapes.
+    bad = client.get(
+        "/", params={"when": "25/11/2026", "at": "now", "starts": "late", "ref": "x", "ratio": "y"}
+    )
+    messages = [error["message"] for error in bad.json()["errors"]]
+    assert messages == [
+        "expected a date (YYYY-MM-DD), got '25/11/2026'",
+        "expected a date and time (ISO 8601), got 'now'",
+        "expected a time (HH:MM:SS), got 'late'",
+        "expected a UUID, got 'x'",
+        "expected a number, got 'y'",
+    ]
+
+
+async def headers_and_cookies(
+    x_request_id: Annotated[str, Header()],
+    agent: Annotated[str, Header("user-agent")],
+    accept: Annotated[list[str], Header()],
+    session: Annotated[str, Cookie()],
+    theme: Annotated[str, Cookie("ui-theme")] = "light",
+    page: Annotated[int, Query("p")] = 1,
+) -> dict[str, Any]:
+    return {
+        "id": x_request_id,
+        "agent": agent,
+        "accept": accept,
+        "session": session,
+        "theme": theme,
+        "page": page,
+    }
+
+
+def test_headers_cookies_and_aliases(test_client_factory: TestClientFactory) -> None:
+    app = app_with(Route("/", headers_and_cookies))
+    client = test_client_factory(app, cookies={"session": "s1", "ui-theme": "dark"})
+    response = client.get(
+        "/?p=3", headers=[("X-Request-Id", "r1"), ("Accept", "a/b"), ("Accept", "c/d")]
+    )
+    assert response.json() == {
+        "id": "r1",
+        "agent": "testclient",
+        "accept": ["a/b", "c/d"],
+        "session": "s1",
+        "theme": "dark",
+        "page": 3,
+    }
+    # The client sent no X-Request-Id header and no session cookie.
+    missing = test_client_factory(app).get("/", headers={"Accept": "*/*"})
+    locations = [error["location"] for error in missing.json()["errors"]]
+    assert locations == [["header", "x-request-id"], ["cookie", "session"]]
+
+
+async def item_by_id(
+    item_id: int, slug: Annotated[str, Path("name")], note: Annotated[str | None, "free text"]
+) -> dict[str, Any]:
+    return {"item_id": item_id, "slug": slug, "note": note}
+
+
+async def typed_path(item_id: int) -> int:
+    return item_id
+
+
+def test_path_parameters_convert_to_the_annotation(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(app_with(Route("/items/{item_id}/{name}", item_by_id)))
+    assert client.get("/items/42/milk").json() == {"item_id": 42, "slug": "milk", "note": None}
+    assert client.get("/items/42/milk?note=fresh").json()["note"] == "fresh"
+    typed = test_client_factory(app_with(Route("/typed/{item_id:int}", typed_path)))
+    assert typed.get("/typed/7").json() == 7
+    # The client put a word where the item id belongs.
+    response = client.get("/items/forty/milk")
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"location": ["path", "item_id"], "message": "expected an integer, got 'forty'"}
+    ]
+
+
+async def create_order(order: Order) -> Response:
+    total = sum(item.price for item in order.items)
+    return JSONResponse({"customer": order.customer, "total": total}, status_code=201)
+
+
+def test_attrs_parameter_is_the_json_body(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(app_with(Route("/orders", create_order, methods=["POST"])))
+    body = {"customer": "ann", "items": [{"name": "milk", "price": 2}, {"name": "tea", "price": 3}]}
+    response = client.post("/orders", json=body)
+    assert (response.status_code, response.json()) == (201, {"customer": "ann", "total": 5})
+
+
+def test_body_errors_name_their_full_location(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(app_with(Route("/orders", create_order, methods=["POST"])))
+    # The client left out the customer, sent a string price and an item with no price.
+    body = {"items": [{"name": "a", "price": 1}, {"name": "b", "price": "2"}, {"name": "c"}]}
+    response = client.post("/orders", json=body)
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"location": ["body", "customer"], "message": "field required"},
+        {"location": ["body", "items", 1, "price"], "message": "expected an integer, got '2'"},
+        {"location": ["body", "items", 2, "price"], "message": "field required"},
+    ]
+
+
+def test_bad_bodies(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(app_with(Route("/orders", create_order, methods=["POST"])))
+    # The client sent JSON cut off in the middle.
+    broken = client.post("/orders", content=b'{"customer": ', headers=json_type())
+    assert broken.status_code == 400
+    assert broken.text.startswith("Malformed JSON body")
+    # The client sent a form where JSON belongs.
+    form = client.post("/orders", data={"customer": "ann"})
+    assert form.status_code == 415
+    assert "application/x-www-form-urlencoded" in form.text
+    # The client sent no body at all.
+    empty = client.post("/orders")
+    assert empty.status_code == 422
+    assert empty.json()["errors"] == [{"location": ["body"], "message": "a JSON body is required"}]
+    # The client sent a JSON list where an object belongs.
+    wrong_shape = client.post("/orders", json=[1, 2])
+    assert wrong_shape.status_code == 422
+    # The client sent JSON with a vendor media type.
+    vendor = client.post(
+        "/orders",
+        content=b'{"customer": "a", "items": []}',
+        headers=json_type("application/vnd.x+json"),
+    )
+    assert vendor.status_code == 201
+
+
+def json_type(value: str = "application/json") -> dict[str, str]:
+    return {"content-type": value}
+
+
+async def optional_body(order: Order | None = None) -> str:
+    return "none" if order is None else order.customer
+
+
+async def numbers_body(numbers: Annotated[list[int], Body()]) -> int:
+    return sum(numbers)
+
+
+def test_optional_and_marked_bodies(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(
+        app_with(
+            Route("/optional", optional_body, methods=["POST"]),
+            Route("/sum", numbers_body, methods=["POST"]),
+        )
+    )
+    assert client.post("/optional").json() == "none"
+    assert client.post("/optional", json={"customer": "bo", "items": []}).json() == "bo"
+    assert client.post("/sum", json=[1, 2, 3]).json() == 6
+    # The client sent a boolean inside a list of integers.
+    response = client.post("/sum", json=[1, True])
+    assert response.json()["errors"] == [
+        {"location": ["body", 1], "message": "expected an integer, got True"}
+    ]
+
+
+class Store:
+    def __init__(self) -> None:
+        self.name = "store"
+
+
+class SpecialStore(Store):
+    pass
+
+
+async def injected(
+    store: Annotated[Store, Inject()], special: Annotated[Store, Inject(SpecialStore)]
+) -> list[str]:
+    return [type(store).__name__, type(special).__name__]
+
+
+class Clock:
+    def __init__(self, now: str) -> None:
+        self.now = now
+
+
+FIXED_CLOCK = Clock("noon")
+
+
+async def with_fallback(clock: Clock = FIXED_CLOCK) -> str:
+    return clock.now
+
+
+def test_unknown_types_with_defaults_keep_them(test_client_factory: TestClientFactory) -> None:
+    assert test_client_factory(app_with(Route("/", with_fallback))).get("/").json() == "noon"
+
+
+def test_inject_marker(test_client_factory: TestClientFactory) -> None:
+    app = app_with(
+        Route("/", injected), providers=[Store, Provider(SpecialStore, provides=SpecialStore)]
+    )
+    assert test_client_factory(app).get("/").json() == ["Store", "SpecialStore"]
+
+
+async def socket_with_query(
+    websocket: WebSocket, room: str, token: Annotated[str, Header()]
+) -> None:
+    await websocket.accept()
+    await websocket.send_json({"room": room, "token": token})
+    await websocket.close()
+
+
+def test_websocket_parameters(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(app_with(WebSocketRoute("/ws", socket_with_query)))
+    with client.websocket_connect("/ws?room=lobby", headers={"token": "t"}) as session:
+        assert session.receive_json() == {"room": "lobby", "token": "t"}
+
+
+def test_validation_format_can_be_replaced(test_client_factory: TestClientFactory) -> None:
+    async def plain_errors(request: Request, exc: RequestValidationError) -> Response:
+        return JSONResponse({"problems": len(exc.errors)}, status_code=400)
+
+    app = app_with(
+        Route("/search", search), exception_handlers={RequestValidationError: plain_errors}
+    )
+    response = test_client_factory(app).get("/search")
+    assert (response.status_code, response.json()) == (400, {"problems": 1})
+
+
+async def two_bodies(first: Order, second: Item) -> None: ...
+
+
+async def socket_with_body(websocket: WebSocket, order: Annotated[Order, Body()]) -> None: ...
+
+
+async def missing_path(value: Annotated[int, Path()]) -> None: ...
+
+
+async def untextual(order: Annotated[Order, Query()]) -> None: ...
+
+
+async def unregistered(store: Annotated[Store, Inject()]) -> None: ...
+
+
+async def ambiguous(value: Annotated[int | str | None, Query()]) -> None: ...
+
+
+@pytest.mark.parametrize(
+    ("route", "message"),
+    [
+        (Route("/", two_bodies), "the parameters 'first', 'second' all read the request body"),
+        (WebSocketRoute("/", socket_with_body), "reads a request body, but websockets have none"),
+        (Route("/", missing_path), "reads the path parameter 'value', which the route does not"),
+        (Route("/", untextual), "the query parameter 'order' has the type Order"),
+        (Route("/", unregistered), "cannot inject the parameter 'store' (Store)"),
+        (Route("/", ambiguous), "the query parameter 'value' has the type"),
+    ],
+    ids=["two-bodies", "websocket-body", "missing-path", "untextual", "unregistered", "union"],
+)
+def test_parameter_definition_errors_at_startup(
+    test_client_factory: TestClientFactory, route: Any, message: str
+) -> None:
+    with pytest.raises(DependencyError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        test_client_factory(app_with(route)).get("/")
