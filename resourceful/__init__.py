@@ -18,6 +18,13 @@ from resourceful.di import Body, Cookie, Header, Inject, Path, Provider, Query
 from resourceful.exceptions import HTTPException, RequestValidationError, WebSocketException
 from resourceful.middleware import Middleware
 from resourceful.requests import HTTPConnection, Request
+from resourceful.resources import (
+    HTTPEndpoint,
+    HTTPResource,
+    WebSocketEndpoint,
+    WebSocketResource,
+    responds,
+)
 from resourceful.responses import (
     FileResponse,
     HTMLResponse,
@@ -45,7 +52,9 @@ __all__ = [
     "FormData",
     "HTMLResponse",
     "HTTPConnection",
+    "HTTPEndpoint",
     "HTTPException",
+    "HTTPResource",
     "Header",
     "Headers",
     "Host",
@@ -72,7 +81,10 @@ __all__ = [
     "UploadFile",
     "WebSocket",
     "WebSocketDisconnect",
+    "WebSocketEndpoint",
     "WebSocketException",
+    "WebSocketResource",
     "WebSocketRoute",
     "WebSocketState",
+    "responds",
 ]

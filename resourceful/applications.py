@@ -16,6 +16,7 @@ from resourceful.middleware import Middleware
 from resourceful.middleware.errors import ServerErrorMiddleware
 from resourceful.middleware.exceptions import ExceptionHandler, ExceptionMiddleware, HandlerKey
 from resourceful.requests import HTTPConnection, Request
+from resourceful.resources import HTTPResource, WebSocketResource, is_resource, resource_app
 from resourceful.routing import BaseRoute, Host, Lifespan, Mount, Route, Router, WebSocketRoute
 from resourceful.types import ASGIApp, Receive, Scope, Send
 from resourceful.websockets import WebSocket
@@ -125,7 +126,19 @@ class App:
     def _inject(self, routes: Sequence[BaseRoute], outer_params: frozenset[str]) -> None:
         """Put dependency injection in front of every function endpoint, planned now."""
         for route in routes:
-            if isinstance(route, Route | WebSocketRoute) and route.is_function_endpoint:
+            if isinstance(route, Route | WebSocketRoute) and is_resource(route.endpoint):
+                params = outer_params | route.compiled.convertors.keys()
+                expected = HTTPResource if isinstance(route, Route) else WebSocketResource
+                if not issubclass(route.endpoint, expected):
+                    kind = "Route" if isinstance(route, Route) else "WebSocketRoute"
+                    other = "WebSocketRoute" if kind == "Route" else "Route"
+                    msg = (
+                        f"{route.endpoint.__qualname__} cannot be served by a {kind}: route it "
+                        f"with {other}."
+                    )
+                    raise TypeError(msg)
+                route.use_endpoint_app(resource_app(route.endpoint, self.container, params))
+            elif isinstance(route, Route | WebSocketRoute) and route.is_function_endpoint:
                 params = outer_params | route.compiled.convertors.keys()
                 protocol: Protocol = "http" if isinstance(route, Route) else "websocket"
                 plan = plan_endpoint(

@@ -65,6 +65,7 @@ class Source(enum.Enum):
     HEADER = "header"
     COOKIE = "cookie"
     BODY = "body"
+    GIVEN = "the caller"
 
 
 _VALUE_SOURCES = frozenset({Source.PATH, Source.QUERY, Source.HEADER, Source.COOKIE})
@@ -144,7 +145,10 @@ class EndpointPlan:
         self.only_connection = [p.source for p in parameters] == [Source.CONNECTION]
 
     async def arguments(
-        self, connection: HTTPConnection, context: InjectionContext | None
+        self,
+        connection: HTTPConnection,
+        context: InjectionContext | None,
+        given: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """The keyword arguments for one call.
 
@@ -165,6 +169,8 @@ class EndpointPlan:
                 kwargs[name] = parameter.default
             elif source is Source.BODY:
                 kwargs[name] = await _read_body(parameter, connection, errors)
+            elif source is Source.GIVEN:
+                kwargs[name] = given[name]  # type: ignore[index]
             else:
                 raw = parameter.read(connection)
                 if raw is not _MISSING:
@@ -256,8 +262,14 @@ def plan_endpoint(
     *,
     protocol: Protocol,
     path_params: Collection[str] = (),
+    given: Collection[str] = (),
+    skip_first: bool = False,
 ) -> EndpointPlan:
     """Decide where each parameter of ``func`` comes from; raise if one cannot be injected.
+
+    Args:
+        given: names of parameters whose values the caller passes (a websocket message).
+        skip_first: leave out the first parameter (``self`` of a method).
 
     Raises:
         DependencyError: naming the endpoint, the parameter, its annotation and the fix.
@@ -265,8 +277,12 @@ def plan_endpoint(
     owner = str(getattr(func, "__qualname__", repr(func)))
     hints = type_hints(func, owner)
     parameters = []
-    for parameter in inspect.signature(func).parameters.values():
+    signature = list(inspect.signature(func).parameters.values())
+    for parameter in signature[1:] if skip_first else signature:
         if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            continue
+        if parameter.name in given:
+            parameters.append(Parameter(parameter.name, Source.GIVEN))
             continue
         annotation = hints.get(parameter.name, _MISSING)
         parameters.append(

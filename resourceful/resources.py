@@ -1,0 +1,359 @@
+"""Class-based resources: one class per URL, one method per HTTP verb or websocket event."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Generator, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeGuard
+
+import anyio
+import cattrs
+
+from resourceful.background import BackgroundTasks
+from resourceful.concurrency import run_in_threadpool
+from resourceful.di import Container
+from resourceful.di._container import InjectionContext
+from resourceful.di._plan import EndpointPlan, Protocol, plan_endpoint
+from resourceful.di._returns import DEFAULT_CONVERTER, to_response
+from resourceful.exceptions import HTTPException
+from resourceful.requests import HTTPConnection, Request
+from resourceful.responses import PlainTextResponse, Response
+from resourceful.types import ASGIApp, Message, Receive, Scope, Send
+from resourceful.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+if TYPE_CHECKING:
+    from resourceful.middleware import Middleware
+
+HTTP_VERBS = ("get", "post", "put", "patch", "delete", "options")
+
+
+def responds(
+    status_code: int | None = None, headers: dict[str, str] | None = None
+) -> Callable[[Any], Any]:
+    """Set the status code and headers of what a handler returns, when it is not a Response.
+
+    ``@responds(201)`` on ``post`` answers ``201 Created`` with the returned object as JSON.
+    """
+
+    def decorate(func: Any) -> Any:
+        func.__resourceful_status__ = status_code
+        func.__resourceful_headers__ = dict(headers or {})
+        return func
+
+    return decorate
+
+
+def _finish(result: Any, func: Any, converter: cattrs.Converter) -> Response:
+    response = to_response(result, converter)
+    if isinstance(result, Response):
+        return response
+    status_code = getattr(func, "__resourceful_status__", None)
+    if status_code is not None and response.status_code != 204:
+        response.status_code = status_code
+    for name, value in getattr(func, "__resourceful_headers__", {}).items():
+        response.headers[name] = value
+    return response
+
+
+async def _call(plan: EndpointPlan, instance: Any, kwargs: dict[str, Any]) -> Any:
+    if plan.is_async:
+        return await plan.func(instance, **kwargs)
+    return await run_in_threadpool(plan.func, instance, **kwargs)
+
+
+async def _close(context: InjectionContext | None, exc: BaseException | None) -> None:
+    if context is not None:
+        with anyio.CancelScope(shield=True):
+            await context.close(exc)
+
+
+class _Plans:
+    """The plans of a resource class's handlers and hooks, for one container."""
+
+    def __init__(
+        self,
+        cls: type[Any],
+        container: Container,
+        protocol: Protocol,
+        names: Sequence[str],
+        path_params: frozenset[str],
+        given: dict[str, tuple[str, ...]],
+    ) -> None:
+        self.plans: dict[str, EndpointPlan] = {}
+        for name in names:
+            func = getattr(cls, name, None)
+            if func is None:
+                continue
+            self.plans[name] = plan_endpoint(
+                func,
+                container,
+                protocol=protocol,
+                path_params=path_params,
+                given=given.get(name, ()),
+                skip_first=True,
+            )
+        self.needs_context = any(plan.needs_context for plan in self.plans.values())
+
+
+class HTTPResource:
+    """An HTTP resource: define ``get``, ``post``, ``put``, ``patch``, ``delete``, ``options``.
+
+    Handler parameters are injected like function endpoints'. ``HEAD`` is served by ``get``
+    without a body; ``OPTIONS`` is answered with ``Allow`` unless defined; any other verb is
+    a 405 listing what the class implements. Define ``before(self, ...)`` (return a response to
+    answer without the handler) and ``after(self, response, ...)`` (return the response to
+    send) to run code around every handler; they are injected too. Class attributes:
+    ``middleware`` (ASGI middleware around the resource) and ``converter`` (the cattrs
+    converter for JSON answers). All are inherited and can be overridden.
+    """
+
+    middleware: ClassVar[Sequence[Middleware]] = ()
+    converter: ClassVar[cattrs.Converter] = DEFAULT_CONVERTER
+
+    def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.scope = scope
+        self.request = Request(scope, receive, send)
+        self._channels = (receive, send)
+
+    @classmethod
+    def allowed_methods(cls) -> list[str]:
+        """The HTTP methods this class answers, for ``Allow``."""
+        verbs = {verb.upper() for verb in HTTP_VERBS if callable(getattr(cls, verb, None))}
+        if "GET" in verbs:
+            verbs.add("HEAD")
+        verbs.add("OPTIONS")
+        return sorted(verbs)
+
+    @classmethod
+    def check_routable(cls) -> None:
+        """Raise TypeError if the class has no handler, like an abstract base would."""
+        if not any(callable(getattr(cls, verb, None)) for verb in HTTP_VERBS):
+            msg = (
+                f"{cls.__qualname__} defines no handler ({', '.join(HTTP_VERBS)}); it looks "
+                "like an abstract base. Route one of its subclasses instead."
+            )
+            raise TypeError(msg)
+
+    # Used as a plain ASGI app (a Router without an App): planned once, without providers.
+    def __await__(self) -> Generator[Any, None, None]:
+        return _standalone(self.scope, type(self), *self._channels).__await__()
+
+
+def _resource_http_app(
+    cls: type[HTTPResource], container: Container, path_params: frozenset[str]
+) -> ASGIApp:
+    cls.check_routable()
+    plans = _Plans(
+        cls,
+        container,
+        "http",
+        (*HTTP_VERBS, "before", "after"),
+        path_params,
+        {"after": ("response",)},
+    )
+    allow = ", ".join(cls.allowed_methods())
+    handlers = {verb.upper(): plans.plans[verb] for verb in HTTP_VERBS if verb in plans.plans}
+    if "GET" in handlers:
+        handlers.setdefault("HEAD", handlers["GET"])
+    before = plans.plans.get("before")
+    after = plans.plans.get("after")
+    converter = cls.converter
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        plan = handlers.get(scope["method"])
+        if plan is None:
+            await _not_handled(scope, receive, send, allow)
+            return
+        resource = cls(scope, receive, send)
+        request = resource.request
+        context = None
+        if plans.needs_context:
+            context = InjectionContext(container, {Request: request, HTTPConnection: request})
+        try:
+            response = None
+            if before is not None:
+                response = await _call(before, resource, await before.arguments(request, context))
+            if response is None:
+                result = await _call(plan, resource, await plan.arguments(request, context))
+                response = _finish(result, plan.func, converter)
+            if after is not None:
+                given = {"response": response}
+                response = await _call(
+                    after, resource, await after.arguments(request, context, given)
+                )
+            await response(scope, receive, send)
+            tasks = context.cache.get(BackgroundTasks) if context is not None else None
+            if tasks is not None:
+                await tasks()
+        except BaseException as exc:
+            await _close(context, exc)
+            raise
+        await _close(context, None)
+
+    return app
+
+
+async def _not_handled(scope: Scope, receive: Receive, send: Send, allow: str) -> None:
+    headers = {"Allow": allow}
+    if scope["method"] == "OPTIONS":
+        await Response(status_code=204, headers=headers)(scope, receive, send)
+    elif "app" in scope:
+        raise HTTPException(405, headers=headers)
+    else:
+        await PlainTextResponse("Method Not Allowed", 405, headers=headers)(scope, receive, send)
+
+
+class WebSocketResource:
+    """A websocket resource: define ``on_connect``, ``on_receive`` and ``on_disconnect``.
+
+    ``on_connect(self, websocket, ...)`` runs first (without it, the connection is accepted);
+    ``on_receive(self, data, ...)`` gets each message decoded according to ``encoding``:
+    ``"text"``, ``"bytes"``, ``"json"``, or None for the raw ASGI message (a frame of the wrong
+    kind closes the connection with 1003); ``on_disconnect(self, close_code, ...)`` runs last.
+    Every hook is injected like a function endpoint, so each may take the parameters it
+    needs; request-scoped values live for the whole connection.
+    """
+
+    encoding: ClassVar[Literal["text", "bytes", "json"] | None] = None
+    middleware: ClassVar[Sequence[Middleware]] = ()
+
+    def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.scope = scope
+        self.websocket = WebSocket(scope, receive, send)
+        self._channels = (receive, send)
+
+    def __await__(self) -> Generator[Any, None, None]:
+        return _standalone(self.scope, type(self), *self._channels).__await__()
+
+
+_STANDALONE: dict[tuple[type[Any], frozenset[str]], ASGIApp] = {}
+
+
+async def _standalone(scope: Scope, cls: type[Any], receive: Receive, send: Send) -> None:
+    key = (cls, frozenset(scope.get("path_params", {})))
+    app = _STANDALONE.get(key)
+    if app is None:
+        app = _STANDALONE[key] = resource_app(cls, Container(), key[1])
+    await app(scope, receive, send)
+
+
+class _BadFrame(Exception):
+    """A frame that does not fit the resource's encoding."""
+
+
+def _decode(encoding: str | None, message: Message) -> Any:
+    if encoding is None:
+        return message
+    text, data = message.get("text"), message.get("bytes")
+    if encoding == "bytes":
+        if data is None:
+            raise _BadFrame("expected a binary frame")
+        return data
+    if text is None:
+        raise _BadFrame("expected a text frame")
+    if encoding == "text":
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise _BadFrame("expected JSON") from None
+
+
+def _resource_websocket_app(
+    cls: type[WebSocketResource], container: Container, path_params: frozenset[str]
+) -> ASGIApp:
+    plans = _Plans(
+        cls,
+        container,
+        "websocket",
+        ("on_connect", "on_receive", "on_disconnect"),
+        path_params,
+        {"on_receive": ("data",), "on_disconnect": ("close_code",)},
+    )
+    on_connect = plans.plans.get("on_connect")
+    on_receive = plans.plans.get("on_receive")
+    on_disconnect = plans.plans.get("on_disconnect")
+    encoding = cls.encoding
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        resource = cls(scope, receive, send)
+        websocket = resource.websocket
+        context = None
+        if plans.needs_context:
+            context = InjectionContext(container, {WebSocket: websocket, HTTPConnection: websocket})
+        close_code = 1000
+        try:
+            if on_connect is None:
+                await websocket.accept()
+            else:
+                await _call(on_connect, resource, await on_connect.arguments(websocket, context))
+            while websocket.application_state is WebSocketState.CONNECTED:
+                message = await websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    close_code = int(message.get("code") or 1000)
+                    break
+                try:
+                    data = _decode(encoding, message)
+                except _BadFrame as exc:
+                    close_code = 1003
+                    await websocket.close(code=1003, reason=str(exc))
+                    break
+                if on_receive is not None:
+                    given = {"data": data}
+                    await _call(
+                        on_receive, resource, await on_receive.arguments(websocket, context, given)
+                    )
+        except WebSocketDisconnect as exc:
+            close_code = exc.code
+        except BaseException as exc:
+            close_code = 1011
+            await _run_disconnect(on_disconnect, resource, websocket, context, close_code)
+            await _close(context, exc)
+            raise
+        await _run_disconnect(on_disconnect, resource, websocket, context, close_code)
+        await _close(context, None)
+
+    return app
+
+
+async def _run_disconnect(
+    plan: EndpointPlan | None,
+    resource: WebSocketResource,
+    websocket: WebSocket,
+    context: InjectionContext | None,
+    close_code: int,
+) -> None:
+    if plan is not None:
+        given = {"close_code": close_code}
+        await _call(plan, resource, await plan.arguments(websocket, context, given))
+
+
+def is_resource(endpoint: Any) -> TypeGuard[type[HTTPResource | WebSocketResource]]:
+    """Whether ``endpoint`` is an HTTPResource or WebSocketResource subclass."""
+    return isinstance(endpoint, type) and issubclass(endpoint, HTTPResource | WebSocketResource)
+
+
+def resource_app(cls: type[Any], container: Container, path_params: frozenset[str]) -> ASGIApp:
+    """The ASGI app serving resource class ``cls``, its handlers planned against ``container``."""
+    if issubclass(cls, HTTPResource):
+        app = _resource_http_app(cls, container, path_params)
+    else:
+        app = _resource_websocket_app(cls, container, path_params)
+    for middleware_cls, args, kwargs in reversed(cls.middleware):
+        app = middleware_cls(app, *args, **kwargs)
+    return app
+
+
+#: Starlette's names, so Starlette code keeps working.
+HTTPEndpoint = HTTPResource
+WebSocketEndpoint = WebSocketResource
+
+__all__ = [
+    "HTTPEndpoint",
+    "HTTPResource",
+    "WebSocketEndpoint",
+    "WebSocketResource",
+    "is_resource",
+    "resource_app",
+    "responds",
+]
