@@ -1,4 +1,4 @@
-"""A small resourceful application: an HTML page, JSON, a path parameter and a websocket echo.
+"""The resourceful example: resources, an injected service with teardown, typed input.
 
 Serve it with ``tox -e serve`` (or ``uvicorn --app-dir examples hello:app``) and open
 http://127.0.0.1:8000.
@@ -6,13 +6,29 @@ http://127.0.0.1:8000.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
+from typing import Annotated, Any
 
-from resourceful import App, HTMLResponse, JSONResponse, Request, Route, WebSocketRoute
+import attrs
+
+from resourceful import (
+    App,
+    HTMLResponse,
+    HTTPException,
+    HTTPResource,
+    JSONResponse,
+    Query,
+    Route,
+    WebSocketResource,
+    WebSocketRoute,
+    responds,
+)
+from resourceful.di import Provider
 from resourceful.responses import Response, StreamingResponse
 from resourceful.websockets import WebSocket
+
+logger = logging.getLogger("hello")
 
 PAGE = """<!doctype html>
 <html lang="en">
@@ -20,9 +36,10 @@ PAGE = """<!doctype html>
   <body>
     <h1>Hello from resourceful</h1>
     <ul>
-      <li><a href="/api/hello?name=you">/api/hello?name=you</a>: JSON</li>
+      <li><a href="/api/hello?name=you">/api/hello?name=you</a>: JSON with a typed query</li>
+      <li><a href="/api/notes">/api/notes</a>: notes (POST {"title": ...} to add one)</li>
       <li><a href="/api/notes/1">/api/notes/1</a>: a path parameter</li>
-      <li><a href="/api/count">/api/count</a>: a streamed response</li>
+      <li><a href="/api/count?to=5">/api/count?to=5</a>: a streamed response</li>
       <li><code>ws://127.0.0.1:8000/ws/echo</code>: a websocket echo</li>
     </ul>
   </body>
@@ -30,52 +47,101 @@ PAGE = """<!doctype html>
 """
 
 
-@asynccontextmanager
-async def lifespan(app: App) -> AsyncIterator[dict[str, Any]]:
-    """Open what the app needs at startup; it reaches every request as ``request.state``."""
-    notes = {1: "Try resourceful", 2: "Read the docs"}
-    yield {"notes": notes}
-    notes.clear()
+@attrs.frozen
+class Note:
+    id: int
+    text: str
 
 
-async def home(request: Request) -> Response:
-    return HTMLResponse(PAGE)
+@attrs.frozen
+class NoteIn:
+    text: str
 
 
-async def hello(request: Request) -> Response:
-    name = request.query_params.get("name", "world")
-    return JSONResponse({"message": f"Hello, {name}!"})
+class NoteStore:
+    """The app's notes, shared by every request (app scope)."""
+
+    def __init__(self) -> None:
+        self.notes = {1: Note(1, "Try resourceful"), 2: Note(2, "Read the docs")}
+
+    def add(self, text: str) -> Note:
+        note = Note(max(self.notes, default=0) + 1, text)
+        self.notes[note.id] = note
+        return note
 
 
-async def note(request: Request) -> Response:
-    note_id = request.path_params["id"]
-    notes = request.state.notes
-    if note_id not in notes:
-        return JSONResponse({"error": f"No note {note_id}"}, status_code=404)
-    return JSONResponse({"id": note_id, "text": notes[note_id]})
+class Journal:
+    """What one request did; written out when the request ends (request scope)."""
+
+    def __init__(self) -> None:
+        self.entries: list[str] = []
 
 
-async def count(request: Request) -> Response:
-    async def numbers() -> AsyncIterator[str]:
-        for number in range(1, 6):
-            yield f"{number}\n"
+async def open_journal() -> AsyncIterator[Journal]:
+    journal = Journal()
+    yield journal
+    # Teardown: runs after the response has been sent.
+    for entry in journal.entries:
+        logger.info("journal: %s", entry)
 
-    return StreamingResponse(numbers(), media_type="text/plain")
+
+class Home(HTTPResource):
+    async def get(self) -> Response:
+        return HTMLResponse(PAGE)
 
 
-async def echo(websocket: WebSocket) -> None:
-    await websocket.accept()
-    async for message in websocket.iter_text():
-        await websocket.send_text(message)
+class Hello(HTTPResource):
+    async def get(self, name: Annotated[str, Query()] = "world") -> dict[str, str]:
+        return {"message": f"Hello, {name}!"}
+
+
+class Notes(HTTPResource):
+    async def get(self, store: NoteStore, limit: Annotated[int, Query()] = 20) -> list[Note]:
+        return list(store.notes.values())[:limit]
+
+    @responds(201)
+    async def post(self, note: NoteIn, store: NoteStore, journal: Journal) -> Note:
+        created = store.add(note.text)
+        journal.entries.append(f"added note {created.id}")
+        return created
+
+
+class NoteDetail(HTTPResource):
+    async def get(self, id: int, store: NoteStore) -> Note:
+        if id not in store.notes:
+            raise HTTPException(404, f"No note {id}")
+        return store.notes[id]
+
+
+class Count(HTTPResource):
+    async def get(self, to: Annotated[int, Query()] = 5) -> Response:
+        async def numbers() -> AsyncIterator[str]:
+            for number in range(1, to + 1):
+                yield f"{number}\n"
+
+        return StreamingResponse(numbers(), media_type="text/plain")
+
+
+class Echo(WebSocketResource):
+    encoding = "text"
+
+    async def on_receive(self, websocket: WebSocket, data: str) -> None:
+        await websocket.send_text(data)
+
+
+async def not_found(request: Any, exc: HTTPException) -> Response:
+    return JSONResponse({"error": exc.detail}, status_code=404)
 
 
 app = App(
     routes=[
-        Route("/", home),
-        Route("/api/hello", hello),
-        Route("/api/notes/{id:int}", note),
-        Route("/api/count", count),
-        WebSocketRoute("/ws/echo", echo),
+        Route("/", Home),
+        Route("/api/hello", Hello),
+        Route("/api/notes", Notes),
+        Route("/api/notes/{id:int}", NoteDetail),
+        Route("/api/count", Count),
+        WebSocketRoute("/ws/echo", Echo),
     ],
-    lifespan=lifespan,
+    providers=[Provider(NoteStore, scope="app"), open_journal],
+    exception_handlers={404: not_found},
 )

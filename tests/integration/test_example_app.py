@@ -27,7 +27,7 @@ def test_api_answers_json(example_server: str) -> None:
     assert response.json() == {"message": "Hello, Zoë!"}
 
 
-def test_path_parameter_and_lifespan_state(example_server: str) -> None:
+def test_path_parameter_and_injected_service(example_server: str) -> None:
     assert httpx.get(example_server + "/api/notes/1").json() == {"id": 1, "text": "Try resourceful"}
     missing = httpx.get(example_server + "/api/notes/99")
     assert (missing.status_code, missing.json()) == (404, {"error": "No note 99"})
@@ -35,19 +35,36 @@ def test_path_parameter_and_lifespan_state(example_server: str) -> None:
     assert httpx.get(example_server + "/api/notes/one").status_code == 404
 
 
+def test_typed_body_and_query(example_server: str) -> None:
+    created = httpx.post(example_server + "/api/notes", json={"text": "Over a real socket"})
+    assert created.status_code == 201
+    note = created.json()
+    assert note["text"] == "Over a real socket"
+    listed = httpx.get(example_server + "/api/notes", params={"limit": 100}).json()
+    assert note in listed
+    # The client sent a number where the note's text belongs, and a word as the limit.
+    bad_body = httpx.post(example_server + "/api/notes", json={"text": 5})
+    assert bad_body.status_code == 422
+    assert bad_body.headers["content-type"] == "application/problem+json"
+    assert bad_body.json()["errors"] == [
+        {"location": ["body", "text"], "message": "expected a string, got 5"}
+    ]
+    assert httpx.get(example_server + "/api/notes", params={"limit": "all"}).status_code == 422
+
+
 def test_routing_errors(example_server: str) -> None:
     unknown = httpx.get(example_server + "/nowhere")
-    assert (unknown.status_code, unknown.text) == (404, "Not Found")
+    assert (unknown.status_code, unknown.json()) == (404, {"error": "Not Found"})
     wrong_method = httpx.delete(example_server + "/api/hello")
     assert wrong_method.status_code == 405
-    assert wrong_method.headers["allow"] == "GET, HEAD"
+    assert wrong_method.headers["allow"] == "GET, HEAD, OPTIONS"
     redirect = httpx.get(example_server + "/api/hello/", follow_redirects=False)
     assert redirect.status_code == 307
     assert redirect.headers["location"].endswith("/api/hello")
 
 
 def test_streaming_response_arrives_in_chunks(example_server: str) -> None:
-    with httpx.stream("GET", example_server + "/api/count") as response:
+    with httpx.stream("GET", example_server + "/api/count", params={"to": 5}) as response:
         assert response.headers.get("transfer-encoding") == "chunked"
         body = "".join(response.iter_text())
     assert body == "1\n2\n3\n4\n5\n"
