@@ -14,7 +14,7 @@ from resourceful.datastructures import (
     State,
     UploadFile,
 )
-from resourceful.di import Body, Cookie, Header, Inject, Path, Provider, Query
+from resourceful.di import Body, Cookie, File, Form, Header, Inject, Path, Provider, Query
 from resourceful.exceptions import HTTPException, RequestValidationError, WebSocketException
 from resourceful.middleware import Middleware
 from resourceful.requests import HTTPConnection, Request
@@ -48,7 +48,9 @@ __all__ = [
     "Body",
     "CommaSeparatedStrings",
     "Cookie",
+    "File",
     "FileResponse",
+    "Form",
     "FormData",
     "HTMLResponse",
     "HTTPConnection",

@@ -11,6 +11,7 @@ from resourceful.concurrency import is_async_callable, run_in_threadpool
 from resourceful.datastructures import State, URLPath
 from resourceful.di import Container, Provider, ScopeName
 from resourceful.di._asgi import http_endpoint, websocket_endpoint
+from resourceful.di._builtins import form_data
 from resourceful.di._plan import Protocol, plan_endpoint
 from resourceful.middleware import Middleware
 from resourceful.middleware.errors import ServerErrorMiddleware
@@ -87,6 +88,7 @@ class App:
         self.container = Container()
         self.container.register(Provider(self, provides=App))
         self.container.register(BackgroundTasks)
+        self.container.register(form_data)
         self.container.add_context_type(Request, "a Request exists only in HTTP endpoints")
         self.container.add_context_type(WebSocket, "a WebSocket exists only in websocket endpoints")
         self.container.add_context_type(HTTPConnection, "it exists only inside a request")

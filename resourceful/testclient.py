@@ -351,6 +351,22 @@ class TestClient(httpx.Client):
             ) as portal:
                 yield portal
 
+    def override(
+        self, key: Any, replacement: Any, *, scope: Any = None
+    ) -> contextlib.AbstractContextManager[None]:
+        """Provide ``replacement`` for ``key`` in the app's container inside a ``with`` block.
+
+        The same as ``app.container.override(...)``; the app needs a container (an App).
+        """
+        container = getattr(self.app, "container", None)
+        if container is None:
+            msg = "override() needs an App with providers; this app has no container."
+            raise TypeError(msg)
+        manager: contextlib.AbstractContextManager[None] = container.override(
+            key, replacement, scope=scope
+        )
+        return manager
+
     def websocket_connect(
         self,
         url: str,

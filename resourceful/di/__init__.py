@@ -4,7 +4,7 @@ See the "Dependency injection" page of the documentation for the rules.
 """
 
 from resourceful.di._container import Container, DependencyError, InjectionContext
-from resourceful.di._markers import Body, Cookie, Header, Inject, Path, Query
+from resourceful.di._markers import Body, Cookie, File, Form, Header, Inject, Path, Query
 from resourceful.di._providers import Provider, ScopeName
 
 __all__ = [
@@ -12,6 +12,8 @@ __all__ = [
     "Container",
     "Cookie",
     "DependencyError",
+    "File",
+    "Form",
     "Header",
     "Inject",
     "InjectionContext",

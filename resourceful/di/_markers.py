@@ -55,6 +55,18 @@ class Body(Marker):
     source = "body"
 
 
+class Form(Marker):
+    """A field of a urlencoded or multipart form (``list[T]`` collects repeated ones)."""
+
+    source = "form"
+
+
+class File(Marker):
+    """An uploaded file of a multipart form: ``UploadFile``, or ``list[UploadFile]``."""
+
+    source = "file"
+
+
 class Inject:
     """Take the value from a provider, registered under ``key`` (the annotation by default)."""
 

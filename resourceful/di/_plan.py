@@ -16,6 +16,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 import attrs
 
 from resourceful.concurrency import is_async_callable
+from resourceful.datastructures import FormData, UploadFile
 from resourceful.di._container import Container, DependencyError, InjectionContext
 from resourceful.di._convert import (
     FieldError,
@@ -23,7 +24,7 @@ from resourceful.di._convert import (
     make_body_converter,
     make_text_converter,
 )
-from resourceful.di._markers import Body, Cookie, Header, Inject, Marker, Path, Query
+from resourceful.di._markers import Body, Cookie, File, Form, Header, Inject, Marker, Path, Query
 from resourceful.di._providers import describe, strip_annotated, type_hints
 from resourceful.exceptions import HTTPException, RequestValidationError
 from resourceful.requests import HTTPConnection, Request
@@ -65,10 +66,12 @@ class Source(enum.Enum):
     HEADER = "header"
     COOKIE = "cookie"
     BODY = "body"
+    FORM = "form"
+    FILE = "file"
     GIVEN = "the caller"
 
 
-_VALUE_SOURCES = frozenset({Source.PATH, Source.QUERY, Source.HEADER, Source.COOKIE})
+_VALUE_SOURCES = frozenset({Source.PATH, Source.QUERY, Source.HEADER, Source.COOKIE, Source.FORM})
 
 
 class Parameter:
@@ -141,7 +144,9 @@ class EndpointPlan:
         self.owner = owner
         self.parameters = parameters
         self.is_async = is_async_callable(func)
-        self.needs_context = any(p.source is Source.PROVIDED for p in parameters)
+        self.needs_context = any(
+            p.source in (Source.PROVIDED, Source.FORM, Source.FILE) for p in parameters
+        )
         self.only_connection = [p.source for p in parameters] == [Source.CONNECTION]
 
     async def arguments(
@@ -171,6 +176,9 @@ class EndpointPlan:
                 kwargs[name] = await _read_body(parameter, connection, errors)
             elif source is Source.GIVEN:
                 kwargs[name] = given[name]  # type: ignore[index]
+            elif source in (Source.FORM, Source.FILE):
+                form = await factories[FormData](context)  # type: ignore[arg-type]
+                kwargs[name] = _read_form(parameter, form, errors)
             else:
                 raw = parameter.read(connection)
                 if raw is not _MISSING:
@@ -205,6 +213,24 @@ async def _read_body(
     except Exception as exc:  # cattrs reports anything a hook raised
         errors.extend(field_errors(exc, ("body",)))
         return None
+
+
+def _read_form(parameter: Parameter, form: FormData, errors: list[FieldError]) -> Any:
+    location = (parameter.source.value, parameter.alias)
+    values = form.getlist(parameter.alias)
+    if not values:
+        if parameter.default is not _MISSING:
+            return parameter.default
+        errors.append((location, "field required"))
+        return None
+    want_file = parameter.source is Source.FILE
+    for value in values:
+        if isinstance(value, UploadFile) != want_file:
+            errors.append((location, "expected a file" if want_file else "expected a text field"))
+            return None
+    if want_file:
+        return values if parameter.is_list else values[-1]
+    return parameter.convert(values if parameter.is_list else values[-1], errors)
 
 
 def _is_optional(annotation: Any) -> bool:
@@ -253,6 +279,8 @@ _MARKER_SOURCES: dict[type[Marker], Source] = {
     Header: Source.HEADER,
     Cookie: Source.COOKIE,
     Body: Source.BODY,
+    Form: Source.FORM,
+    File: Source.FILE,
 }
 
 
@@ -328,20 +356,22 @@ def _plan_parameter(
         _check_connection_use(container, owner, name, key, protocol)
         return Parameter(name, Source.PROVIDED, key=key)
     if marker is not None:
-        return _value_parameter(owner, name, key, marker, default, protocol, path_params)
+        return _value_parameter(owner, name, key, marker, default, protocol, path_params, container)
     if key in _CONNECTION_TYPES[protocol]:
         return Parameter(name, Source.CONNECTION)
     if key is _MISSING_CONNECTION[protocol]:
         raise _unresolvable(owner, name, key, protocol)
     if name in path_params:
-        return _value_parameter(owner, name, key, Path(), default, protocol, path_params)
+        return _value_parameter(owner, name, key, Path(), default, protocol, path_params, container)
     if container.has(key):
         _check_connection_use(container, owner, name, key, protocol)
         return Parameter(name, Source.PROVIDED, key=key)
     if attrs.has(_without_none(key)) and protocol == "http":
         return Parameter(name, Source.BODY, annotation=key, default=default)
     if _value_shape(key)[0]:
-        return _value_parameter(owner, name, key, Query(), default, protocol, path_params)
+        return _value_parameter(
+            owner, name, key, Query(), default, protocol, path_params, container
+        )
     if default is not _MISSING:
         return Parameter(name, Source.DEFAULT, default=default)
     raise _unresolvable(owner, name, key, protocol)
@@ -355,6 +385,7 @@ def _value_parameter(
     default: Any,
     protocol: Protocol,
     path_params: frozenset[str],
+    container: Container,
 ) -> Parameter:
     source = _MARKER_SOURCES[type(marker)]
     if source is Source.BODY:
@@ -366,6 +397,34 @@ def _value_parameter(
                 hint="receive data with websocket.receive_json() instead.",
             )
         return Parameter(name, Source.BODY, annotation=key, default=default)
+    if source in (Source.FORM, Source.FILE):
+        if not container.has(FormData) or protocol != "http":
+            raise DependencyError(
+                f"{owner}: the {source.value} parameter {name!r} needs a form, which only "
+                "HTTP endpoints of an App can read.",
+                key=FormData,
+                path=(owner, name),
+                hint="serve the endpoint from an App, over HTTP.",
+            )
+        if source is Source.FILE:
+            inner = _without_none(key)
+            is_list = get_origin(inner) is list
+            if (get_args(inner)[0] if is_list else inner) is not UploadFile:
+                raise DependencyError(
+                    f"{owner}: the file parameter {name!r} must be UploadFile or "
+                    f"list[UploadFile], not {describe(key)}.",
+                    key=key,
+                    path=(owner, name),
+                    hint="annotate it as UploadFile, list[UploadFile] or UploadFile | None.",
+                )
+            return Parameter(
+                name,
+                source,
+                alias=marker.alias or name,
+                default=default,
+                is_list=is_list,
+                annotation=key,
+            )
     alias = marker.alias or (name.replace("_", "-") if source is Source.HEADER else name)
     if source is Source.PATH and alias not in path_params:
         raise DependencyError(

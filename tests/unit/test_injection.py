@@ -485,3 +485,16 @@ def test_provider_errors_fail_at_startup(test_client_factory: TestClientFactory)
     app = App(routes=[Route("/", read)], providers=[Store])
     with pytest.raises(DependencyError, match="No provider for Db, needed by Store"):
         test_client_factory(app).get("/")
+
+
+def test_override_through_the_test_client(test_client_factory: TestClientFactory) -> None:
+    async def read(db: Db) -> str:
+        return db.name
+
+    client = test_client_factory(make_app(Route("/", read)))
+    with client.override(Db, Db("from the client")):
+        assert client.get("/").json() == "from the client"
+    assert client.get("/").json() == "hello"
+    plain = test_client_factory(Router([Route("/", read)]))
+    with pytest.raises(TypeError, match="override\\(\\) needs an App"):
+        plain.override(Db, Db("x"))
