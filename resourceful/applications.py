@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequen
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
+import cattrs
+
 from resourceful.background import BackgroundTasks
 from resourceful.concurrency import is_async_callable, run_in_threadpool
 from resourceful.datastructures import State, URLPath
@@ -13,6 +15,7 @@ from resourceful.di import Container, Provider, ScopeName
 from resourceful.di._asgi import http_endpoint, websocket_endpoint
 from resourceful.di._builtins import form_data
 from resourceful.di._plan import Protocol, plan_endpoint
+from resourceful.di._returns import DEFAULT_CONVERTER
 from resourceful.middleware import Middleware
 from resourceful.middleware.errors import ServerErrorMiddleware
 from resourceful.middleware.exceptions import ExceptionHandler, ExceptionMiddleware, HandlerKey
@@ -65,6 +68,8 @@ class App:
             becomes the initial ``request.state``. Not together with the hooks.
         providers: what endpoints and other providers can have injected by type: classes,
             functions, generators, ready values or :class:`~resourceful.di.Provider` entries.
+        converter: the cattrs converter that turns typed return values into JSON (one that
+            handles attrs classes, dates, UUIDs, decimals and enums by default).
     """
 
     def __init__(
@@ -77,6 +82,7 @@ class App:
         on_shutdown: Sequence[Callable[[], Any]] | None = None,
         lifespan: Lifespan | None = None,
         providers: Sequence[Any] | None = None,
+        converter: cattrs.Converter | None = None,
     ) -> None:
         if lifespan is not None and (on_startup or on_shutdown):
             msg = "Give App() either lifespan= or on_startup=/on_shutdown=, not both."
@@ -84,6 +90,7 @@ class App:
         if lifespan is None and (on_startup or on_shutdown):
             lifespan = _hooks_lifespan(list(on_startup or []), list(on_shutdown or []))
         self._debug = debug
+        self.converter = DEFAULT_CONVERTER if converter is None else converter
         self.state = State()
         self.container = Container()
         self.container.register(Provider(self, provides=App))
@@ -139,7 +146,8 @@ class App:
                         f"with {other}."
                     )
                     raise TypeError(msg)
-                route.use_endpoint_app(resource_app(route.endpoint, self.container, params))
+                app = resource_app(route.endpoint, self.container, params, self.converter)
+                route.use_endpoint_app(app)
             elif isinstance(route, Route | WebSocketRoute) and route.is_function_endpoint:
                 params = outer_params | route.compiled.convertors.keys()
                 protocol: Protocol = "http" if isinstance(route, Route) else "websocket"
@@ -147,7 +155,7 @@ class App:
                     route.endpoint, self.container, protocol=protocol, path_params=params
                 )
                 if isinstance(route, Route):
-                    route.use_endpoint_app(http_endpoint(plan, self.container))
+                    route.use_endpoint_app(http_endpoint(plan, self.container, self.converter))
                 else:
                     route.use_endpoint_app(websocket_endpoint(plan, self.container))
             elif isinstance(route, Mount | Host):

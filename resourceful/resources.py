@@ -104,11 +104,12 @@ class HTTPResource:
     answer without the handler) and ``after(self, response, ...)`` (return the response to
     send) to run code around every handler; they are injected too. Class attributes:
     ``middleware`` (ASGI middleware around the resource) and ``converter`` (the cattrs
-    converter for JSON answers). All are inherited and can be overridden.
+    converter for JSON answers; the app's when None). All are inherited and can be
+    overridden.
     """
 
     middleware: ClassVar[Sequence[Middleware]] = ()
-    converter: ClassVar[cattrs.Converter] = DEFAULT_CONVERTER
+    converter: ClassVar[cattrs.Converter | None] = None
 
     def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.scope = scope
@@ -140,7 +141,10 @@ class HTTPResource:
 
 
 def _resource_http_app(
-    cls: type[HTTPResource], container: Container, path_params: frozenset[str]
+    cls: type[HTTPResource],
+    container: Container,
+    path_params: frozenset[str],
+    converter: cattrs.Converter,
 ) -> ASGIApp:
     cls.check_routable()
     plans = _Plans(
@@ -157,7 +161,8 @@ def _resource_http_app(
         handlers.setdefault("HEAD", handlers["GET"])
     before = plans.plans.get("before")
     after = plans.plans.get("after")
-    converter = cls.converter
+    if cls.converter is not None:
+        converter = cls.converter
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         plan = handlers.get(scope["method"])
@@ -333,10 +338,18 @@ def is_resource(endpoint: Any) -> TypeGuard[type[HTTPResource | WebSocketResourc
     return isinstance(endpoint, type) and issubclass(endpoint, HTTPResource | WebSocketResource)
 
 
-def resource_app(cls: type[Any], container: Container, path_params: frozenset[str]) -> ASGIApp:
-    """The ASGI app serving resource class ``cls``, its handlers planned against ``container``."""
+def resource_app(
+    cls: type[Any],
+    container: Container,
+    path_params: frozenset[str],
+    converter: cattrs.Converter = DEFAULT_CONVERTER,
+) -> ASGIApp:
+    """The ASGI app serving resource class ``cls``, its handlers planned against ``container``.
+
+    ``converter`` turns typed returns into JSON unless the class sets its own.
+    """
     if issubclass(cls, HTTPResource):
-        app = _resource_http_app(cls, container, path_params)
+        app = _resource_http_app(cls, container, path_params, converter)
     else:
         app = _resource_websocket_app(cls, container, path_params)
     for middleware_cls, args, kwargs in reversed(cls.middleware):

@@ -6,6 +6,7 @@ from contextlib import ExitStack
 from typing import Annotated, Any
 
 import attrs
+import cattrs
 import pytest
 
 from resourceful import App, Header, Query, Route, Router, WebSocketRoute
@@ -452,3 +453,37 @@ def test_responds_keeps_204_for_none(test_client_factory: TestClientFactory) -> 
     client = test_client_factory(app)
     assert client.post("/").status_code == 204
     assert client.put("/").status_code == 200
+
+
+class Money:
+    def __init__(self, cents: int) -> None:
+        self.cents = cents
+
+
+class Price(HTTPResource):
+    async def get(self) -> Money:
+        return Money(250)
+
+
+class PriceInCents(Price):
+    converter = cattrs.Converter()
+
+
+PriceInCents.converter.register_unstructure_hook(Money, lambda money: money.cents)
+
+
+def test_the_json_converter_is_configurable(test_client_factory: TestClientFactory) -> None:
+    app_converter = cattrs.Converter()
+    app_converter.register_unstructure_hook(Money, lambda money: f"{money.cents / 100:.2f}")
+
+    async def price() -> Money:
+        return Money(199)
+
+    app = App(
+        routes=[Route("/price", Price), Route("/cents", PriceInCents), Route("/fn", price)],
+        converter=app_converter,
+    )
+    client = test_client_factory(app)
+    assert client.get("/price").json() == "2.50"
+    assert client.get("/cents").json() == 250
+    assert client.get("/fn").json() == "1.99"
