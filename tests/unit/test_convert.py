@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 import pytest
 from cattrs.errors import ClassValidationError
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from resourceful.di import Body, Header, Inject, Query
@@ -95,18 +95,22 @@ def test_json_bodies_are_strict_about_types(value: Any, kind: Any, ok: bool) -> 
             body.structure(value, kind)
 
 
-def converts_or_explains(value: str, kind: Any) -> bool:
+@pytest.mark.parametrize(
+    "kind", [int, float, bool, decimal.Decimal, uuid.UUID, datetime.date, datetime.datetime]
+)
+@given(value=st.text(max_size=30))
+@example(value="12")
+def test_text_conversion_converts_or_explains(kind: Any, value: str) -> None:
+    converted: Any = None
+    message = ""
     try:
-        text.structure(value, kind)
-    except ConversionError:
-        return False
-    return True
-
-
-@given(st.text(max_size=30))
-def test_text_conversion_never_fails_unexpectedly(value: str) -> None:
-    for kind in (int, float, bool, decimal.Decimal, uuid.UUID, datetime.date, datetime.datetime):
-        assert converts_or_explains(value, kind) in (True, False)
+        converted = text.structure(value, kind)
+    except ConversionError as exc:
+        message = str(exc)
+    if message:
+        assert message.startswith("expected ")
+    else:
+        assert isinstance(converted, kind)
 
 
 @attrs.frozen
