@@ -17,6 +17,7 @@ from resourceful.datastructures import (
 from resourceful.di import Body, Cookie, File, Form, Header, Inject, Path, Provider, Query
 from resourceful.exceptions import HTTPException, RequestValidationError, WebSocketException
 from resourceful.middleware import Middleware
+from resourceful.middleware.sessions import Session
 from resourceful.requests import HTTPConnection, Request
 from resourceful.resources import (
     HTTPEndpoint,
@@ -78,6 +79,7 @@ __all__ = [
     "Route",
     "Router",
     "Secret",
+    "Session",
     "State",
     "StreamingResponse",
     "UploadFile",

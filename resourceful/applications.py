@@ -19,6 +19,7 @@ from resourceful.di._returns import DEFAULT_CONVERTER
 from resourceful.middleware import Middleware
 from resourceful.middleware.errors import ServerErrorMiddleware
 from resourceful.middleware.exceptions import ExceptionHandler, ExceptionMiddleware, HandlerKey
+from resourceful.middleware.sessions import Session, SessionMiddleware
 from resourceful.requests import HTTPConnection, Request
 from resourceful.resources import HTTPResource, WebSocketResource, is_resource, resource_app
 from resourceful.routing import BaseRoute, Host, Lifespan, Mount, Route, Router, WebSocketRoute
@@ -47,6 +48,18 @@ def _hooks_lifespan(
         await run(on_shutdown)
 
     return lifespan
+
+
+_NO_SESSIONS = (
+    "no SessionMiddleware is installed",
+    "add Middleware(SessionMiddleware, secret_key=...) to App(middleware=[...]).",
+)
+
+
+async def session_of(connection: HTTPConnection) -> Session:
+    """The session of the request or websocket (kept by SessionMiddleware)."""
+    session: Session = connection.session  # type: ignore[assignment]
+    return session
 
 
 class App:
@@ -96,6 +109,7 @@ class App:
         self.container.register(Provider(self, provides=App))
         self.container.register(BackgroundTasks)
         self.container.register(form_data)
+        self.container.register(session_of)
         self.container.add_context_type(Request, "a Request exists only in HTTP endpoints")
         self.container.add_context_type(WebSocket, "a WebSocket exists only in websocket endpoints")
         self.container.add_context_type(HTTPConnection, "it exists only inside a request")
@@ -164,6 +178,11 @@ class App:
 
     def build_middleware_stack(self) -> ASGIApp:
         """Check the providers, plan every endpoint, and assemble the middleware stack."""
+        has_sessions = any(
+            isinstance(entry.cls, type) and issubclass(entry.cls, SessionMiddleware)
+            for entry in self.user_middleware
+        )
+        self.container.unavailable = {} if has_sessions else {Session: _NO_SESSIONS}
         self.container.compile()
         self._inject(self.routes, frozenset())
         error_handler = None

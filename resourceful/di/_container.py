@@ -90,6 +90,9 @@ class Container:
         self._app_locks: dict[Any, anyio.Lock] = {}
         self._app_stack = AsyncExitStack()
         self._compiled = False
+        #: Types this app cannot provide, with why and how to fix it; endpoints that need
+        #: them, directly or through providers, fail at startup.
+        self.unavailable: dict[Any, tuple[str, str]] = {}
 
     def register(
         self, provider: Any, *, scope: ScopeName | None = None, provides: Any = None

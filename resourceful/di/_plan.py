@@ -450,6 +450,15 @@ def _value_parameter(
 def _check_connection_use(
     container: Container, owner: str, name: str, key: Any, protocol: Protocol
 ) -> None:
+    for unavailable, (problem, hint) in container.unavailable.items():
+        chain = () if key is unavailable else container.path_to(key, unavailable)
+        if chain is not None:
+            raise DependencyError(
+                f"{owner}: the parameter {name!r} needs {describe(unavailable)}, but {problem}.",
+                key=unavailable,
+                path=(owner, f"{name}: {describe(key)}", *chain),
+                hint=hint,
+            )
     missing = _MISSING_CONNECTION[protocol]
     chain = container.path_to(key, missing)
     if chain is not None:

@@ -1,0 +1,146 @@
+"""Sessions kept in a signed cookie (the ``sessions`` extra: itsdangerous)."""
+
+from __future__ import annotations
+
+import json
+from base64 import b64decode, b64encode
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from resourceful.datastructures import MutableHeaders
+from resourceful.exceptions import MissingDependencyError
+from resourceful.requests import HTTPConnection
+from resourceful.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class Session(dict[str, Any]):
+    """The session mapping; it knows whether it was changed, so unchanged ones are not resent."""
+
+    modified = False
+
+    def _changed(self) -> None:
+        self.modified = True
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+        self._changed()
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        self._changed()
+
+    def clear(self) -> None:
+        super().clear()
+        self._changed()
+
+    def pop(self, key: str, *default: Any) -> Any:
+        value = super().pop(key, *default)
+        self._changed()
+        return value
+
+    def popitem(self) -> tuple[str, Any]:
+        item = super().popitem()
+        self._changed()
+        return item
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            self._changed()
+        return super().setdefault(key, default)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        super().update(*args, **kwargs)
+        self._changed()
+
+
+class SessionMiddleware:
+    """Keeps ``request.session`` in a signed cookie.
+
+    A cookie that was tampered with, has expired, or cannot be decoded gives an empty
+    session, never an error. The cookie is sent only when the session changed, and cleared
+    when the session was emptied.
+
+    Args:
+        secret_key: the signing key, or a list of keys to rotate them: the first signs, any
+            of them is accepted.
+        session_cookie: the cookie's name.
+        max_age: seconds a session lives (None: until the browser closes).
+        path, domain, same_site, https_only: the cookie's attributes.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        secret_key: str | Sequence[str],
+        session_cookie: str = "session",
+        max_age: int | None = 14 * 24 * 60 * 60,
+        path: str = "/",
+        same_site: Literal["lax", "strict", "none"] = "lax",
+        https_only: bool = False,
+        domain: str | None = None,
+    ) -> None:
+        try:
+            import itsdangerous
+        except ImportError:
+            raise MissingDependencyError("itsdangerous", "sessions", "SessionMiddleware") from None
+        keys = [secret_key] if isinstance(secret_key, str) else list(secret_key)
+        if not keys or not all(keys):
+            msg = "SessionMiddleware needs a non-empty secret_key (or list of keys)."
+            raise ValueError(msg)
+        self.app = app
+        # itsdangerous signs with the last key of the list and accepts every one.
+        self.signer = itsdangerous.TimestampSigner(list(reversed(keys)))
+        self.bad_signature = itsdangerous.BadSignature
+        self.session_cookie = session_cookie
+        self.max_age = max_age
+        common = [f"path={path}", "httponly", f"samesite={same_site}"]
+        if https_only:
+            common.append("secure")
+        if domain is not None:
+            common.append(f"domain={domain}")
+        lifetime = [] if max_age is None else [f"Max-Age={max_age}"]
+        self.attributes = "; ".join([*common, *lifetime])
+        self.clear_attributes = "; ".join([*common, "expires=Thu, 01 Jan 1970 00:00:00 GMT"])
+
+    def load(self, cookie: str | None) -> tuple[Session, bool]:
+        """The session in ``cookie`` (empty when absent or bad), and whether one was sent."""
+        if cookie is None:
+            return Session(), False
+        try:
+            data = self.signer.unsign(cookie.encode("latin-1"), max_age=self.max_age)
+            value = json.loads(b64decode(data, validate=True))
+        except (self.bad_signature, ValueError):
+            return Session(), True
+        if not isinstance(value, dict):
+            return Session(), True
+        return Session(value), True
+
+    def dump(self, session: Session) -> str:
+        data = b64encode(json.dumps(session, separators=(",", ":")).encode("utf-8"))
+        return self.signer.sign(data).decode("latin-1")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        cookie = HTTPConnection(scope).cookies.get(self.session_cookie)
+        session, had_cookie = self.load(cookie)
+        scope["session"] = session
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                current = scope["session"]
+                header = None
+                if current and (getattr(current, "modified", True) or current is not session):
+                    value = self.dump(current if isinstance(current, Session) else Session(current))
+                    header = f"{self.session_cookie}={value}; {self.attributes}"
+                elif not current and had_cookie:
+                    header = f"{self.session_cookie}=null; {self.clear_attributes}"
+                if header is not None:
+                    MutableHeaders(scope=message).append("set-cookie", header)
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+
+__all__ = ["Session", "SessionMiddleware"]
