@@ -1,0 +1,67 @@
+"""TrustedHostMiddleware: answer only requests whose Host header names this site."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from resourceful.datastructures import URL, Headers
+from resourceful.middleware._refuse import refuse
+from resourceful.responses import PlainTextResponse, RedirectResponse
+from resourceful.types import ASGIApp, Receive, Scope, Send
+
+ENFORCE_DOMAIN_WILDCARD = "Domain wildcard patterns must be like '*.example.com'."
+
+
+class TrustedHostMiddleware:
+    """Refuses requests whose ``Host`` is not allowed, with a 400 "Invalid host header".
+
+    Args:
+        allowed_hosts: host names, ``*.example.com`` for any subdomain, or ``*`` for any host.
+        www_redirect: redirect ``example.com`` to ``www.example.com`` when only the latter
+            is allowed.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        allowed_hosts: Sequence[str] | None = None,
+        www_redirect: bool = True,
+    ) -> None:
+        hosts = list(allowed_hosts) if allowed_hosts is not None else ["*"]
+        for pattern in hosts:
+            is_wildcard = pattern.startswith("*.") and "*" not in pattern[1:]
+            if "*" in pattern and pattern != "*" and not is_wildcard:
+                raise ValueError(ENFORCE_DOMAIN_WILDCARD)
+        self.app = app
+        self.allow_any = "*" in hosts
+        self.exact = {pattern.lower() for pattern in hosts if not pattern.startswith("*")}
+        self.suffixes = tuple(pattern[1:].lower() for pattern in hosts if pattern.startswith("*."))
+        self.www_redirect = www_redirect
+
+    def is_allowed(self, host: str) -> bool:
+        """Whether ``host`` (without its port) is one of the allowed hosts."""
+        return self.allow_any or host in self.exact or host.endswith(self.suffixes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.allow_any or scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        host = _host_without_port(Headers(scope=scope).get("host", "")).lower()
+        if self.is_allowed(host):
+            await self.app(scope, receive, send)
+            return
+        if self.www_redirect and host and self.is_allowed("www." + host):
+            url = URL(scope=scope)
+            redirect = url.replace(netloc="www." + url.netloc)
+            await refuse(scope, receive, send, RedirectResponse(redirect, status_code=301))
+            return
+        await refuse(scope, receive, send, PlainTextResponse("Invalid host header", 400))
+
+
+def _host_without_port(host: str) -> str:
+    if host.startswith("["):  # an IPv6 address: [::1]:8000
+        return host.split("]", 1)[0] + "]"
+    return host.split(":", 1)[0]
+
+
+__all__ = ["TrustedHostMiddleware"]
