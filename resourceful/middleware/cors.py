@@ -1,0 +1,142 @@
+"""CORSMiddleware: let browsers on other origins call the app, as configured."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from resourceful.datastructures import Headers, MutableHeaders
+from resourceful.responses import PlainTextResponse
+from resourceful.types import ASGIApp, Message, Receive, Scope, Send
+
+ALL_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+SAFELISTED_HEADERS = frozenset({"accept", "accept-language", "content-language", "content-type"})
+
+
+class CORSMiddleware:
+    """Answers CORS preflights and adds CORS headers to answers for allowed origins.
+
+    Args:
+        allow_origins: origins allowed to call the app (``["*"]`` for any).
+        allow_methods: methods allowed in cross-origin requests (``["*"]`` for any).
+        allow_headers: request headers allowed beyond the CORS-safelisted ones (``["*"]``).
+        allow_credentials: let browsers send cookies; then the origin is always echoed,
+            never ``*``.
+        allow_origin_regex: a regular expression that allowed origins fully match.
+        expose_headers: response headers the browser may show to the calling script.
+        max_age: seconds a browser may cache a preflight answer.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        allow_origins: Sequence[str] = (),
+        allow_methods: Sequence[str] = ("GET",),
+        allow_headers: Sequence[str] = (),
+        allow_credentials: bool = False,
+        allow_origin_regex: str | None = None,
+        expose_headers: Sequence[str] = (),
+        max_age: int = 600,
+    ) -> None:
+        self.app = app
+        self.allow_all_origins = "*" in allow_origins
+        self.allow_origins = frozenset(allow_origins)
+        self.allow_origin_regex = re.compile(allow_origin_regex) if allow_origin_regex else None
+        self.allow_all_methods = "*" in allow_methods
+        self.allow_methods = (
+            ALL_METHODS
+            if self.allow_all_methods
+            else tuple(method.upper() for method in allow_methods)
+        )
+        self.allow_all_headers = "*" in allow_headers
+        self.allow_headers = (
+            frozenset(header.lower() for header in allow_headers) | SAFELISTED_HEADERS
+        )
+        self.allow_credentials = allow_credentials
+        # The answer names the calling origin (not "*") when it depends on it.
+        self.echo_origin = not self.allow_all_origins or allow_credentials
+        simple = {}
+        if self.allow_all_origins and not allow_credentials:
+            simple["access-control-allow-origin"] = "*"
+        if allow_credentials:
+            simple["access-control-allow-credentials"] = "true"
+        if expose_headers:
+            simple["access-control-expose-headers"] = ", ".join(expose_headers)
+        self.simple_headers = simple
+        preflight = {
+            "access-control-allow-methods": ", ".join(self.allow_methods),
+            "access-control-max-age": str(max_age),
+        }
+        if self.allow_all_origins and not allow_credentials:
+            preflight["access-control-allow-origin"] = "*"
+        if not self.allow_all_headers:
+            preflight["access-control-allow-headers"] = ", ".join(sorted(self.allow_headers))
+        if allow_credentials:
+            preflight["access-control-allow-credentials"] = "true"
+        self.preflight_headers = preflight
+
+    def is_allowed_origin(self, origin: str) -> bool:
+        """Whether ``origin`` may call the app."""
+        if self.allow_all_origins or origin in self.allow_origins:
+            return True
+        return self.allow_origin_regex is not None and bool(
+            self.allow_origin_regex.fullmatch(origin)
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        origin = headers.get("origin")
+        if origin is None:
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
+            await self.preflight(origin, headers)(scope, receive, send)
+            return
+        await self.app(scope, receive, self._with_cors_headers(send, origin))
+
+    def preflight(self, origin: str, headers: Headers) -> PlainTextResponse:
+        """The answer to a preflight: 200 with what is allowed, or 400 saying what is not."""
+        answer = dict(self.preflight_headers)
+        refused = []
+        if self.is_allowed_origin(origin):
+            if self.echo_origin:
+                answer["access-control-allow-origin"] = origin
+                answer["vary"] = "Origin"
+        else:
+            refused.append("origin")
+        method = headers["access-control-request-method"].upper()
+        if method not in self.allow_methods:
+            refused.append("method")
+        requested = headers.get("access-control-request-headers", "")
+        names = [name.strip().lower() for name in requested.split(",") if name.strip()]
+        if self.allow_all_headers:
+            if requested:
+                answer["access-control-allow-headers"] = requested
+        elif any(name not in self.allow_headers for name in names):
+            refused.append("headers")
+        if refused:
+            reason = f"Disallowed CORS {', '.join(refused)}"
+            return PlainTextResponse(reason, status_code=400, headers=answer)
+        return PlainTextResponse("OK", status_code=200, headers=answer)
+
+    def _with_cors_headers(self, send: Send, origin: str) -> Send:
+        allowed = self.is_allowed_origin(origin)
+
+        async def send_with_cors(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if self.echo_origin:
+                    headers.add_vary_header("Origin")
+                if allowed:
+                    headers.update(self.simple_headers)
+                    if self.echo_origin:
+                        headers["access-control-allow-origin"] = origin
+            await send(message)
+
+        return send_with_cors
+
+
+__all__ = ["CORSMiddleware"]

@@ -1,0 +1,154 @@
+"""CORSMiddleware: preflights, simple requests, credentials and Vary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import pytest
+
+from resourceful import App, Middleware, PlainTextResponse, Route, WebSocketRoute
+from resourceful.middleware.cors import CORSMiddleware
+from resourceful.requests import Request
+from resourceful.responses import Response
+from resourceful.types import Message, Receive, Scope, Send
+from resourceful.websockets import WebSocket
+from tests.conftest import TestClientFactory
+
+
+async def home(request: Request) -> Response:
+    return PlainTextResponse("home", headers={"x-total": "3"})
+
+
+async def socket(websocket: WebSocket) -> None:
+    await websocket.accept()
+    await websocket.close()
+
+
+def cors_app(**options: Any) -> App:
+    return App(
+        routes=[Route("/", home, methods=["GET", "POST"]), WebSocketRoute("/ws", socket)],
+        middleware=[Middleware(CORSMiddleware, **options)],
+    )
+
+
+def preflight(origin: str, method: str = "GET", headers: str | None = None) -> dict[str, str]:
+    request_headers = {"origin": origin, "access-control-request-method": method}
+    if headers is not None:
+        request_headers["access-control-request-headers"] = headers
+    return request_headers
+
+
+def test_allow_all_origins_without_credentials(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(
+        cors_app(
+            allow_origins=["*"],
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["X-Total"],
+        )
+    )
+    simple = client.get("/", headers={"origin": "https://a.example"})
+    assert simple.headers["access-control-allow-origin"] == "*"
+    assert simple.headers["access-control-expose-headers"] == "X-Total"
+    assert "vary" not in simple.headers
+    answer = client.options(
+        "/", headers=preflight("https://a.example", "DELETE", "X-Custom, X-Other")
+    )
+    assert answer.status_code == 200
+    assert answer.headers["access-control-allow-origin"] == "*"
+    assert (
+        answer.headers["access-control-allow-methods"]
+        == "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT"
+    )
+    assert answer.headers["access-control-allow-headers"] == "X-Custom, X-Other"
+    assert answer.headers["access-control-max-age"] == "600"
+    bare = client.options("/", headers=preflight("https://a.example"))
+    assert "access-control-allow-headers" not in bare.headers
+
+
+def test_credentials_never_get_a_star(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(cors_app(allow_origins=["*"], allow_credentials=True))
+    simple = client.get("/", headers={"origin": "https://a.example"})
+    assert simple.headers["access-control-allow-origin"] == "https://a.example"
+    assert simple.headers["access-control-allow-credentials"] == "true"
+    assert simple.headers["vary"] == "Origin"
+    answer = client.options("/", headers=preflight("https://a.example"))
+    assert answer.headers["access-control-allow-origin"] == "https://a.example"
+    assert answer.headers["access-control-allow-credentials"] == "true"
+    assert answer.headers["vary"] == "Origin"
+
+
+def test_specific_origins_and_regex(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(
+        cors_app(
+            allow_origins=["https://app.example"],
+            allow_origin_regex=r"https://.*\.preview\.example",
+            allow_methods=["GET", "POST"],
+            allow_headers=["X-Token"],
+        )
+    )
+    ok = client.get("/", headers={"origin": "https://app.example"})
+    assert ok.headers["access-control-allow-origin"] == "https://app.example"
+    assert ok.headers["vary"] == "Origin"
+    by_regex = client.get("/", headers={"origin": "https://pr-7.preview.example"})
+    assert by_regex.headers["access-control-allow-origin"] == "https://pr-7.preview.example"
+    # A different origin still gets the answer, but no CORS headers: the browser blocks it.
+    other = client.get("/", headers={"origin": "https://evil.example"})
+    assert other.status_code == 200
+    assert "access-control-allow-origin" not in other.headers
+    assert other.headers["vary"] == "Origin", "the answer depends on the origin"
+    good = client.options(
+        "/", headers=preflight("https://app.example", "POST", "x-token, content-type")
+    )
+    assert good.status_code == 200
+    assert (
+        good.headers["access-control-allow-headers"]
+        == "accept, accept-language, content-language, content-type, x-token"
+    )
+
+
+@pytest.mark.parametrize(
+    ("origin", "method", "headers", "reason"),
+    [
+        ("https://evil.example", "GET", None, "Disallowed CORS origin"),
+        ("https://app.example", "DELETE", None, "Disallowed CORS method"),
+        ("https://app.example", "GET", "X-Secret", "Disallowed CORS headers"),
+        ("https://evil.example", "PUT", "X-Secret", "Disallowed CORS origin, method, headers"),
+    ],
+)
+def test_disallowed_preflights_are_400_with_the_reason(
+    test_client_factory: TestClientFactory,
+    origin: str,
+    method: str,
+    headers: str | None,
+    reason: str,
+) -> None:
+    client = test_client_factory(
+        cors_app(allow_origins=["https://app.example"], allow_headers=["X-Token"])
+    )
+    # The browser asked to send this cross-origin request.
+    answer = client.options("/", headers=preflight(origin, method, headers))
+    assert (answer.status_code, answer.text) == (400, reason)
+
+
+def test_requests_without_origin_pass_through(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(cors_app(allow_origins=["*"]))
+    response = client.get("/")
+    assert "access-control-allow-origin" not in response.headers
+    # An OPTIONS without the preflight header is an ordinary request for the app.
+    assert client.options("/", headers={"origin": "https://a.example"}).status_code == 405
+    with client.websocket_connect("/ws"):
+        pass
+
+
+async def test_lifespan_passes_through() -> None:
+    seen: list[str] = []
+
+    async def inner(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(scope["type"])
+
+    sender, receiver = anyio.create_memory_object_stream[Message](1)
+    with sender, receiver:
+        await CORSMiddleware(inner)({"type": "lifespan"}, receiver.receive, sender.send)
+    assert seen == ["lifespan"]
