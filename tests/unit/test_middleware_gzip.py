@@ -1,0 +1,162 @@
+"""GZipMiddleware: whole and streamed bodies, exclusions, and what the client accepts."""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from collections.abc import AsyncIterator
+
+import anyio
+import pytest
+
+from resourceful import App, Middleware, PlainTextResponse, Route, WebSocketRoute
+from resourceful.middleware.gzip import GZipMiddleware
+from resourceful.requests import Request
+from resourceful.responses import Response, StreamingResponse
+from resourceful.types import Message, Receive, Scope, Send
+from resourceful.websockets import WebSocket
+from tests.conftest import TestClientFactory
+
+BIG = "resourceful " * 200
+
+
+async def big(request: Request) -> Response:
+    return PlainTextResponse(BIG)
+
+
+async def small(request: Request) -> Response:
+    return PlainTextResponse("tiny")
+
+
+async def streamed(request: Request) -> Response:
+    async def chunks() -> AsyncIterator[str]:
+        for number in range(5):
+            yield f"chunk {number} " * 50
+
+    return StreamingResponse(chunks(), media_type="text/plain")
+
+
+async def encoded(request: Request) -> Response:
+    return Response(gzip.compress(BIG.encode()), headers={"content-encoding": "gzip"})
+
+
+async def events(request: Request) -> Response:
+    return StreamingResponse(iter(["data: x\n\n" * 100]), media_type="text/event-stream")
+
+
+async def socket(websocket: WebSocket) -> None:
+    await websocket.accept()
+    await websocket.close()
+
+
+def gzip_app(**options: int) -> App:
+    return App(
+        routes=[
+            Route("/big", big),
+            Route("/small", small),
+            Route("/stream", streamed),
+            Route("/encoded", encoded),
+            Route("/events", events),
+            WebSocketRoute("/ws", socket),
+        ],
+        middleware=[Middleware(GZipMiddleware, **options)],
+    )
+
+
+def test_large_bodies_are_gzipped(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(gzip_app())
+    response = client.get("/big", headers={"accept-encoding": "gzip, br"})
+    assert response.headers["content-encoding"] == "gzip"
+    assert response.headers["vary"] == "Accept-Encoding"
+    assert int(response.headers["content-length"]) < len(BIG)
+    assert response.text == BIG  # httpx decompresses
+
+
+def test_small_bodies_and_other_clients_are_left_alone(
+    test_client_factory: TestClientFactory,
+) -> None:
+    client = test_client_factory(gzip_app())
+    tiny = client.get("/small", headers={"accept-encoding": "gzip"})
+    assert "content-encoding" not in tiny.headers
+    assert tiny.headers["vary"] == "Accept-Encoding"
+    # The client does not accept gzip.
+    plain = client.get("/big", headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert plain.headers["vary"] == "Accept-Encoding"
+    assert plain.text == BIG
+    head = client.head("/big", headers={"accept-encoding": "gzip"})
+    assert "content-encoding" not in head.headers
+
+
+def test_streams_are_compressed_chunk_by_chunk(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(gzip_app(minimum_size=10))
+    response = client.get("/stream", headers={"accept-encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip"
+    assert "content-length" not in response.headers
+    assert response.text == "".join(f"chunk {n} " * 50 for n in range(5))
+
+
+async def test_each_streamed_chunk_can_be_decoded_on_arrival() -> None:
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/stream",
+        "headers": [(b"accept-encoding", b"gzip")],
+        "query_string": b"",
+    }
+    sender, receiver = anyio.create_memory_object_stream[Message](1)
+    with sender, receiver:
+        await gzip_app(minimum_size=10)(scope, receiver.receive, send)
+    bodies = [m["body"] for m in sent if m["type"] == "http.response.body"]
+    decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    first = decoder.decompress(bodies[0])
+    assert first.startswith(b"chunk 0"), "the first chunk is readable before the stream ends"
+
+
+def test_encoded_and_event_streams_pass_unchanged(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(gzip_app(minimum_size=1))
+    already = client.get("/encoded", headers={"accept-encoding": "gzip"})
+    assert already.text == BIG
+    assert "vary" not in already.headers
+    sse = client.get("/events", headers={"accept-encoding": "gzip"})
+    assert "content-encoding" not in sse.headers
+    assert sse.text.startswith("data: x")
+    with client.websocket_connect("/ws"):
+        pass
+
+
+async def test_extra_body_messages_after_the_end_pass_through() -> None:
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"x" * 1000})
+        await send({"type": "http.response.body", "body": b"late"})
+        await send({"type": "http.response.trailers", "headers": []})
+
+    scope = {"type": "http", "method": "GET", "headers": [(b"accept-encoding", b"gzip")]}
+    sender, receiver = anyio.create_memory_object_stream[Message](1)
+    with sender, receiver:
+        await GZipMiddleware(app)(scope, receiver.receive, send)
+    assert [m["type"] for m in sent] == [
+        "http.response.start",
+        "http.response.body",
+        "http.response.body",
+        "http.response.trailers",
+    ]
+    assert gzip.decompress(sent[1]["body"]) == b"x" * 1000
+    assert sent[2]["body"] == b"late"
+
+
+@pytest.mark.parametrize("level", [1, 9])
+def test_compress_level(test_client_factory: TestClientFactory, level: int) -> None:
+    client = test_client_factory(gzip_app(compresslevel=level))
+    assert client.get("/big", headers={"accept-encoding": "gzip"}).text == BIG
