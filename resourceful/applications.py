@@ -19,6 +19,11 @@ from resourceful.di._returns import DEFAULT_CONVERTER
 from resourceful.middleware import Middleware
 from resourceful.middleware.errors import ServerErrorMiddleware
 from resourceful.middleware.exceptions import ExceptionHandler, ExceptionMiddleware, HandlerKey
+from resourceful.middleware.limits import (
+    DEFAULT_MAX_BODY_SIZE,
+    DEFAULT_MAX_UPLOAD_SIZE,
+    BodyLimitMiddleware,
+)
 from resourceful.middleware.sessions import Session, SessionMiddleware
 from resourceful.requests import HTTPConnection, Request
 from resourceful.resources import HTTPResource, WebSocketResource, is_resource, resource_app
@@ -83,6 +88,10 @@ class App:
             functions, generators, ready values or :class:`~resourceful.di.Provider` entries.
         converter: the cattrs converter that turns typed return values into JSON (one that
             handles attrs classes, dates, UUIDs, decimals and enums by default).
+        max_body_size: the largest request body in bytes (1 MiB); a larger one is a 413.
+            None turns the limit off; routes and resources can set their own with
+            :class:`~resourceful.middleware.limits.BodyLimitMiddleware`.
+        max_upload_size: the same for ``multipart/form-data`` bodies (100 MiB).
     """
 
     def __init__(
@@ -96,6 +105,8 @@ class App:
         lifespan: Lifespan | None = None,
         providers: Sequence[Any] | None = None,
         converter: cattrs.Converter | None = None,
+        max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
+        max_upload_size: int | None = DEFAULT_MAX_UPLOAD_SIZE,
     ) -> None:
         if lifespan is not None and (on_startup or on_shutdown):
             msg = "Give App() either lifespan= or on_startup=/on_shutdown=, not both."
@@ -104,6 +115,7 @@ class App:
             lifespan = _hooks_lifespan(list(on_startup or []), list(on_shutdown or []))
         self._debug = debug
         self.converter = DEFAULT_CONVERTER if converter is None else converter
+        self.body_limits = (max_body_size, max_upload_size)
         self.state = State()
         self.container = Container()
         self.container.register(Provider(self, provides=App))
@@ -192,8 +204,15 @@ class App:
                 error_handler = handler
             else:
                 handlers[key] = handler
+        max_body_size, max_upload_size = self.body_limits
+        limits = (
+            []
+            if max_body_size is None and max_upload_size is None
+            else [Middleware(BodyLimitMiddleware, max_body_size, max_upload_size)]
+        )
         stack = [
             Middleware(ServerErrorMiddleware, handler=error_handler, debug=self.debug),
+            *limits,
             *self.user_middleware,
             Middleware(ExceptionMiddleware, handlers=handlers, debug=self.debug),
         ]

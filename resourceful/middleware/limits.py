@@ -1,0 +1,78 @@
+"""BodyLimitMiddleware: refuse request bodies over a size with 413, without reading them."""
+
+from __future__ import annotations
+
+from resourceful.datastructures import Headers
+from resourceful.exceptions import HTTPException
+from resourceful.types import ASGIApp, Message, Receive, Scope, Send
+
+#: The scope key holding the limits in force; inner instances (per route) replace them.
+LIMITS_KEY = "resourceful.body_limits"
+
+DEFAULT_MAX_BODY_SIZE = 1024 * 1024
+DEFAULT_MAX_UPLOAD_SIZE = 100 * 1024 * 1024
+
+
+class BodyLimitTooLarge(HTTPException):
+    """The request body is over the limit (a 413 answer)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"The request body is larger than the limit of {limit} bytes.")
+        self.limit = limit
+
+
+class BodyLimitMiddleware:
+    """Answers bodies over the limit with 413, by ``Content-Length`` or while they stream.
+
+    The check happens when the endpoint first reads the body, so a route that never reads
+    it is not refused, and the rest of an oversized body is never read. Multipart uploads
+    get their own, larger limit. Put another instance on a route or resource (its
+    ``middleware``) to give it other limits; None means no limit.
+
+    Args:
+        max_body_size: the largest body in bytes (1 MiB by default).
+        max_upload_size: the largest ``multipart/form-data`` body (100 MiB by default).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
+        max_upload_size: int | None = DEFAULT_MAX_UPLOAD_SIZE,
+    ) -> None:
+        self.app = app
+        self.limits = (max_body_size, max_upload_size)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        installed = LIMITS_KEY in scope
+        scope[LIMITS_KEY] = self.limits
+        if installed:  # an outer instance counts; this one only sets the limits
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        is_upload = headers.get("content-type", "").lower().startswith("multipart/form-data")
+        declared = headers.get("content-length", "")
+        received = 0
+        checked = False
+
+        async def limited_receive() -> Message:
+            nonlocal received, checked
+            limit = scope[LIMITS_KEY][1 if is_upload else 0]
+            if limit is not None and not checked:
+                checked = True
+                if declared.isdigit() and int(declared) > limit:
+                    raise BodyLimitTooLarge(limit)
+            message = await receive()
+            if limit is not None and message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyLimitTooLarge(limit)
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+
+__all__ = ["BodyLimitMiddleware", "BodyLimitTooLarge"]
