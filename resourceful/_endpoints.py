@@ -7,6 +7,7 @@ import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from resourceful._requirements import guard, requirements_of
 from resourceful.concurrency import is_async_callable, run_in_threadpool
 from resourceful.requests import Request
 from resourceful.responses import Response
@@ -32,7 +33,7 @@ def request_response(func: Callable[[Request], Any]) -> ASGIApp:
             response = await run_in_threadpool(func, request)
         await response(scope, receive, send)
 
-    return app
+    return guard(app, requirements_of(func))
 
 
 def websocket_session(func: Callable[[WebSocket], Awaitable[None]]) -> ASGIApp:
@@ -41,7 +42,7 @@ def websocket_session(func: Callable[[WebSocket], Awaitable[None]]) -> ASGIApp:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         await func(WebSocket(scope, receive, send))
 
-    return app
+    return guard(app, requirements_of(func))
 
 
 def is_function(endpoint: Any) -> bool:

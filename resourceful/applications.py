@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import cattrs
 
+from resourceful.authentication import AuthCredentials, BaseUser
 from resourceful.background import BackgroundTasks
 from resourceful.concurrency import is_async_callable, run_in_threadpool
 from resourceful.datastructures import State, URLPath
@@ -17,6 +18,7 @@ from resourceful.di._builtins import form_data
 from resourceful.di._plan import Protocol, plan_endpoint
 from resourceful.di._returns import DEFAULT_CONVERTER
 from resourceful.middleware import Middleware
+from resourceful.middleware.authentication import AuthenticationMiddleware
 from resourceful.middleware.errors import ServerErrorMiddleware
 from resourceful.middleware.exceptions import ExceptionHandler, ExceptionMiddleware, HandlerKey
 from resourceful.middleware.limits import (
@@ -59,6 +61,24 @@ _NO_SESSIONS = (
     "no SessionMiddleware is installed",
     "add Middleware(SessionMiddleware, secret_key=...) to App(middleware=[...]).",
 )
+
+
+_NO_AUTHENTICATION = (
+    "no AuthenticationMiddleware is installed",
+    "add Middleware(AuthenticationMiddleware, backend=...) to App(middleware=[...]).",
+)
+
+
+async def user_of(connection: HTTPConnection) -> BaseUser:
+    """The user the authentication middleware found (an UnauthenticatedUser if none)."""
+    user: BaseUser = connection.user
+    return user
+
+
+async def credentials_of(connection: HTTPConnection) -> AuthCredentials:
+    """The credentials the authentication middleware found."""
+    credentials: AuthCredentials = connection.auth
+    return credentials
 
 
 async def session_of(connection: HTTPConnection) -> Session:
@@ -122,6 +142,8 @@ class App:
         self.container.register(BackgroundTasks)
         self.container.register(form_data)
         self.container.register(session_of)
+        self.container.register(user_of)
+        self.container.register(credentials_of)
         self.container.add_context_type(Request, "a Request exists only in HTTP endpoints")
         self.container.add_context_type(WebSocket, "a WebSocket exists only in websocket endpoints")
         self.container.add_context_type(HTTPConnection, "it exists only inside a request")
@@ -188,13 +210,20 @@ class App:
                 inner = outer_params | (route.compiled.convertors.keys() - {"path"})
                 self._inject(route.routes, inner)
 
-    def build_middleware_stack(self) -> ASGIApp:
-        """Check the providers, plan every endpoint, and assemble the middleware stack."""
-        has_sessions = any(
-            isinstance(entry.cls, type) and issubclass(entry.cls, SessionMiddleware)
+    def _has_middleware(self, kind: type[Any]) -> bool:
+        return any(
+            isinstance(entry.cls, type) and issubclass(entry.cls, kind)
             for entry in self.user_middleware
         )
-        self.container.unavailable = {} if has_sessions else {Session: _NO_SESSIONS}
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """Check the providers, plan every endpoint, and assemble the middleware stack."""
+        unavailable: dict[Any, tuple[str, str]] = {}
+        if not self._has_middleware(SessionMiddleware):
+            unavailable[Session] = _NO_SESSIONS
+        if not self._has_middleware(AuthenticationMiddleware):
+            unavailable[BaseUser] = unavailable[AuthCredentials] = _NO_AUTHENTICATION
+        self.container.unavailable = unavailable
         self.container.compile()
         self._inject(self.routes, frozenset())
         error_handler = None

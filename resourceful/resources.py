@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeGuard
 import anyio
 import cattrs
 
+from resourceful._requirements import check_all, guard, requirements_of
 from resourceful.background import BackgroundTasks
 from resourceful.concurrency import run_in_threadpool
 from resourceful.di import Container
@@ -159,6 +160,8 @@ def _resource_http_app(
     handlers = {verb.upper(): plans.plans[verb] for verb in HTTP_VERBS if verb in plans.plans}
     if "GET" in handlers:
         handlers.setdefault("HEAD", handlers["GET"])
+    # requires() on the class (inherited) and on each handler.
+    checks = {method: requirements_of(cls, plan.func) for method, plan in handlers.items()}
     before = plans.plans.get("before")
     after = plans.plans.get("after")
     if cls.converter is not None:
@@ -171,6 +174,11 @@ def _resource_http_app(
             return
         resource = cls(scope, receive, send)
         request = resource.request
+        requirements = checks[scope["method"]]
+        refusal = check_all(requirements, request) if requirements else None
+        if refusal is not None:
+            await refusal(scope, receive, send)
+            return
         context = None
         if plans.needs_context:
             context = InjectionContext(container, {Request: request, HTTPConnection: request})
@@ -318,7 +326,8 @@ def _resource_websocket_app(
         await _run_disconnect(on_disconnect, resource, websocket, context, close_code)
         await _close(context, None)
 
-    return app
+    connect = [] if on_connect is None else [on_connect.func]
+    return guard(app, requirements_of(cls, *connect))
 
 
 async def _run_disconnect(

@@ -7,6 +7,7 @@ from typing import Any
 import anyio
 import cattrs
 
+from resourceful._requirements import guard, requirements_of
 from resourceful.background import BackgroundTasks
 from resourceful.concurrency import run_in_threadpool
 from resourceful.di._container import Container, InjectionContext
@@ -41,7 +42,7 @@ def http_endpoint(
             result = await func(Request(scope, receive, send))
             await to_response(result, converter)(scope, receive, send)
 
-        return fast
+        return guard(fast, requirements_of(func))
 
     if not plan.needs_context:
 
@@ -50,7 +51,7 @@ def http_endpoint(
             result = await _call(plan, await plan.arguments(request, None))
             await to_response(result, converter)(scope, receive, send)
 
-        return plain
+        return guard(plain, requirements_of(func))
 
     async def injected(scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive, send)
@@ -66,7 +67,7 @@ def http_endpoint(
             raise
         await _close(context, None)
 
-    return injected
+    return guard(injected, requirements_of(func))
 
 
 def websocket_endpoint(plan: EndpointPlan, container: Container) -> ASGIApp:
@@ -89,4 +90,4 @@ def websocket_endpoint(plan: EndpointPlan, container: Container) -> ASGIApp:
         if context is not None:
             await _close(context, None)
 
-    return injected
+    return guard(injected, requirements_of(plan.func))

@@ -1,0 +1,268 @@
+"""Authentication: the middleware, requires() on every endpoint kind, and user injection."""
+
+from __future__ import annotations
+
+import base64
+from contextlib import ExitStack
+from typing import Any
+
+import anyio
+import pytest
+
+from resourceful import (
+    App,
+    HTTPResource,
+    Middleware,
+    PlainTextResponse,
+    Route,
+    Router,
+    WebSocketResource,
+    WebSocketRoute,
+)
+from resourceful.authentication import (
+    AuthCredentials,
+    AuthenticationBackend,
+    AuthenticationError,
+    BaseUser,
+    SimpleUser,
+    UnauthenticatedUser,
+    requires,
+)
+from resourceful.di import DependencyError
+from resourceful.exceptions import HTTPException
+from resourceful.middleware.authentication import AuthenticationMiddleware
+from resourceful.requests import HTTPConnection, Request
+from resourceful.responses import Response
+from resourceful.types import Message, Receive, Scope, Send
+from resourceful.websockets import WebSocket, WebSocketDisconnect
+from tests.conftest import TestClientFactory
+
+USERS = {"ann": ("pw", ["authenticated", "admin"]), "bo": ("pw", ["authenticated"])}
+
+
+class BasicAuth(AuthenticationBackend):
+    async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
+        header = conn.headers.get("authorization")
+        if header is None:
+            return None
+        scheme, _, encoded = header.partition(" ")
+        try:
+            name, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
+        except ValueError:
+            raise AuthenticationError("Invalid basic auth credentials") from None
+        if scheme.lower() != "basic" or name not in USERS or USERS[name][0] != password:
+            raise AuthenticationError("Invalid basic auth credentials")
+        return AuthCredentials(USERS[name][1]), SimpleUser(name)
+
+
+def basic(name: str) -> dict[str, str]:
+    return {"authorization": "Basic " + base64.b64encode(f"{name}:pw".encode()).decode()}
+
+
+async def whoami(request: Request) -> Response:
+    user = request.user
+    return PlainTextResponse(f"{user.display_name or 'anonymous'} {request.auth.scopes}")
+
+
+@requires("authenticated")
+async def private(request: Request) -> Response:
+    return PlainTextResponse("private")
+
+
+@requires(["authenticated", "admin"], status_code=404)
+async def hidden(user: BaseUser) -> str:
+    return f"admin {user.identity}"
+
+
+@requires("authenticated", redirect="login")
+async def dashboard(request: Request) -> Response:
+    return PlainTextResponse("dashboard")
+
+
+async def login(request: Request) -> Response:
+    return PlainTextResponse("login page")
+
+
+@requires("admin")
+class AdminArea(HTTPResource):
+    async def get(self, user: BaseUser, credentials: AuthCredentials) -> dict[str, Any]:
+        return {"user": user.display_name, "scopes": credentials.scopes}
+
+
+class Reports(AdminArea):  # inherits the class requirement
+    async def post(self) -> str:
+        return "report made"
+
+
+@requires("authenticated", redirect="login")
+class Inbox(HTTPResource):
+    async def get(self) -> str:
+        return "inbox"
+
+
+class Mixed(HTTPResource):
+    async def get(self) -> str:
+        return "open"
+
+    @requires("admin")
+    async def delete(self) -> None:
+        return None
+
+
+@requires("authenticated")
+async def feed(websocket: WebSocket) -> None:
+    await websocket.accept()
+    await websocket.send_text(websocket.user.display_name)
+    await websocket.close()
+
+
+@requires("admin")
+class AdminSocket(WebSocketResource):
+    async def on_connect(self, websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_text("admin socket")
+        await websocket.close()
+
+
+def auth_app() -> App:
+    return App(
+        routes=[
+            Route("/whoami", whoami),
+            Route("/private", private),
+            Route("/hidden", hidden),
+            Route("/dashboard", dashboard),
+            Route("/login", login, name="login"),
+            Route("/admin", AdminArea),
+            Route("/reports", Reports),
+            Route("/mixed", Mixed),
+            Route("/inbox", Inbox),
+            WebSocketRoute("/feed", feed),
+            WebSocketRoute("/admin-socket", AdminSocket),
+        ],
+        middleware=[Middleware(AuthenticationMiddleware, backend=BasicAuth())],
+    )
+
+
+def test_credentials_and_user_reach_the_request(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(auth_app())
+    assert client.get("/whoami").text == "anonymous []"
+    assert client.get("/whoami", headers=basic("bo")).text == "bo ['authenticated']"
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    ["Basic " + base64.b64encode(b"ann:wrong").decode(), "Basic !!!", "Bearer abc"],
+    ids=["wrong-password", "not-base64", "other-scheme"],
+)
+def test_wrong_credentials_are_400(
+    test_client_factory: TestClientFactory, authorization: str
+) -> None:
+    client = test_client_factory(auth_app())
+    # The client sent credentials that do not check out.
+    response = client.get("/whoami", headers={"authorization": authorization})
+    assert (response.status_code, response.text) == (400, "Invalid basic auth credentials")
+
+
+def test_requires_on_functions(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(auth_app(), follow_redirects=False)
+    assert client.get("/private").status_code == 403
+    assert client.get("/private", headers=basic("bo")).text == "private"
+    assert client.get("/hidden", headers=basic("bo")).status_code == 404
+    assert client.get("/hidden", headers=basic("ann")).json() == "admin ann"
+    redirect = client.get("/dashboard?tab=1")
+    assert redirect.status_code == 303
+    assert redirect.headers["location"] == (
+        "http://testserver/login?next=http%3A%2F%2Ftestserver%2Fdashboard%3Ftab%3D1"
+    )
+    assert client.get("/dashboard", headers=basic("bo")).text == "dashboard"
+
+
+def test_requires_on_resource_classes_and_methods(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(auth_app())
+    assert client.get("/admin", headers=basic("bo")).status_code == 403
+    assert client.get("/admin", headers=basic("ann")).json() == {
+        "user": "ann",
+        "scopes": ["authenticated", "admin"],
+    }
+    assert client.post("/reports", headers=basic("bo")).status_code == 403, "inherited"
+    assert client.post("/reports", headers=basic("ann")).json() == "report made"
+    assert client.get("/mixed").json() == "open"
+    assert client.delete("/mixed", headers=basic("bo")).status_code == 403
+    assert client.delete("/mixed", headers=basic("ann")).status_code == 204
+    followed = client.get("/inbox")
+    assert (followed.text, followed.url.path) == ("login page", "/login")
+    assert client.get("/inbox", headers=basic("bo")).json() == "inbox"
+
+
+def test_requires_on_websockets(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(auth_app())
+    with client.websocket_connect("/feed", headers=basic("bo")) as session:
+        assert session.receive_text() == "bo"
+    with ExitStack() as stack, pytest.raises(WebSocketDisconnect) as info:
+        stack.enter_context(client.websocket_connect("/feed"))
+    assert info.value.code == 1008
+    with ExitStack() as stack, pytest.raises(WebSocketDisconnect) as info:
+        stack.enter_context(client.websocket_connect("/admin-socket", headers=basic("bo")))
+    assert info.value.code == 1008
+    with client.websocket_connect("/admin-socket", headers=basic("ann")) as session:
+        assert session.receive_text() == "admin socket"
+    # The client sent wrong credentials to a websocket.
+    bad = {"authorization": "Bearer x"}
+    with ExitStack() as stack, pytest.raises(WebSocketDisconnect) as info:
+        stack.enter_context(client.websocket_connect("/feed", headers=bad))
+    assert (info.value.code, info.value.reason) == (1008, "Invalid basic auth credentials")
+
+
+def test_requires_in_a_plain_router(test_client_factory: TestClientFactory) -> None:
+    router = Router([Route("/private", private), WebSocketRoute("/feed", feed)])
+    app = AuthenticationMiddleware(router, backend=BasicAuth())
+    client = test_client_factory(app)
+    with pytest.raises(HTTPException) as info:
+        client.get("/private")
+    assert info.value.status_code == 403
+    assert client.get("/private", headers=basic("bo")).text == "private"
+
+
+def test_custom_on_error(test_client_factory: TestClientFactory) -> None:
+    def on_error(conn: HTTPConnection, exc: AuthenticationError) -> Response:
+        return PlainTextResponse(f"nope: {exc}", status_code=401)
+
+    app = App(
+        routes=[Route("/whoami", whoami)],
+        middleware=[Middleware(AuthenticationMiddleware, backend=BasicAuth(), on_error=on_error)],
+    )
+    response = test_client_factory(app).get("/whoami", headers={"authorization": "Bearer x"})
+    assert (response.status_code, response.text) == (401, "nope: Invalid basic auth credentials")
+
+
+async def needs_user(user: BaseUser) -> None: ...
+
+
+def test_user_injection_needs_the_middleware(test_client_factory: TestClientFactory) -> None:
+    with pytest.raises(DependencyError, match="no AuthenticationMiddleware is installed"):
+        test_client_factory(App(routes=[Route("/", needs_user)])).get("/")
+
+
+def test_user_classes() -> None:
+    assert SimpleUser("ann").is_authenticated
+    assert SimpleUser("ann").identity == "ann"
+    anonymous = UnauthenticatedUser()
+    assert (anonymous.is_authenticated, anonymous.display_name, anonymous.identity) == (
+        False,
+        "",
+        "",
+    )
+    assert AuthCredentials().scopes == []
+
+
+async def test_lifespan_passes_through() -> None:
+    seen: list[str] = []
+
+    async def inner(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(scope["type"])
+
+    sender, receiver = anyio.create_memory_object_stream[Message](1)
+    with sender, receiver:
+        middleware = AuthenticationMiddleware(inner, backend=BasicAuth())
+        await middleware({"type": "lifespan"}, receiver.receive, sender.send)
+    assert seen == ["lifespan"]
