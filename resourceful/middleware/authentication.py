@@ -23,9 +23,10 @@ def default_on_error(conn: HTTPConnection, exc: AuthenticationError) -> Response
 class AuthenticationMiddleware:
     """Sets ``request.auth`` (credentials) and ``request.user`` from ``backend``.
 
-    Connections without credentials get no scopes and an :class:`~resourceful.authentication.UnauthenticatedUser`.
-    Wrong credentials (an :class:`~resourceful.authentication.AuthenticationError`) are answered by ``on_error`` (a 400
-    by default); a websocket is closed instead.
+    Connections without credentials get no scopes and an
+    :class:`~resourceful.authentication.UnauthenticatedUser`. Wrong credentials (an
+    :class:`~resourceful.authentication.AuthenticationError`) are answered by ``on_error``
+    (a 400 by default); a websocket is closed instead.
     """
 
     def __init__(
