@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from resourceful.types import Scope
+
+_T = TypeVar("_T")
 
 
 class Headers(Mapping[str, str]):
@@ -56,6 +58,20 @@ class Headers(Mapping[str, str]):
     def mutablecopy(self) -> MutableHeaders:
         """A mutable copy of these headers."""
         return MutableHeaders(raw=list(self._list))
+
+    @overload
+    def get(self, key: str, /) -> str | None: ...
+    @overload
+    def get(self, key: str, /, default: str) -> str: ...
+    @overload
+    def get(self, key: str, /, default: _T) -> str | _T: ...
+    def get(self, key: str, /, default: Any = None) -> Any:
+        """The first value of header ``key``, or ``default``."""
+        name = key.lower().encode("latin-1")
+        for header, value in self._list:
+            if header == name:
+                return value.decode("latin-1")
+        return default
 
     def __getitem__(self, key: str) -> str:
         name = key.lower().encode("latin-1")

@@ -27,6 +27,7 @@ from resourceful.types import Receive, Scope, Send
 SameSite = Literal["lax", "strict", "none"]
 
 _NO_BODY_STATUSES = frozenset({204, 304})
+_CONTENT_TYPES: dict[tuple[type[Any], str | None, str], bytes] = {}
 
 
 class Response:
@@ -68,12 +69,12 @@ class Response:
 
     def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
         """Build ``raw_headers`` from ``headers``, the body length and the media type."""
-        raw = (
-            []
-            if headers is None
-            else [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
-        )
-        names = {name for name, _ in raw}
+        if headers is None:
+            raw: list[tuple[bytes, bytes]] = []
+            names: frozenset[bytes] | set[bytes] = frozenset()
+        else:
+            raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+            names = {name for name, _ in raw}
         body = getattr(self, "body", None)
         if (
             body is not None
@@ -82,11 +83,19 @@ class Response:
         ):
             raw.append((b"content-length", str(len(body)).encode("latin-1")))
         if self.media_type is not None and b"content-type" not in names:
-            content_type = self.media_type
+            raw.append((b"content-type", self._content_type_header()))
+        self.raw_headers = raw
+
+    def _content_type_header(self) -> bytes:
+        # Computed once per class and media type: most responses share a few.
+        key = (type(self), self.media_type, self.charset)
+        value = _CONTENT_TYPES.get(key)
+        if value is None:
+            content_type = str(self.media_type)
             if content_type.startswith("text/") and "charset=" not in content_type.lower():
                 content_type += f"; charset={self.charset}"
-            raw.append((b"content-type", content_type.encode("latin-1")))
-        self.raw_headers = raw
+            value = _CONTENT_TYPES[key] = content_type.encode("latin-1")
+        return value
 
     @functools.cached_property
     def headers(self) -> MutableHeaders:

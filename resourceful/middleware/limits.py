@@ -52,19 +52,20 @@ class BodyLimitMiddleware:
         if installed:  # an outer instance counts; this one only sets the limits
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
-        is_upload = headers.get("content-type", "").lower().startswith("multipart/form-data")
-        declared = headers.get("content-length", "")
         received = 0
-        checked = False
+        limit_index: int | None = None  # which limit applies, found at the first read
 
         async def limited_receive() -> Message:
-            nonlocal received, checked
-            limit = scope[LIMITS_KEY][1 if is_upload else 0]
-            if limit is not None and not checked:
-                checked = True
-                if declared.isdigit() and int(declared) > limit:
+            nonlocal received, limit_index
+            if limit_index is None:
+                headers = Headers(raw=scope["headers"])
+                content_type = headers.get("content-type", "").lower()
+                limit_index = 1 if content_type.startswith("multipart/form-data") else 0
+                limit = scope[LIMITS_KEY][limit_index]
+                declared = headers.get("content-length", "")
+                if limit is not None and declared.isdigit() and int(declared) > limit:
                     raise BodyLimitTooLarge(limit)
+            limit = scope[LIMITS_KEY][limit_index]
             message = await receive()
             if limit is not None and message["type"] == "http.request":
                 received += len(message.get("body", b""))
