@@ -252,9 +252,19 @@ class StreamingResponse(Response):
         await send(
             {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
         )
-        async for chunk in self.body_iterator:
-            data = chunk if isinstance(chunk, bytes | memoryview) else chunk.encode(self.charset)
-            await send({"type": "http.response.body", "body": data, "more_body": True})
+        iterator = self.body_iterator
+        try:
+            async for chunk in iterator:
+                data = (
+                    chunk if isinstance(chunk, bytes | memoryview) else chunk.encode(self.charset)
+                )
+                await send({"type": "http.response.body", "body": data, "more_body": True})
+        finally:
+            # Close a generator left unfinished (the client went away) right here, not in GC.
+            aclose = getattr(iterator, "aclose", None)
+            if aclose is not None:
+                with anyio.CancelScope(shield=True):
+                    await aclose()
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -433,3 +433,23 @@ def test_parse_range_header_never_fails_unexpectedly(header: str, size: int) -> 
         for start, stop in ranges:
             assert 0 <= start < stop <= size
         assert ranges == sorted(ranges)
+
+
+class Countdown:
+    """An async iterator that is not a generator: it has no aclose()."""
+
+    def __init__(self, start: int) -> None:
+        self.current = start
+
+    def __aiter__(self) -> Countdown:
+        return self
+
+    async def __anext__(self) -> str:
+        if self.current == 0:
+            raise StopAsyncIteration
+        self.current -= 1
+        return str(self.current)
+
+
+def test_streaming_from_an_async_iterator_object(test_client_factory: TestClientFactory) -> None:
+    assert test_client_factory(StreamingResponse(Countdown(3))).get("/").text == "210"

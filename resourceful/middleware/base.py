@@ -1,0 +1,145 @@
+"""BaseHTTPMiddleware: write middleware as ``dispatch(request, call_next)``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import anyio
+from anyio.abc import TaskGroup
+from anyio.streams.memory import MemoryObjectReceiveStream
+
+from resourceful.requests import Request
+
+if sys.version_info < (3, 11):  # the built-in exists from Python 3.11 on
+    from exceptiongroup import BaseExceptionGroup
+from resourceful.responses import Response
+from resourceful.types import ASGIApp, Message, Receive, Scope, Send
+
+CallNext = Callable[[Request], Awaitable[Response]]
+DispatchFunction = Callable[[Request, CallNext], Awaitable[Response]]
+
+
+class _StreamedResponse(Response):
+    """The app's answer as ``call_next`` returns it: its status, raw headers, streamed body."""
+
+    def __init__(
+        self, status_code: int, raw_headers: list[tuple[bytes, bytes]], body: AsyncIterator[bytes]
+    ) -> None:
+        self.status_code = status_code
+        self.raw_headers = raw_headers
+        self.body_iterator = body
+        self.background = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
+        async for chunk in self.body_iterator:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+class BaseHTTPMiddleware:
+    """Middleware written as ``async def dispatch(self, request, call_next) -> Response``.
+
+    ``call_next(request)`` runs the rest of the app and returns its response, whose body still
+    streams: a streaming answer stays streaming. The middleware may read the request body
+    and the endpoint can still read it. Background tasks of the endpoint run after its
+    response; context variables set before ``call_next`` are visible to the endpoint; a
+    client that disconnects is seen by the endpoint. Pass ``dispatch=`` instead of
+    subclassing for a quick one.
+    """
+
+    def __init__(self, app: ASGIApp, dispatch: DispatchFunction | None = None) -> None:
+        self.app = app
+        self.dispatch_func = self.dispatch if dispatch is None else dispatch
+
+    async def dispatch(self, request: Request, call_next: CallNext) -> Response:
+        """Override: do something around ``await call_next(request)`` and return a response."""
+        raise NotImplementedError
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        replayed = False
+
+        async def replaying_receive() -> Message:
+            # The body the middleware read is replayed once for the app.
+            nonlocal replayed
+            if not replayed and hasattr(request, "_body"):
+                replayed = True
+                return {"type": "http.request", "body": request._body, "more_body": False}
+            return await receive()
+
+        try:
+            async with anyio.create_task_group() as group:
+
+                async def call_next(_: Request) -> Response:
+                    return await self._call_app(group, scope, replaying_receive)
+
+                response = await self.dispatch_func(request, call_next)
+                await response(scope, receive, send)
+        except BaseExceptionGroup as errors:
+            raise _single(errors) from None
+
+    async def _call_app(self, group: TaskGroup, scope: Scope, receive: Receive) -> Response:
+        sender, messages = anyio.create_memory_object_stream[Message]()
+        failure: list[Exception] = []
+
+        async def run_app() -> None:
+            async with sender:
+                try:
+                    await self.app(scope, receive, sender.send)
+                except Exception as exc:
+                    failure.append(exc)
+
+        group.start_soon(run_app)
+        try:
+            start = await messages.receive()
+        except anyio.EndOfStream:
+            messages.close()
+            if failure:
+                raise failure[0] from None
+            msg = "The app returned without sending a response."
+            raise RuntimeError(msg) from None
+        return _StreamedResponse(
+            start["status"], list(start.get("headers", [])), _body(messages, failure, group)
+        )
+
+
+def _single(errors: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The one error a task group wrapped (tasks here fail alone), to raise as it was."""
+    error: BaseException = errors
+    while isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
+        error = error.exceptions[0]
+    return error
+
+
+async def _body(
+    messages: MemoryObjectReceiveStream[Message], failure: list[Exception], group: TaskGroup
+) -> AsyncIterator[bytes]:
+    with messages:
+        async for message in messages:
+            if message["type"] != "http.response.body":
+                continue
+            body = message.get("body", b"")
+            if body:
+                yield body
+            if not message.get("more_body", False):
+                group.start_soon(_drain, messages.clone())
+                break
+    if failure:
+        raise failure[0]
+
+
+async def _drain(messages: MemoryObjectReceiveStream[Message]) -> None:
+    # Whatever the app sends after its body (nothing, usually) is read, so it never blocks.
+    with messages:
+        async for _ in messages:
+            pass
+
+
+__all__ = ["BaseHTTPMiddleware"]

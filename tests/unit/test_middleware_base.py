@@ -1,0 +1,212 @@
+"""BaseHTTPMiddleware: dispatch around call_next, with streaming, bodies and errors."""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import AsyncIterator
+
+import anyio
+import pytest
+
+from resourceful import App, Middleware, PlainTextResponse, Route, WebSocketRoute
+from resourceful.background import BackgroundTask
+from resourceful.middleware.base import BaseHTTPMiddleware, CallNext
+from resourceful.requests import Request
+from resourceful.responses import Response, StreamingResponse
+from resourceful.types import Message, Receive, Scope, Send
+from resourceful.websockets import WebSocket
+from tests.conftest import TestClientFactory
+
+current_user: contextvars.ContextVar[str] = contextvars.ContextVar("current_user", default="")
+events: list[str] = []
+
+
+class Timing(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next: CallNext) -> Response:
+        current_user.set(request.headers.get("x-user", "nobody"))
+        if request.method == "POST":
+            events.append(f"middleware read {len(await request.body())} bytes")
+        response = await call_next(request)
+        response.headers["x-timed"] = "yes"
+        return response
+
+
+async def echo(request: Request) -> Response:
+    body = await request.body()
+    return PlainTextResponse(f"{current_user.get()} sent {body.decode()}")
+
+
+async def stream(request: Request) -> Response:
+    async def chunks() -> AsyncIterator[str]:
+        for number in range(3):
+            yield f"part {number};"
+
+    return StreamingResponse(chunks())
+
+
+async def with_task(request: Request) -> Response:
+    return PlainTextResponse("done", background=BackgroundTask(events.append, "task ran"))
+
+
+async def broken(request: Request) -> Response:
+    raise ValueError("endpoint failed")
+
+
+async def socket(websocket: WebSocket) -> None:
+    await websocket.accept()
+    await websocket.send_text("socket")
+    await websocket.close()
+
+
+def base_app(*middleware: Middleware) -> App:
+    return App(
+        routes=[
+            Route("/echo", echo, methods=["GET", "POST"]),
+            Route("/stream", stream),
+            Route("/task", with_task),
+            Route("/broken", broken),
+            WebSocketRoute("/ws", socket),
+        ],
+        middleware=list(middleware) or [Middleware(Timing)],
+    )
+
+
+@pytest.fixture(autouse=True)
+def clear_events() -> None:
+    events.clear()
+
+
+def test_dispatch_wraps_the_endpoint(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(base_app())
+    response = client.get("/echo", headers={"x-user": "ann"})
+    assert response.text == "ann sent ", "a context variable set before call_next is seen"
+    assert response.headers["x-timed"] == "yes"
+
+
+def test_body_read_by_the_middleware_reaches_the_endpoint(
+    test_client_factory: TestClientFactory,
+) -> None:
+    client = test_client_factory(base_app())
+    assert client.post("/echo", content=b"hello").text == "nobody sent hello"
+    assert events == ["middleware read 5 bytes"]
+
+
+def test_streaming_and_background_tasks(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(base_app())
+    streamed = client.get("/stream")
+    assert streamed.text == "part 0;part 1;part 2;"
+    assert "content-length" not in streamed.headers
+    assert client.get("/task").text == "done"
+    assert events == ["task ran"]
+
+
+def test_errors_reach_the_middleware_and_the_handlers(
+    test_client_factory: TestClientFactory,
+) -> None:
+    async def catching(request: Request, call_next: CallNext) -> Response:
+        try:
+            return await call_next(request)
+        except ValueError as exc:
+            return PlainTextResponse(f"caught {exc}", status_code=500)
+
+    client = test_client_factory(base_app(Middleware(BaseHTTPMiddleware, dispatch=catching)))
+    assert client.get("/broken").text == "caught endpoint failed"
+    with pytest.raises(ValueError, match="endpoint failed"):
+        test_client_factory(base_app()).get("/broken")
+
+
+def test_websockets_pass_through(test_client_factory: TestClientFactory) -> None:
+    with test_client_factory(base_app()) as client, client.websocket_connect("/ws") as session:
+        assert session.receive_text() == "socket"
+
+
+async def call(app: object, scope: Scope, messages: list[Message]) -> list[Message]:
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        if messages:
+            return messages.pop(0)
+        await anyio.sleep(0.01)
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)  # type: ignore[operator]
+    return sent
+
+
+def http_scope(path: str = "/") -> Scope:
+    return {"type": "http", "method": "GET", "path": path, "headers": [], "query_string": b""}
+
+
+async def test_an_app_without_a_response_is_an_error() -> None:
+    async def silent(scope: Scope, receive: Receive, send: Send) -> None:
+        return None
+
+    async def passthrough(request: Request, call_next: CallNext) -> Response:
+        return await call_next(request)
+
+    middleware = BaseHTTPMiddleware(silent, dispatch=passthrough)
+    with pytest.raises(RuntimeError, match="returned without sending a response"):
+        await call(middleware, http_scope(), [])
+
+
+async def test_failure_after_the_response_started_is_raised() -> None:
+    async def half(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"part", "more_body": True})
+        raise OSError("stream broke")
+
+    async def passthrough(request: Request, call_next: CallNext) -> Response:
+        return await call_next(request)
+
+    with pytest.raises(OSError, match="stream broke"):
+        await call(BaseHTTPMiddleware(half, dispatch=passthrough), http_scope(), [])
+
+
+async def test_messages_after_the_body_do_not_block_the_app() -> None:
+    finished: list[bool] = []
+
+    async def chatty(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"x-a", b"1")]})
+        await send({"type": "http.response.debug", "info": {}})
+        await send({"type": "http.response.body", "body": b"all"})
+        await send({"type": "http.response.trailers", "headers": []})
+        finished.append(True)
+
+    async def passthrough(request: Request, call_next: CallNext) -> Response:
+        return await call_next(request)
+
+    with anyio.fail_after(5):
+        sent = await call(BaseHTTPMiddleware(chatty, dispatch=passthrough), http_scope(), [])
+    assert finished == [True]
+    assert sent[0]["headers"] == [(b"x-a", b"1")]
+    assert b"".join(m.get("body", b"") for m in sent[1:]) == b"all"
+
+
+async def test_client_disconnect_reaches_a_streaming_endpoint() -> None:
+    produced: list[int] = []
+
+    async def endless(request: Request) -> Response:
+        async def chunks() -> AsyncIterator[str]:
+            number = 0
+            while True:
+                produced.append(number)
+                number += 1
+                yield "x"
+                await anyio.sleep(0.001)
+
+        return StreamingResponse(chunks())
+
+    app = base_app()
+    app.add_route("/endless", endless)
+    with anyio.fail_after(5):
+        await call(app, http_scope("/endless"), [{"type": "http.request", "body": b""}])
+    assert 0 < len(produced) < 1000
+
+
+def test_dispatch_must_be_given_or_overridden(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(base_app(Middleware(BaseHTTPMiddleware)))
+    with pytest.raises(NotImplementedError):
+        client.get("/echo")
