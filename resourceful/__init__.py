@@ -2,6 +2,7 @@
 
 from resourceful.applications import App
 from resourceful.background import BackgroundTask, BackgroundTasks
+from resourceful.config import Config
 from resourceful.datastructures import (
     URL,
     Address,
@@ -36,6 +37,7 @@ from resourceful.responses import (
     StreamingResponse,
 )
 from resourceful.routing import Host, Mount, NoMatchFound, Route, Router, WebSocketRoute
+from resourceful.settings import Settings, SettingsError, setting
 from resourceful.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 __version__ = "0.1.0.dev0"
@@ -48,6 +50,7 @@ __all__ = [
     "BackgroundTasks",
     "Body",
     "CommaSeparatedStrings",
+    "Config",
     "Cookie",
     "File",
     "FileResponse",
@@ -80,6 +83,8 @@ __all__ = [
     "Router",
     "Secret",
     "Session",
+    "Settings",
+    "SettingsError",
     "State",
     "StreamingResponse",
     "UploadFile",
@@ -91,4 +96,5 @@ __all__ = [
     "WebSocketRoute",
     "WebSocketState",
     "responds",
+    "setting",
 ]

@@ -30,6 +30,7 @@ from resourceful.middleware.sessions import Session, SessionMiddleware
 from resourceful.requests import HTTPConnection, Request
 from resourceful.resources import HTTPResource, WebSocketResource, is_resource, resource_app
 from resourceful.routing import BaseRoute, Host, Lifespan, Mount, Route, Router, WebSocketRoute
+from resourceful.settings import Settings
 from resourceful.types import ASGIApp, Receive, Scope, Send
 from resourceful.websockets import WebSocket
 
@@ -79,6 +80,17 @@ async def credentials_of(connection: HTTPConnection) -> AuthCredentials:
     """The credentials the authentication middleware found."""
     credentials: AuthCredentials = connection.auth
     return credentials
+
+
+def _is_settings_class(key: Any) -> bool:
+    return isinstance(key, type) and issubclass(key, Settings) and key is not Settings
+
+
+def _settings_provider(cls: type[Settings]) -> Provider:
+    def load_settings() -> Settings:
+        return cls.load()
+
+    return Provider(load_settings, scope="app", provides=cls)
 
 
 async def session_of(connection: HTTPConnection) -> Session:
@@ -147,6 +159,7 @@ class App:
         self.container.add_context_type(Request, "a Request exists only in HTTP endpoints")
         self.container.add_context_type(WebSocket, "a WebSocket exists only in websocket endpoints")
         self.container.add_context_type(HTTPConnection, "it exists only inside a request")
+        self.container.add_rule(_is_settings_class, _settings_provider)
         for provider in providers or ():
             self.container.register(provider)
         self.router = Router(routes, lifespan=self._container_lifespan(lifespan))

@@ -93,6 +93,7 @@ class Container:
         #: Types this app cannot provide, with why and how to fix it; endpoints that need
         #: them, directly or through providers, fail at startup.
         self.unavailable: dict[Any, tuple[str, str]] = {}
+        self._rules: list[tuple[Callable[[Any], bool], Callable[[Any], Provider]]] = []
 
     def register(
         self, provider: Any, *, scope: ScopeName | None = None, provides: Any = None
@@ -112,16 +113,37 @@ class Container:
         self._context_types[key] = description
         self._compiled = False
 
+    def add_rule(
+        self, matches: Callable[[Any], bool], make_provider: Callable[[Any], Provider]
+    ) -> None:
+        """Provide every type ``matches`` accepts with ``make_provider(type)``, when asked for.
+
+        The app uses it so that any ``Settings`` subclass is injectable without registering.
+        """
+        self._rules.append((matches, make_provider))
+
     def has(self, key: Any) -> bool:
-        """Whether ``key`` can be injected: a provider or a context type is registered."""
-        return key in self._providers or key in self._context_types
+        """Whether ``key`` can be injected: a provider, a context type or a rule covers it."""
+        return key in self._providers or key in self._context_types or self._from_rule(key)
+
+    def _from_rule(self, key: Any) -> bool:
+        for matches, make_provider in self._rules:
+            if matches(key):
+                self.register(make_provider(key))
+                return True
+        return False
 
     def compile(self) -> None:
         """Check every provider's dependencies and build the factories that make values."""
         self._factories = {key: self._context_factory(key) for key in self._context_types}
-        for key, provider in self._providers.items():
-            self._check(provider, (provider.name,), {key})
-            self._factories[key] = self._factory(provider)
+        done: set[Any] = set()
+        pending = list(self._providers.items())
+        while pending:  # checking may add providers through rules
+            for key, provider in pending:
+                self._check(provider, (provider.name,), {key})
+                self._factories[key] = self._factory(provider)
+                done.add(key)
+            pending = [(k, p) for k, p in self._providers.items() if k not in done]
         self._compiled = True
 
     def check_dependency(self, key: Any, path: tuple[str, ...], hint: str) -> None:
@@ -162,6 +184,8 @@ class Container:
                     raise self._scope_error(provider, key, "request", where)
                 continue
             inner = self._providers.get(key)
+            if inner is None and self._from_rule(key):
+                inner = self._providers[key]
             if inner is None:
                 if dependency.has_default:
                     continue
