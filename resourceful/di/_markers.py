@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 
@@ -18,11 +19,16 @@ class Marker:
             f"{type(self).__name__}({self.alias!r})" if self.alias else f"{type(self).__name__}()"
         )
 
+    def _key(self) -> tuple[Any, ...]:
+        return (type(self), self.alias)
+
+    # typing caches Annotated[T, marker] by the marker's equality: markers that differ in
+    # any option must differ here, or one would silently stand in for the other.
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Marker) and type(other) is type(self) and other.alias == self.alias
+        return isinstance(other, Marker) and other._key() == self._key()
 
     def __hash__(self) -> int:
-        return hash((type(self), self.alias))
+        return hash(self._key())
 
 
 class Query(Marker):
@@ -62,9 +68,29 @@ class Form(Marker):
 
 
 class File(Marker):
-    """An uploaded file of a multipart form: ``UploadFile``, or ``list[UploadFile]``."""
+    """An uploaded file of a multipart form: ``UploadFile``, or ``list[UploadFile]``.
+
+    Args:
+        max_size: the largest file accepted, in bytes (a larger one is a 422).
+        content_types: the accepted types, such as ``["image/png", "image/*"]``.
+    """
 
     source = "file"
+
+    def __init__(
+        self,
+        alias: str | None = None,
+        *,
+        max_size: int | None = None,
+        content_types: Sequence[str] | None = None,
+    ) -> None:
+        super().__init__(alias)
+        self.max_size = max_size
+        self.content_types = list(content_types) if content_types is not None else None
+
+    def _key(self) -> tuple[Any, ...]:
+        types = None if self.content_types is None else tuple(self.content_types)
+        return (type(self), self.alias, self.max_size, types)
 
 
 class Inject:

@@ -24,6 +24,7 @@ from resourceful.di._convert import (
     make_body_converter,
     make_text_converter,
 )
+from resourceful.di._forms import check_upload, form_model_data, structure_form_model
 from resourceful.di._markers import Body, Cookie, File, Form, Header, Inject, Marker, Path, Query
 from resourceful.di._providers import describe, strip_annotated, type_hints
 from resourceful.exceptions import HTTPException, RequestValidationError
@@ -77,7 +78,18 @@ _VALUE_SOURCES = frozenset({Source.PATH, Source.QUERY, Source.HEADER, Source.COO
 class Parameter:
     """One planned parameter: its name, where its value comes from, how to convert it."""
 
-    __slots__ = ("alias", "annotation", "default", "hook", "is_list", "key", "name", "source")
+    __slots__ = (
+        "alias",
+        "annotation",
+        "default",
+        "file_limits",
+        "hook",
+        "is_list",
+        "is_model",
+        "key",
+        "name",
+        "source",
+    )
 
     def __init__(
         self,
@@ -89,8 +101,12 @@ class Parameter:
         alias: str = "",
         default: Any = _MISSING,
         is_list: bool = False,
+        is_model: bool = False,
+        file_limits: tuple[int | None, list[str] | None] = (None, None),
     ) -> None:
         self.name = name
+        self.is_model = is_model
+        self.file_limits = file_limits
         self.source = source
         self.key = key
         self.annotation = annotation
@@ -216,6 +232,10 @@ async def _read_body(
 
 
 def _read_form(parameter: Parameter, form: FormData, errors: list[FieldError]) -> Any:
+    if parameter.is_model:
+        model = _without_none(parameter.annotation)
+        data = form_model_data(model, form, errors)
+        return structure_form_model(parameter.hook, parameter.annotation, data, errors)
     location = (parameter.source.value, parameter.alias)
     values = form.getlist(parameter.alias)
     if not values:
@@ -229,6 +249,9 @@ def _read_form(parameter: Parameter, form: FormData, errors: list[FieldError]) -
             errors.append((location, "expected a file" if want_file else "expected a text field"))
             return None
     if want_file:
+        max_size, content_types = parameter.file_limits
+        for upload in values:
+            check_upload(typing.cast(UploadFile, upload), location, max_size, content_types, errors)
         return values if parameter.is_list else values[-1]
     return parameter.convert(values if parameter.is_list else values[-1], errors)
 
@@ -417,6 +440,8 @@ def _value_parameter(
                     path=(owner, name),
                     hint="annotate it as UploadFile, list[UploadFile] or UploadFile | None.",
                 )
+            file_marker = typing.cast(File, marker)  # FILE comes from File markers only
+            limits = (file_marker.max_size, file_marker.content_types)
             return Parameter(
                 name,
                 source,
@@ -424,7 +449,10 @@ def _value_parameter(
                 default=default,
                 is_list=is_list,
                 annotation=key,
+                file_limits=limits,
             )
+        if attrs.has(_without_none(key)):
+            return Parameter(name, source, annotation=key, default=default, is_model=True)
     alias = marker.alias or (name.replace("_", "-") if source is Source.HEADER else name)
     if source is Source.PATH and alias not in path_params:
         raise DependencyError(

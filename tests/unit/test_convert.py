@@ -135,3 +135,11 @@ def test_markers_compare_and_show_themselves() -> None:
     assert repr(Body()) == "Body()"
     assert repr(Inject()) == "Inject()"
     assert repr(Inject(int)) == "Inject(<class 'int'>)"
+
+
+def test_markers_with_different_options_differ() -> None:
+    from resourceful.di import File
+
+    assert File() != File(max_size=10)
+    assert File(content_types=["a/b"]) == File(content_types=["a/b"])
+    assert hash(File(max_size=1)) == hash(File(max_size=1))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import attrs
 import pytest
 
 from resourceful import App, File, Form, HTTPResource, Route, Router, WebSocketRoute
@@ -144,3 +145,87 @@ def test_form_definition_errors(test_client_factory: TestClientFactory) -> None:
         test_client_factory(App(routes=[Route("/", wrong_file)])).get("/")
     client = test_client_factory(App(routes=[Route("/", FormResource)]))
     assert client.post("/", data={"name": "Ann"}).json() == "Ann"
+
+
+@attrs.frozen
+class Signup:
+    name: str
+    age: int
+    newsletter: bool
+    topics: list[str]
+    nickname: str | None = None
+    plan: str = "free"
+
+
+async def signup_model(form: Annotated[Signup, Form()]) -> dict[str, Any]:
+    return attrs.asdict(form)
+
+
+async def avatar(
+    picture: Annotated[UploadFile, File(max_size=10, content_types=["image/*", "application/pdf"])],
+) -> str:
+    return picture.filename or ""
+
+
+def model_app() -> App:
+    return App(
+        routes=[
+            Route("/signup", signup_model, methods=["POST"]),
+            Route("/avatar", avatar, methods=["POST"]),
+        ]
+    )
+
+
+def test_form_into_an_attrs_class(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(model_app())
+    full = client.post(
+        "/signup",
+        data={"name": "Ann", "age": "41", "newsletter": "on", "topics": ["a", "b"], "nickname": ""},
+    )
+    assert full.json() == {
+        "name": "Ann",
+        "age": 41,
+        "newsletter": True,
+        "topics": ["a", "b"],
+        "nickname": None,
+        "plan": "free",
+    }
+    # An unchecked checkbox is not sent at all: it means False. No topics means an empty list.
+    bare = client.post("/signup", data={"name": "Bo", "age": "3", "nickname": "b", "plan": "pro"})
+    assert bare.json()["newsletter"] is False
+    assert bare.json()["topics"] == []
+    assert bare.json()["nickname"] == "b"
+    assert bare.json()["plan"] == "pro"
+
+
+def test_bad_form_models_are_422(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(model_app())
+    # The client left out the name, sent a word as the age and a file as a topic.
+    response = client.post("/signup", data={"age": "old"}, files={"topics": ("t.txt", b"x")})
+    assert response.status_code == 422
+    errors = {tuple(e["location"]): e["message"] for e in response.json()["errors"]}
+    assert errors[("form", "topics")] == "expected a text field"
+    assert errors[("form", "name")] == "field required"
+    assert errors[("form", "age")] == "expected an integer, got 'old'"
+
+
+def test_file_limits(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(model_app())
+    ok = client.post("/avatar", files={"picture": ("me.png", b"12345", "image/png")})
+    assert ok.json() == "me.png"
+    assert (
+        client.post("/avatar", files={"picture": ("cv.pdf", b"1", "application/pdf")}).json()
+        == "cv.pdf"
+    )
+    # The client sent a file that is too large, then one of a type that is not allowed.
+    big = client.post("/avatar", files={"picture": ("me.png", b"x" * 11, "image/png")})
+    assert big.json()["errors"] == [
+        {
+            "location": ["file", "picture"],
+            "message": "the file is larger than the limit of 10 bytes",
+        }
+    ]
+    exe = client.post("/avatar", files={"picture": ("run.exe", b"x", "application/x-msdownload")})
+    assert exe.json()["errors"][0]["message"] == (
+        "the file type 'application/x-msdownload' is not one of image/*, application/pdf"
+    )

@@ -1,0 +1,76 @@
+"""Forms structured into attrs classes, and the limits of uploaded files."""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Sequence
+from typing import Any
+
+import attrs
+
+from resourceful.datastructures import FormData, UploadFile
+from resourceful.di._convert import FieldError, field_errors
+
+_CHECKED = frozenset({"on", "true", "1", "yes"})
+
+
+def form_model_data(cls: type[Any], form: FormData, errors: list[FieldError]) -> dict[str, Any]:
+    """The raw values of ``cls``'s fields in ``form``, shaped the way HTML forms send them.
+
+    A bool is a checkbox (absent means False), a list collects repeated fields, an optional
+    field left empty is None, and a missing field is left out so its default applies.
+    """
+    hints = typing.get_type_hints(cls)
+    data: dict[str, Any] = {}
+    for field in attrs.fields(cls):
+        kind = hints[field.name]
+        values = form.getlist(field.name)
+        if any(isinstance(value, UploadFile) for value in values):
+            errors.append((("form", field.name), "expected a text field"))
+            continue
+        origin = typing.get_origin(kind)
+        args = typing.get_args(kind)
+        optional = type(None) in args
+        if kind is bool:
+            data[field.name] = bool(values) and str(values[-1]).lower() in _CHECKED
+        elif origin is list:
+            data[field.name] = values
+        elif values and optional and values[-1] == "":
+            data[field.name] = None
+        elif values:
+            data[field.name] = values[-1]
+    return data
+
+
+def check_upload(
+    upload: UploadFile,
+    location: tuple[str, ...],
+    max_size: int | None,
+    content_types: Sequence[str] | None,
+    errors: list[FieldError],
+) -> None:
+    """Add an error when ``upload`` is over ``max_size`` or of a type not allowed."""
+    if max_size is not None and (upload.size or 0) > max_size:
+        errors.append((location, f"the file is larger than the limit of {max_size} bytes"))
+    if content_types is not None:
+        sent = (upload.content_type or "").split(";")[0].strip().lower()
+        allowed = any(
+            sent == pattern or (pattern.endswith("/*") and sent.startswith(pattern[:-1]))
+            for pattern in content_types
+        )
+        if not allowed:
+            names = ", ".join(content_types)
+            errors.append((location, f"the file type {sent or 'none'!r} is not one of {names}"))
+
+
+def structure_form_model(
+    hook: Any, cls: Any, data: dict[str, Any], errors: list[FieldError]
+) -> Any:
+    """``data`` structured into ``cls``, failures added to ``errors`` under ``form``."""
+    try:
+        return hook(data, cls)
+    except Exception as exc:  # cattrs reports anything a hook raised
+        # A field already reported (a file where text belongs) is not reported twice.
+        known = {location for location, _ in errors}
+        errors.extend(e for e in field_errors(exc, ("form",)) if e[0] not in known)
+        return None
