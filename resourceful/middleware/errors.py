@@ -9,9 +9,10 @@ from collections.abc import Callable
 from typing import Any
 
 from resourceful.concurrency import is_async_callable, run_in_threadpool
+from resourceful.middleware._watch import StartWatcher
 from resourceful.requests import Request
 from resourceful.responses import HTMLResponse, PlainTextResponse, Response
-from resourceful.types import ASGIApp, Message, Receive, Scope, Send
+from resourceful.types import ASGIApp, Receive, Scope, Send
 
 #: Source lines shown above and below the failing line of each frame in the debug page.
 CONTEXT_LINES = 3
@@ -87,18 +88,11 @@ class ServerErrorMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        response_started = False
-
-        async def sender(message: Message) -> None:
-            nonlocal response_started
-            if message["type"] == "http.response.start":
-                response_started = True
-            await send(message)
-
+        watcher = StartWatcher(send)
         try:
-            await self.app(scope, receive, sender)
+            await self.app(scope, receive, watcher)
         except Exception as exc:
-            if not response_started:
+            if not watcher.started:
                 response = await self._response(Request(scope), exc)
                 await response(scope, receive, send)
             raise

@@ -7,9 +7,10 @@ from typing import Any
 
 from resourceful.concurrency import is_async_callable, run_in_threadpool
 from resourceful.exceptions import HTTPException, RequestValidationError, WebSocketException
+from resourceful.middleware._watch import StartWatcher
 from resourceful.requests import Request
 from resourceful.responses import JSONResponse, PlainTextResponse, Response
-from resourceful.types import ASGIApp, Message, Receive, Scope, Send
+from resourceful.types import ASGIApp, Receive, Scope, Send
 from resourceful.websockets import WebSocket
 
 #: ``handler(request_or_websocket, exc)``, sync or async, returning a response (or None).
@@ -87,19 +88,12 @@ class ExceptionMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        response_started = False
-
-        async def sender(message: Message) -> None:
-            nonlocal response_started
-            if message["type"] == "http.response.start":
-                response_started = True
-            await send(message)
-
+        watcher = StartWatcher(send)
         try:
-            await self.app(scope, receive, sender)
+            await self.app(scope, receive, watcher)
         except Exception as exc:
             handler = self._lookup(exc)
-            if handler is None or response_started:
+            if handler is None or watcher.started:
                 raise
             await self._answer(handler, exc, scope, receive, send)
 
