@@ -28,6 +28,8 @@ SameSite = Literal["lax", "strict", "none"]
 
 _NO_BODY_STATUSES = frozenset({204, 304})
 _CONTENT_TYPES: dict[tuple[type[Any], str | None, str], bytes] = {}
+# Built once: json.dumps() with options makes a new encoder on every call.
+_JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
 
 class Response:
@@ -200,9 +202,7 @@ class JSONResponse(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(
-            content, ensure_ascii=False, allow_nan=False, separators=(",", ":")
-        ).encode("utf-8")
+        return _JSON_ENCODER.encode(content).encode("utf-8")
 
 
 class RedirectResponse(Response):

@@ -361,6 +361,26 @@ class Host(BaseRoute):
         return f"Host(host={self.host!r}, name={self.name!r}, app={self.app!r})"
 
 
+def _is_literal(route: BaseRoute) -> bool:
+    """Whether ``route`` is a plain Route whose path has no parameters."""
+    return (
+        type(route).matches is Route.matches
+        and type(route).handle is Route.handle
+        and isinstance(route, Route)
+        and not route.compiled.convertors
+    )
+
+
+def _may_match(route: BaseRoute, path: str) -> bool:
+    """Whether ``route`` could match an HTTP request for ``path`` (True when unsure)."""
+    matches = type(route).matches
+    if matches is WebSocketRoute.matches:
+        return False
+    if isinstance(route, Route | Mount) and matches in (Route.matches, Mount.matches):
+        return route.compiled.regex.match(path) is not None
+    return True
+
+
 @asynccontextmanager
 async def _no_lifespan(app: Any) -> AsyncIterator[None]:
     yield
@@ -413,6 +433,22 @@ class Router:
             if segment is not None
         }
         self._unindexed = [route for route in self._routes if route.first_segment is None]
+        self._literal = self._literal_routes()
+
+    def _literal_routes(self) -> dict[str, Route]:
+        # A route without parameters is found by a dict lookup of its path, as long as no
+        # route tried before it could match that path too.
+        literal: dict[str, Route] = {}
+        for route in self._routes:
+            if not _is_literal(route):
+                continue
+            earlier = self._by_segment[route.first_segment]  # type: ignore[index]
+            for other in earlier[: earlier.index(route)]:
+                if _may_match(other, route.path):
+                    break
+            else:
+                literal[route.path] = route
+        return literal
 
     def _candidates(self, path: str) -> list[BaseRoute]:
         return self._by_segment.get(first_segment(path), self._unindexed)
@@ -455,6 +491,17 @@ class Router:
             await self.lifespan(scope, receive, send)
             return
         path = route_path(scope)
+        literal = self._literal.get(path)
+        if (
+            literal is not None
+            and scope["type"] == "http"
+            and (literal.methods is None or scope["method"] in literal.methods)
+        ):
+            outer = scope.get("path_params")
+            scope["endpoint"] = literal.endpoint
+            scope["path_params"] = {**outer} if outer else {}
+            await literal.app(scope, receive, send)
+            return
         partial: BaseRoute | None = None
         partial_scope: Scope = {}
         for route in self._candidates(path):

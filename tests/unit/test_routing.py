@@ -365,6 +365,69 @@ def test_parameter_in_first_segment_is_tried_for_every_path(
     assert client.get("/about").json()["params"] == {"page": "about"}
 
 
+def test_paths_without_parameters_keep_the_route_order(
+    test_client_factory: TestClientFactory,
+) -> None:
+    async def literal(request: Request) -> Response:
+        return PlainTextResponse(f"literal {request.method}")
+
+    async def tagged(request: Request) -> Response:
+        return PlainTextResponse(request.scope.get("tag", "untagged"))
+
+    class Tagging(Route):
+        def matches(self, scope: Scope) -> tuple[Match, Scope]:
+            match, child_scope = super().matches(scope)
+            return match, {**child_scope, "tag": "tagged"}
+
+    app = Router(
+        [
+            Route("/pages/{page}", show_params),
+            Route("/pages/about", literal),
+            Mount("/docs", ScopeApp()),
+            Route("/docs/index", literal),
+            WebSocketRoute("/chat", echo_socket),
+            Route("/chat", literal),
+            Route("/form", literal, methods=["GET"]),
+            Route("/form/", literal, methods=["GET"]),
+            Route("/form/", sync_page, methods=["POST"]),
+            Tagging("/shout/", tagged),
+            Host("admin.example.org", ScopeApp()),
+            Route("/shout/quiet", literal),
+        ]
+    )
+    client = test_client_factory(app)
+    # An earlier route with a parameter or a mount that matches the same path comes first.
+    assert client.get("/pages/about").json()["params"] == {"page": "about"}
+    assert client.get("/docs/index").json()["root_path"] == "/docs"
+    # A websocket route does not hide an HTTP route at the same path, nor the other way round.
+    assert client.get("/chat").text == "literal GET"
+    with client.websocket_connect("/chat") as session:
+        assert session.receive_text() == "hello"
+    # A method the first route does not serve goes on to the next route with that path.
+    assert client.get("/form/").text == "literal GET"
+    assert client.post("/form/").text == "sync POST"
+    assert client.post("/form").status_code == 405
+    # A route class with its own matching is asked, never bypassed.
+    assert client.get("/shout/").text == "tagged"
+    # A host route decides before the routes after it.
+    admin = test_client_factory(app, base_url="http://admin.example.org")
+    assert admin.get("/shout/quiet").json()["path"] == "/shout/quiet"
+    assert client.get("/shout/quiet").text == "literal GET"
+
+
+def test_literal_paths_inside_a_mount_keep_outer_parameters(
+    test_client_factory: TestClientFactory,
+) -> None:
+    inner = Router([Route("/settings", show_params)])
+    app = Router([Mount("/teams/{team}", inner)])
+    body = test_client_factory(app).get("/teams/blue/settings").json()
+    assert body == {
+        "params": {"team": "blue"},
+        "path": "/teams/blue/settings",
+        "root_path": "/teams/blue",
+    }
+
+
 def test_changing_the_route_list_takes_effect(test_client_factory: TestClientFactory) -> None:
     app = Router([])
     client = test_client_factory(app)
