@@ -6,7 +6,7 @@ import enum
 import traceback
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from resourceful._endpoints import is_function, request_response, websocket_session, wrap
 from resourceful._paths import CompiledPath, first_segment, route_path
@@ -361,7 +361,7 @@ class Host(BaseRoute):
         return f"Host(host={self.host!r}, name={self.name!r}, app={self.app!r})"
 
 
-def _is_literal(route: BaseRoute) -> bool:
+def _is_literal(route: BaseRoute) -> TypeGuard[Route]:
     """Whether ``route`` is a plain Route whose path has no parameters."""
     return (
         type(route).matches is Route.matches
