@@ -18,6 +18,7 @@ from resourceful.di._builtins import form_data
 from resourceful.di._plan import Protocol, plan_endpoint
 from resourceful.di._returns import DEFAULT_CONVERTER
 from resourceful.middleware import Middleware
+from resourceful.middleware._boundary import ErrorBoundary
 from resourceful.middleware.authentication import AuthenticationMiddleware
 from resourceful.middleware.errors import ServerErrorMiddleware
 from resourceful.middleware.exceptions import ExceptionHandler, ExceptionMiddleware, HandlerKey
@@ -99,12 +100,18 @@ async def session_of(connection: HTTPConnection) -> Session:
     return session
 
 
+def _build(entry: Middleware, app: ASGIApp) -> Any:
+    cls, args, kwargs = entry
+    return cls(app, *args, **kwargs)
+
+
 class App:
     """A resourceful application.
 
     The middleware stack is ServerErrorMiddleware (outermost), then ``middleware`` in the
     order given, then ExceptionMiddleware (innermost), then the router. It is built once, on
-    the first request or lifespan event.
+    the first request or lifespan event; with no middleware of your own, the fixed layers run
+    as one, answering alike.
 
     Args:
         debug: answer unhandled errors with a traceback page. Never in production.
@@ -252,15 +259,20 @@ class App:
             if max_body_size is None and max_upload_size is None
             else [Middleware(BodyLimitMiddleware, max_body_size, max_upload_size)]
         )
-        stack = [
-            Middleware(ServerErrorMiddleware, handler=error_handler, debug=self.debug),
-            *limits,
-            *self.user_middleware,
-            Middleware(ExceptionMiddleware, handlers=handlers, debug=self.debug),
-        ]
-        app: ASGIApp = self.router
-        for cls, args, kwargs in reversed(stack):
-            app = cls(app, *args, **kwargs)
+        errors = Middleware(ServerErrorMiddleware, handler=error_handler, debug=self.debug)
+        exceptions = Middleware(ExceptionMiddleware, handlers=handlers, debug=self.debug)
+        router = self.router.middleware_stack  # the router without a call of its own
+        if not self.user_middleware:
+            # Nothing in between: the three fixed layers run as one.
+            return ErrorBoundary(
+                router,
+                _build(errors, router),
+                _build(limits[0], router) if limits else None,
+                _build(exceptions, router),
+            )
+        app: ASGIApp = router
+        for entry in reversed([errors, *limits, *self.user_middleware, exceptions]):
+            app = _build(entry, app)
         return app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -93,9 +93,13 @@ class ServerErrorMiddleware:
             await self.app(scope, receive, watcher)
         except Exception as exc:
             if not watcher.started:
-                response = await self._response(Request(scope), exc)
-                await response(scope, receive, send)
+                await self.answer(exc, scope, receive, send)
             raise
+
+    async def answer(self, exc: Exception, scope: Scope, receive: Receive, send: Send) -> None:
+        """Send the 500 answer to ``exc``."""
+        response = await self._response(Request(scope), exc)
+        await response(scope, receive, send)
 
     async def _response(self, request: Request, exc: Exception) -> Response:
         if self.debug:

@@ -76,7 +76,8 @@ class ExceptionMiddleware:
         else:
             self._exception_handlers[key] = handler
 
-    def _lookup(self, exc: Exception) -> ExceptionHandler | None:
+    def lookup(self, exc: Exception) -> ExceptionHandler | None:
+        """The handler for ``exc``, or None when nothing here handles it."""
         if isinstance(exc, HTTPException) and exc.status_code in self._status_handlers:
             return self._status_handlers[exc.status_code]
         for cls in type(exc).__mro__:
@@ -92,14 +93,15 @@ class ExceptionMiddleware:
         try:
             await self.app(scope, receive, watcher)
         except Exception as exc:
-            handler = self._lookup(exc)
+            handler = self.lookup(exc)
             if handler is None or watcher.started:
                 raise
-            await self._answer(handler, exc, scope, receive, send)
+            await self.answer(handler, exc, scope, receive, send)
 
-    async def _answer(
+    async def answer(
         self, handler: ExceptionHandler, exc: Exception, scope: Scope, receive: Receive, send: Send
     ) -> None:
+        """Send ``handler``'s answer to ``exc``."""
         connection: Request | WebSocket
         if scope["type"] == "http":
             connection = Request(scope, receive, send)

@@ -47,11 +47,14 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.app(scope, self.limit(scope, receive), send)
+
+    def limit(self, scope: Scope, receive: Receive) -> Receive:
+        """``receive``, counting the body against the limits (as is under an outer instance)."""
         installed = LIMITS_KEY in scope
         scope[LIMITS_KEY] = self.limits
         if installed:  # an outer instance counts; this one only sets the limits
-            await self.app(scope, receive, send)
-            return
+            return receive
         received = 0
         limit_index: int | None = None  # which limit applies, found at the first read
 
@@ -73,7 +76,7 @@ class BodyLimitMiddleware:
                     raise BodyLimitTooLarge(limit)
             return message
 
-        await self.app(scope, limited_receive, send)
+        return limited_receive
 
 
 __all__ = ["BodyLimitMiddleware", "BodyLimitTooLarge"]

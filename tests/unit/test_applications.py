@@ -389,3 +389,70 @@ def test_mounted_app_errors_use_the_apps_handlers(test_client_factory: TestClien
     client = test_client_factory(app)
     assert client.get("/api/ok").text == "home"
     assert client.get("/api/missing").text == "short and stout"
+
+
+class TeapotError(Exception):
+    pass
+
+
+class FaultyHandlerError(Exception):
+    pass
+
+
+@pytest.mark.parametrize("middleware", [[], [Middleware(Tag, "between")]], ids=["fused", "stacked"])
+def test_errors_are_answered_alike_with_or_without_middleware_between(
+    test_client_factory: TestClientFactory, middleware: list[Middleware]
+) -> None:
+    # Without user middleware the App runs its three fixed layers as one; the answers to
+    # every kind of failure must be the same as when they are stacked.
+    async def handled(request: Request) -> Response:
+        raise TeapotError
+
+    async def faulty(request: Request) -> Response:
+        raise FaultyHandlerError
+
+    async def unhandled(request: Request) -> Response:
+        raise RuntimeError("boom")
+
+    async def echo(request: Request) -> Response:
+        return Response(await request.body())
+
+    async def teapot(request: Request, exc: TeapotError) -> Response:
+        return PlainTextResponse("teapot", status_code=418)
+
+    async def half_answer(request: Request, exc: FaultyHandlerError) -> Response:
+        async def half(scope: Scope, receive: Receive, send: Send) -> None:
+            await send({"type": "http.response.start", "status": 202, "headers": []})
+            raise RuntimeError("the handler failed half way")
+
+        return half  # type: ignore[return-value]
+
+    def broken_handler(request: Request, exc: RuntimeError) -> Response:
+        raise LookupError("the handler itself failed")
+
+    app = App(
+        routes=[
+            Route("/handled", handled),
+            Route("/faulty", faulty),
+            Route("/unhandled", unhandled),
+            Route("/echo", echo, methods=["POST"]),
+        ],
+        middleware=middleware,
+        exception_handlers={
+            TeapotError: teapot,
+            FaultyHandlerError: half_answer,
+            RuntimeError: broken_handler,
+        },
+        max_body_size=8,
+    )
+    client = test_client_factory(app, raise_server_exceptions=False)
+    assert (client.get("/handled").status_code, client.get("/handled").text) == (418, "teapot")
+    failed = client.get("/unhandled")
+    assert (failed.status_code, failed.text) == (500, "Internal Server Error")
+    started = client.get("/faulty")
+    assert started.status_code == 202, "a handler's started answer is not answered again"
+    sent = "x" * 9  # one byte over the limit
+    assert client.post("/echo", content=sent).status_code == 413
+    assert client.post("/echo", content="x" * 8).text == "x" * 8
+    with pytest.raises(LookupError):
+        test_client_factory(app).get("/unhandled")

@@ -1,0 +1,54 @@
+"""The App's fixed layers in one: what it runs when no middleware of its own sits between them."""
+
+from __future__ import annotations
+
+from resourceful.middleware._watch import StartWatcher
+from resourceful.middleware.errors import ServerErrorMiddleware
+from resourceful.middleware.exceptions import ExceptionMiddleware
+from resourceful.middleware.limits import BodyLimitMiddleware
+from resourceful.types import ASGIApp, Receive, Scope, Send
+
+
+class ErrorBoundary:
+    """ServerErrorMiddleware, BodyLimitMiddleware and ExceptionMiddleware as one layer.
+
+    It answers exactly as the three stacked would, with one call and one watcher of the
+    response instead of three calls and two watchers on every request.
+    """
+
+    __slots__ = ("app", "errors", "exceptions", "limits")
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        errors: ServerErrorMiddleware,
+        limits: BodyLimitMiddleware | None,
+        exceptions: ExceptionMiddleware,
+    ) -> None:
+        self.app = app
+        self.errors = errors
+        self.limits = limits
+        self.exceptions = exceptions
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # websockets and lifespan: only the handlers apply
+            await self.exceptions(scope, receive, send)
+            return
+        if self.limits is not None:
+            receive = self.limits.limit(scope, receive)
+        watcher = StartWatcher(send)
+        try:
+            try:
+                await self.app(scope, receive, watcher)
+            except Exception as exc:
+                handler = self.exceptions.lookup(exc)
+                if handler is None or watcher.started:
+                    raise
+                await self.exceptions.answer(handler, exc, scope, receive, watcher)
+        except Exception as exc:
+            if not watcher.started:
+                await self.errors.answer(exc, scope, receive, send)
+            raise
+
+
+__all__ = ["ErrorBoundary"]
