@@ -193,18 +193,19 @@ class _AwaitableOrContextManager:
 class Request(HTTPConnection):
     """An HTTP request: :class:`HTTPConnection` plus the method and the body."""
 
-    _form: FormData | None
+    # Class-level defaults: one request object is made per request, so its making is kept
+    # to the three attributes every request has.
+    _form: FormData | None = None
+    _stream_consumed = False
+    _is_disconnected = False
 
     def __init__(self, scope: Scope, receive: Receive = _empty_receive, send: Send = _empty_send):
-        super().__init__(scope)
         if scope["type"] != "http":
             msg = f"Request takes an 'http' scope, not {scope['type']!r}"
             raise ValueError(msg)
+        self.scope = scope
         self._receive = receive
         self._send = send
-        self._stream_consumed = False
-        self._is_disconnected = False
-        self._form = None
 
     @property
     def method(self) -> str:

@@ -27,7 +27,12 @@ from resourceful.types import Receive, Scope, Send
 SameSite = Literal["lax", "strict", "none"]
 
 _NO_BODY_STATUSES = frozenset({204, 304})
-_CONTENT_TYPES: dict[tuple[type[Any], str | None, str], bytes] = {}
+_CONTENT_TYPES: dict[tuple[str | None, str], bytes] = {}
+# The response message types: for HTTP, and for a websocket denial response.
+_MESSAGE_TYPES = (
+    ("http.response.start", "http.response.body"),
+    ("websocket.http.response.start", "websocket.http.response.body"),
+)
 # Built once: json.dumps() with options makes a new encoder on every call.
 _JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
 
@@ -78,25 +83,25 @@ class Response:
             raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
             names = {name for name, _ in raw}
         body = getattr(self, "body", None)
+        status = self.status_code
         if (
             body is not None
+            and status >= 200
+            and status not in _NO_BODY_STATUSES
             and b"content-length" not in names
-            and not (self.status_code < 200 or self.status_code in _NO_BODY_STATUSES)
         ):
-            raw.append((b"content-length", str(len(body)).encode("latin-1")))
+            raw.append((b"content-length", b"%d" % len(body)))
         if self.media_type is not None and b"content-type" not in names:
-            raw.append((b"content-type", self._content_type_header()))
+            value = _CONTENT_TYPES.get((self.media_type, self.charset))
+            raw.append((b"content-type", value or self._content_type_header()))
         self.raw_headers = raw
 
     def _content_type_header(self) -> bytes:
-        # Computed once per class and media type: most responses share a few.
-        key = (type(self), self.media_type, self.charset)
-        value = _CONTENT_TYPES.get(key)
-        if value is None:
-            content_type = str(self.media_type)
-            if content_type.startswith("text/") and "charset=" not in content_type.lower():
-                content_type += f"; charset={self.charset}"
-            value = _CONTENT_TYPES[key] = content_type.encode("latin-1")
+        # Computed once per media type and charset: most responses share a few.
+        content_type = str(self.media_type)
+        if content_type.startswith("text/") and "charset=" not in content_type.lower():
+            content_type += f"; charset={self.charset}"
+        value = _CONTENT_TYPES[self.media_type, self.charset] = content_type.encode("latin-1")
         return value
 
     @functools.cached_property
@@ -171,15 +176,9 @@ class Response:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        prefix = "websocket." if scope["type"] == "websocket" else ""
-        await send(
-            {
-                "type": prefix + "http.response.start",
-                "status": self.status_code,
-                "headers": self.raw_headers,
-            }
-        )
-        await send({"type": prefix + "http.response.body", "body": self.body})
+        start, body = _MESSAGE_TYPES[scope["type"] == "websocket"]
+        await send({"type": start, "status": self.status_code, "headers": self.raw_headers})
+        await send({"type": body, "body": self.body})
         if self.background is not None:
             await self.background()
 

@@ -14,6 +14,7 @@ from resourceful.di._container import Container, InjectionContext
 from resourceful.di._plan import EndpointPlan
 from resourceful.di._returns import DEFAULT_CONVERTER, to_response
 from resourceful.requests import HTTPConnection, Request
+from resourceful.responses import Response
 from resourceful.types import ASGIApp, Receive, Scope, Send
 from resourceful.websockets import WebSocket
 
@@ -40,7 +41,9 @@ def http_endpoint(
 
         async def fast(scope: Scope, receive: Receive, send: Send) -> None:
             result = await func(Request(scope, receive, send))
-            await to_response(result, converter)(scope, receive, send)
+            if not isinstance(result, Response):
+                result = to_response(result, converter)
+            await result(scope, receive, send)
 
         return guard(fast, requirements_of(func))
 
