@@ -1,7 +1,8 @@
-"""How matching cost grows with the number of routes: 10 routes against 100.
+"""How matching cost grows with the position of the route: the 1st of 100 against the 100th.
 
-Each router holds N parametrised routes (``/route{i}/{id:int}``) and is called directly, as
-an ASGI app, for a request to its last route. Run it with ``python -m benchmarks.routing``.
+The router holds 100 parametrised routes (``/route{i}/{id:int}``) and is called directly, as
+an ASGI app, for requests to its first and to its last route. Run it with
+``python -m benchmarks.routing``.
 """
 
 from __future__ import annotations
@@ -46,15 +47,18 @@ async def time_router(router: Router, path: str, iterations: int) -> float:
     return elapsed / iterations
 
 
+ROUTE_COUNT = 100
+
+
 async def measure(iterations: int, rounds: int) -> dict[int, float]:
-    """The median seconds per request for 10 and for 100 routes, interleaved over rounds."""
-    samples: dict[int, list[float]] = {10: [], 100: []}
-    routers = {count: build(count) for count in samples}
+    """The median seconds per request to route 1 and to route 100, interleaved over rounds."""
+    samples: dict[int, list[float]] = {1: [], ROUTE_COUNT: []}
+    router = build(ROUTE_COUNT)
     for _ in range(rounds):
-        for count, router in routers.items():
-            path = f"/route{count - 1}/42"
-            samples[count].append(await time_router(router, path, iterations))
-    return {count: statistics.median(values) for count, values in samples.items()}
+        for position in samples:
+            path = f"/route{position - 1}/42"
+            samples[position].append(await time_router(router, path, iterations))
+    return {position: statistics.median(values) for position, values in samples.items()}
 
 
 def main(argv: list[str] | None = None) -> dict[int, float]:
@@ -63,9 +67,9 @@ def main(argv: list[str] | None = None) -> dict[int, float]:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args(argv)
     result = anyio.run(measure, args.iterations, args.rounds)
-    for count, seconds in result.items():
-        print(f"{count:>4} routes: {seconds * 1e6:7.2f} µs per request to the last route")
-    print(f"100 routes cost {result[100] / result[10]:.2f}x what 10 routes cost")
+    for position, seconds in result.items():
+        print(f"route {position:>3} of {ROUTE_COUNT}: {seconds * 1e6:7.2f} µs per request")
+    print(f"route {ROUTE_COUNT} costs {result[ROUTE_COUNT] / result[1]:.2f}x what route 1 costs")
     return result
 
 
