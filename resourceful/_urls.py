@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
 
+from resourceful._cached import cached_property
 from resourceful.types import Scope
 
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
@@ -39,7 +39,7 @@ class URL:
             url = URL("").replace(**components).components.geturl()
         self._url = url
 
-    @functools.cached_property
+    @cached_property
     def components(self) -> SplitResult:
         """The URL split into scheme, netloc, path, query and fragment."""
         return urlsplit(self._url)

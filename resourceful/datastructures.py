@@ -230,9 +230,11 @@ class QueryParams(ImmutableMultiDict[str, str]):
             if kwargs:
                 msg = "QueryParams() takes keyword arguments only with a mapping or pairs"
                 raise TypeError(msg)
-            super().__init__(parse_qsl(args[0], keep_blank_values=True))
-        else:
-            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            # A parsed query string holds text already: no copies to make.
+            self._list = parse_qsl(args[0], keep_blank_values=True)
+            self._dict = dict(self._list)
+            return
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self._list = [(str(k), str(v)) for k, v in self._list]
         self._dict = {str(k): str(v) for k, v in self._dict.items()}
 

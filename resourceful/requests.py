@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from collections.abc import AsyncGenerator, Awaitable, Generator, Iterator, Mapping
@@ -10,6 +9,7 @@ from typing import Any, NoReturn
 
 import anyio
 
+from resourceful._cached import cached_property
 from resourceful.datastructures import URL, Address, FormData, Headers, QueryParams, State
 from resourceful.exceptions import HTTPException
 from resourceful.formparsers import FormParser, MultiPartParser, parse_options_header
@@ -79,12 +79,12 @@ class HTTPConnection(Mapping[str, Any]):
         """The application serving this connection."""
         return self.scope["app"]
 
-    @functools.cached_property
+    @cached_property
     def url(self) -> URL:
         """The full URL the client asked for."""
         return URL(scope=self.scope)
 
-    @functools.cached_property
+    @cached_property
     def base_url(self) -> URL:
         """The URL of the application's root (``root_path`` included), ending in ``/``."""
         root_path = self.scope.get("app_root_path", self.scope.get("root_path", ""))
@@ -92,12 +92,12 @@ class HTTPConnection(Mapping[str, Any]):
         scope = {**self.scope, "path": path, "query_string": b"", "root_path": root_path}
         return URL(scope=scope)
 
-    @functools.cached_property
+    @cached_property
     def headers(self) -> Headers:
         """The request headers."""
         return Headers(scope=self.scope)
 
-    @functools.cached_property
+    @cached_property
     def query_params(self) -> QueryParams:
         """The parsed query string."""
         return QueryParams(self.scope.get("query_string", b""))
@@ -108,7 +108,7 @@ class HTTPConnection(Mapping[str, Any]):
         params: dict[str, Any] = self.scope.get("path_params", {})
         return params
 
-    @functools.cached_property
+    @cached_property
     def cookies(self) -> dict[str, str]:
         """The cookies the client sent."""
         cookies: dict[str, str] = {}
@@ -147,7 +147,7 @@ class HTTPConnection(Mapping[str, Any]):
             raise AssertionError(msg)
         return self.scope["user"]
 
-    @functools.cached_property
+    @cached_property
     def state(self) -> State:
         """Per-connection state; starts with what the lifespan yielded."""
         self.scope.setdefault("state", {})

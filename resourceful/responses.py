@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import http.cookies
 import json
@@ -18,6 +17,7 @@ from urllib.parse import quote
 
 import anyio
 
+from resourceful._cached import cached_property
 from resourceful._ranges import RangeNotSatisfiable, parse_range_header
 from resourceful.background import BackgroundTask
 from resourceful.concurrency import iterate_in_threadpool
@@ -104,7 +104,7 @@ class Response:
         value = _CONTENT_TYPES[self.media_type, self.charset] = content_type.encode("latin-1")
         return value
 
-    @functools.cached_property
+    @cached_property
     def headers(self) -> MutableHeaders:
         """The response headers, editable in place."""
         return MutableHeaders(raw=self.raw_headers)

@@ -14,31 +14,51 @@ from resourceful.di._convert import FieldError, field_errors
 _CHECKED = frozenset({"on", "true", "1", "yes"})
 
 
-def form_model_data(cls: type[Any], form: FormData, errors: list[FieldError]) -> dict[str, Any]:
-    """The raw values of ``cls``'s fields in ``form``, shaped the way HTML forms send them.
+#: A field of a form model, by name, and how HTML sends it: "checkbox", "list", "optional"
+#: (empty means None) or "value".
+FormField = tuple[str, str]
 
-    A bool is a checkbox (absent means False), a list collects repeated fields, an optional
-    field left empty is None, and a missing field is left out so its default applies.
-    """
+
+def form_fields(cls: type[Any]) -> list[FormField]:
+    """The fields of attrs class ``cls``, each with how HTML forms send it; read once."""
     hints = typing.get_type_hints(cls)
-    data: dict[str, Any] = {}
+    fields: list[FormField] = []
     for field in attrs.fields(cls):
         kind = hints[field.name]
-        values = form.getlist(field.name)
-        if any(isinstance(value, UploadFile) for value in values):
-            errors.append((("form", field.name), "expected a text field"))
-            continue
-        origin = typing.get_origin(kind)
-        args = typing.get_args(kind)
-        optional = type(None) in args
         if kind is bool:
-            data[field.name] = bool(values) and str(values[-1]).lower() in _CHECKED
-        elif origin is list:
-            data[field.name] = values
-        elif values and optional and values[-1] == "":
-            data[field.name] = None
+            shape = "checkbox"
+        elif typing.get_origin(kind) is list:
+            shape = "list"
+        elif type(None) in typing.get_args(kind):
+            shape = "optional"
+        else:
+            shape = "value"
+        fields.append((field.name, shape))
+    return fields
+
+
+def form_model_data(
+    fields: list[FormField], form: FormData, errors: list[FieldError]
+) -> dict[str, Any]:
+    """The raw values of a form model's ``fields`` in ``form``.
+
+    A checkbox absent means False, a list collects repeated fields, an optional field left
+    empty is None, and a missing field is left out so its default applies.
+    """
+    data: dict[str, Any] = {}
+    for name, shape in fields:
+        values = form.getlist(name)
+        if any(isinstance(value, UploadFile) for value in values):
+            errors.append((("form", name), "expected a text field"))
+            continue
+        if shape == "checkbox":
+            data[name] = bool(values) and str(values[-1]).lower() in _CHECKED
+        elif shape == "list":
+            data[name] = values
+        elif values and shape == "optional" and values[-1] == "":
+            data[name] = None
         elif values:
-            data[field.name] = values[-1]
+            data[name] = values[-1]
     return data
 
 

@@ -24,7 +24,13 @@ from resourceful.di._convert import (
     make_body_converter,
     make_text_converter,
 )
-from resourceful.di._forms import check_upload, form_model_data, structure_form_model
+from resourceful.di._forms import (
+    FormField,
+    check_upload,
+    form_fields,
+    form_model_data,
+    structure_form_model,
+)
 from resourceful.di._markers import Body, Cookie, File, Form, Header, Inject, Marker, Path, Query
 from resourceful.di._providers import describe, strip_annotated, type_hints
 from resourceful.exceptions import HTTPException, RequestValidationError
@@ -83,9 +89,9 @@ class Parameter:
         "annotation",
         "default",
         "file_limits",
+        "form_fields",
         "hook",
         "is_list",
-        "is_model",
         "key",
         "name",
         "source",
@@ -101,11 +107,11 @@ class Parameter:
         alias: str = "",
         default: Any = _MISSING,
         is_list: bool = False,
-        is_model: bool = False,
+        form_fields: list[FormField] | None = None,
         file_limits: tuple[int | None, list[str] | None] = (None, None),
     ) -> None:
         self.name = name
-        self.is_model = is_model
+        self.form_fields = form_fields  # the fields of a form model, read from the form
         self.file_limits = file_limits
         self.source = source
         self.key = key
@@ -232,9 +238,8 @@ async def _read_body(
 
 
 def _read_form(parameter: Parameter, form: FormData, errors: list[FieldError]) -> Any:
-    if parameter.is_model:
-        model = _without_none(parameter.annotation)
-        data = form_model_data(model, form, errors)
+    if parameter.form_fields is not None:
+        data = form_model_data(parameter.form_fields, form, errors)
         return structure_form_model(parameter.hook, parameter.annotation, data, errors)
     location = (parameter.source.value, parameter.alias)
     values = form.getlist(parameter.alias)
@@ -452,7 +457,8 @@ def _value_parameter(
                 file_limits=limits,
             )
         if attrs.has(_without_none(key)):
-            return Parameter(name, source, annotation=key, default=default, is_model=True)
+            fields = form_fields(_without_none(key))
+            return Parameter(name, source, annotation=key, default=default, form_fields=fields)
     alias = marker.alias or (name.replace("_", "-") if source is Source.HEADER else name)
     if source is Source.PATH and alias not in path_params:
         raise DependencyError(

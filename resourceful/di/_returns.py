@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import decimal
+import json
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import cattrs
@@ -23,10 +25,52 @@ def make_converter() -> cattrs.Converter:
 DEFAULT_CONVERTER = make_converter()
 
 
+class _EncodedJSON(JSONResponse):
+    """A JSON response whose body is encoded already."""
+
+    def render(self, content: Any) -> bytes:
+        body: bytes = content
+        return body
+
+
+# One encoder per converter, kept with the converter it was made for.
+_ENCODERS: dict[int, tuple[cattrs.Converter, Callable[[Any], bytes]]] = {}
+
+
+def _make_encoder(converter: cattrs.Converter) -> Callable[[Any], bytes]:
+    # What JSON holds natively (dicts, lists, text, numbers) is written as it is, and only
+    # the rest goes through the converter: unstructuring a whole dict costs a call per value.
+    encoder = json.JSONEncoder(
+        ensure_ascii=False,
+        allow_nan=False,
+        separators=(",", ":"),
+        default=converter.unstructure,
+    )
+
+    def encode(value: Any) -> bytes:
+        try:
+            return encoder.encode(value).encode("utf-8")
+        except (TypeError, ValueError):
+            # Keys JSON cannot write (a UUID, a date), or the converter left an object as it
+            # was: the converter unstructures the whole value first, and reports the error.
+            return JSONResponse(converter.unstructure(value)).body
+
+    _ENCODERS[id(converter)] = (converter, encode)
+    return encode
+
+
+def encode_json(value: Any, converter: cattrs.Converter = DEFAULT_CONVERTER) -> bytes:
+    """``value`` as JSON bytes, through ``converter`` where JSON cannot hold it as it is."""
+    # The entry keeps its converter alive, so no other converter can come to have its id.
+    found = _ENCODERS.get(id(converter))
+    encode = found[1] if found is not None else _make_encoder(converter)
+    return encode(value)
+
+
 def to_response(result: Any, converter: cattrs.Converter = DEFAULT_CONVERTER) -> Response:
     """A response as it is; None as 204 No Content; anything else as JSON via ``converter``."""
     if isinstance(result, Response):
         return result
     if result is None:
         return Response(status_code=204)
-    return JSONResponse(converter.unstructure(result))
+    return _EncodedJSON(encode_json(result, converter))

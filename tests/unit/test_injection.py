@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+import enum
 import threading
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import ExitStack
 from typing import Any
@@ -238,6 +241,52 @@ def test_return_values_become_responses(test_client_factory: TestClientFactory) 
     assert (empty.status_code, empty.content) == (204, b"")
     as_is = client.get("/plain")
     assert (as_is.status_code, as_is.text) == (202, "as is")
+
+
+class Color(enum.Enum):
+    RED = "red"
+
+
+class Opaque:
+    """A class neither JSON nor the converter knows."""
+
+
+def test_returned_values_mix_json_and_converted_types(
+    test_client_factory: TestClientFactory,
+) -> None:
+    key = uuid.UUID(int=1)
+
+    async def mixed() -> dict[str, Any]:
+        when = datetime.date(2026, 11, 25)
+        return {"note": Note(1, "milk"), "on": when, "tags": ("a", "b"), "color": Color.RED}
+
+    async def uuid_keys() -> dict[uuid.UUID, int]:
+        return {key: 1}  # JSON cannot write these keys: the converter turns them into text
+
+    async def not_a_number() -> dict[str, float]:
+        return {"ratio": float("nan")}
+
+    async def opaque() -> dict[str, Any]:
+        return {"thing": Opaque()}
+
+    app = make_app(
+        Route("/mixed", mixed),
+        Route("/uuid-keys", uuid_keys),
+        Route("/nan", not_a_number),
+        Route("/opaque", opaque),
+    )
+    client = test_client_factory(app)
+    assert client.get("/mixed").json() == {
+        "note": {"id": 1, "text": "milk"},
+        "on": "2026-11-25",
+        "tags": ["a", "b"],
+        "color": "red",
+    }
+    assert client.get("/uuid-keys").json() == {str(key): 1}
+    with pytest.raises(ValueError, match="JSON compliant"):
+        client.get("/nan")
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        client.get("/opaque")
 
 
 def test_request_only_endpoint_keeps_working(test_client_factory: TestClientFactory) -> None:
