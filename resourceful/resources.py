@@ -6,13 +6,13 @@ import json
 from collections.abc import Callable, Generator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeGuard
 
-import anyio
 import cattrs
 
 from resourceful._requirements import check_all, guard, requirements_of
 from resourceful.background import BackgroundTasks
 from resourceful.concurrency import run_in_threadpool
 from resourceful.di import Container
+from resourceful.di._asgi import close_context
 from resourceful.di._container import InjectionContext
 from resourceful.di._plan import EndpointPlan, Protocol, plan_endpoint
 from resourceful.di._returns import DEFAULT_CONVERTER, to_response
@@ -60,12 +60,6 @@ async def _call(plan: EndpointPlan, instance: Any, kwargs: dict[str, Any]) -> An
     if plan.is_async:
         return await plan.func(instance, **kwargs)
     return await run_in_threadpool(plan.func, instance, **kwargs)
-
-
-async def _close(context: InjectionContext | None, exc: BaseException | None) -> None:
-    if context is not None:
-        with anyio.CancelScope(shield=True):
-            await context.close(exc)
 
 
 class _Plans:
@@ -199,9 +193,9 @@ def _resource_http_app(
             if tasks is not None:
                 await tasks()
         except BaseException as exc:
-            await _close(context, exc)
+            await close_context(context, exc)
             raise
-        await _close(context, None)
+        await close_context(context, None)
 
     return app
 
@@ -321,10 +315,10 @@ def _resource_websocket_app(
         except BaseException as exc:
             close_code = 1011
             await _run_disconnect(on_disconnect, resource, websocket, context, close_code)
-            await _close(context, exc)
+            await close_context(context, exc)
             raise
         await _run_disconnect(on_disconnect, resource, websocket, context, close_code)
-        await _close(context, None)
+        await close_context(context, None)
 
     connect = [] if on_connect is None else [on_connect.func]
     return guard(app, requirements_of(cls, *connect))

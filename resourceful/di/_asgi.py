@@ -25,10 +25,11 @@ async def _call(plan: EndpointPlan, kwargs: dict[str, Any]) -> Any:
     return await run_in_threadpool(plan.func, **kwargs)
 
 
-async def _close(context: InjectionContext, exc: BaseException | None) -> None:
-    # Teardown must run even when the request was cancelled (the client went away).
-    with anyio.CancelScope(shield=True):
-        await context.close(exc)
+async def close_context(context: InjectionContext | None, exc: BaseException | None) -> None:
+    """Run the teardowns of ``context`` (if any), even when the request was cancelled."""
+    if context is not None and context.has_teardowns:
+        with anyio.CancelScope(shield=True):
+            await context.close(exc)
 
 
 def http_endpoint(
@@ -66,9 +67,9 @@ def http_endpoint(
             if tasks is not None:
                 await tasks()
         except BaseException as exc:
-            await _close(context, exc)
+            await close_context(context, exc)
             raise
-        await _close(context, None)
+        await close_context(context, None)
 
     return guard(injected, requirements_of(func))
 
@@ -87,10 +88,8 @@ def websocket_endpoint(plan: EndpointPlan, container: Container) -> ASGIApp:
         try:
             await _call(plan, await plan.arguments(websocket, context))
         except BaseException as exc:
-            if context is not None:
-                await _close(context, exc)
+            await close_context(context, exc)
             raise
-        if context is not None:
-            await _close(context, None)
+        await close_context(context, None)
 
     return guard(injected, requirements_of(plan.func))

@@ -49,7 +49,19 @@ class InjectionContext:
         self.container = container
         self.values: dict[Any, Any] = values if values is not None else {}
         self.cache: dict[Any, Any] = {}
-        self._stack = AsyncExitStack()
+        self._stack: AsyncExitStack | None = None  # made by the first provider with a teardown
+
+    @property
+    def stack(self) -> AsyncExitStack:
+        """The teardowns of this context, in the order they were added."""
+        if self._stack is None:
+            self._stack = AsyncExitStack()
+        return self._stack
+
+    @property
+    def has_teardowns(self) -> bool:
+        """Whether some value of this context has a teardown to run."""
+        return self._stack is not None
 
     async def get(self, key: type[T]) -> T:
         """The value of ``key`` in this context, made by its provider if needed."""
@@ -57,6 +69,8 @@ class InjectionContext:
 
     async def close(self, exc: BaseException | None = None) -> None:
         """Run the teardowns; ``exc`` is thrown into generator providers at ``yield``."""
+        if self._stack is None:
+            return
         if exc is None:
             await self._stack.aclose()
         else:
@@ -290,7 +304,7 @@ class Container:
             manager = contextlib.asynccontextmanager(obj)
 
             async def enter_async(context: InjectionContext) -> Any:
-                return await context._stack.enter_async_context(manager(**await arguments(context)))
+                return await context.stack.enter_async_context(manager(**await arguments(context)))
 
             return enter_async
         if kind is Kind.GENERATOR:
@@ -298,7 +312,7 @@ class Container:
             async def enter_sync(context: InjectionContext) -> Any:
                 generator = obj(**await arguments(context))
                 value = await run_in_threadpool(next, generator)
-                context._stack.push_async_exit(_SyncGeneratorExit(generator))
+                context.stack.push_async_exit(_SyncGeneratorExit(generator))
                 return value
 
             return enter_sync
