@@ -224,6 +224,27 @@ class Request(HTTPConnection):
             yield self._body
             yield b""
             return
+        self._start_reading()
+        more = True
+        while more:
+            chunk, more = await self._next_chunk()
+            if chunk:
+                yield chunk
+        yield b""
+
+    async def body(self) -> bytes:
+        """The whole body, read once and kept."""
+        if not hasattr(self, "_body"):
+            self._start_reading()
+            chunks = []
+            more = True
+            while more:
+                chunk, more = await self._next_chunk()
+                chunks.append(chunk)
+            self._body = b"".join(chunks)
+        return self._body
+
+    def _start_reading(self) -> None:
         if self._stream_consumed:
             msg = (
                 "The request body was already streamed. Read it with await request.body() "
@@ -231,25 +252,16 @@ class Request(HTTPConnection):
             )
             raise RuntimeError(msg)
         self._stream_consumed = True
+
+    async def _next_chunk(self) -> tuple[bytes, bool]:
+        """The next piece of the body, and whether more follows."""
         while True:
             message = await self._receive()
             if message["type"] == "http.request":
-                body = message.get("body", b"")
-                if body:
-                    yield body
-                if not message.get("more_body", False):
-                    break
-            elif message["type"] == "http.disconnect":
+                return message.get("body", b""), message.get("more_body", False)
+            if message["type"] == "http.disconnect":
                 self._is_disconnected = True
                 raise ClientDisconnect
-        yield b""
-
-    async def body(self) -> bytes:
-        """The whole body, read once and kept."""
-        if not hasattr(self, "_body"):
-            chunks = [chunk async for chunk in self.stream()]
-            self._body = b"".join(chunks)
-        return self._body
 
     async def json(self) -> Any:
         """The body decoded as JSON; malformed JSON is a 400 answer."""

@@ -44,16 +44,12 @@ def responds(
     return decorate
 
 
-def _finish(result: Any, func: Any, converter: cattrs.Converter) -> Response:
-    response = to_response(result, converter)
-    if isinstance(result, Response):
-        return response
-    status_code = getattr(func, "__resourceful_status__", None)
-    if status_code is not None and response.status_code != 204:
-        response.status_code = status_code
-    for name, value in getattr(func, "__resourceful_headers__", {}).items():
-        response.headers[name] = value
-    return response
+def _responds(func: Any) -> tuple[int | None, dict[str, str] | None]:
+    """The status code and headers ``@responds`` set on ``func``."""
+    return (
+        getattr(func, "__resourceful_status__", None),
+        getattr(func, "__resourceful_headers__", None) or None,
+    )
 
 
 async def _call(plan: EndpointPlan, instance: Any, kwargs: dict[str, Any]) -> Any:
@@ -156,6 +152,7 @@ def _resource_http_app(
         handlers.setdefault("HEAD", handlers["GET"])
     # requires() on the class (inherited) and on each handler.
     checks = {method: requirements_of(cls, plan.func) for method, plan in handlers.items()}
+    responds = {method: _responds(plan.func) for method, plan in handlers.items()}
     before = plans.plans.get("before")
     after = plans.plans.get("after")
     if cls.converter is not None:
@@ -182,7 +179,7 @@ def _resource_http_app(
                 response = await _call(before, resource, await before.arguments(request, context))
             if response is None:
                 result = await _call(plan, resource, await plan.arguments(request, context))
-                response = _finish(result, plan.func, converter)
+                response = to_response(result, converter, *responds[scope["method"]])
             if after is not None:
                 given = {"response": response}
                 response = await _call(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import decimal
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import cattrs
@@ -67,10 +67,18 @@ def encode_json(value: Any, converter: cattrs.Converter = DEFAULT_CONVERTER) -> 
     return encode(value)
 
 
-def to_response(result: Any, converter: cattrs.Converter = DEFAULT_CONVERTER) -> Response:
-    """A response as it is; None as 204 No Content; anything else as JSON via ``converter``."""
+def to_response(
+    result: Any,
+    converter: cattrs.Converter = DEFAULT_CONVERTER,
+    status_code: int | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """A response as it is; None as 204 No Content; anything else as JSON via ``converter``.
+
+    ``status_code`` (for JSON) and ``headers`` apply to the responses made here.
+    """
     if isinstance(result, Response):
         return result
     if result is None:
-        return Response(status_code=204)
-    return _EncodedJSON(encode_json(result, converter))
+        return Response(status_code=204, headers=headers)
+    return _EncodedJSON(encode_json(result, converter), status_code or 200, headers)

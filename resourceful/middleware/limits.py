@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from resourceful.datastructures import Headers
 from resourceful.exceptions import HTTPException
 from resourceful.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -19,6 +18,17 @@ class BodyLimitTooLarge(HTTPException):
     def __init__(self, limit: int) -> None:
         super().__init__(413, f"The request body is larger than the limit of {limit} bytes.")
         self.limit = limit
+
+
+def _declared(headers: list[tuple[bytes, bytes]]) -> tuple[bytes, bytes]:
+    """The lower-cased Content-Type and the Content-Length the client declared (first ones)."""
+    content_type = length = None
+    for name, value in headers:
+        if name == b"content-type" and content_type is None:
+            content_type = value.lower()
+        elif name == b"content-length" and length is None:
+            length = value
+    return content_type or b"", length or b""
 
 
 class BodyLimitMiddleware:
@@ -61,11 +71,9 @@ class BodyLimitMiddleware:
         async def limited_receive() -> Message:
             nonlocal received, limit_index
             if limit_index is None:
-                headers = Headers(raw=scope["headers"])
-                content_type = headers.get("content-type", "").lower()
-                limit_index = 1 if content_type.startswith("multipart/form-data") else 0
+                content_type, declared = _declared(scope["headers"])
+                limit_index = 1 if content_type.startswith(b"multipart/form-data") else 0
                 limit = scope[LIMITS_KEY][limit_index]
-                declared = headers.get("content-length", "")
                 if limit is not None and declared.isdigit() and int(declared) > limit:
                     raise BodyLimitTooLarge(limit)
             limit = scope[LIMITS_KEY][limit_index]

@@ -114,6 +114,29 @@ async def test_lying_content_length_is_caught_while_streaming() -> None:
     assert messages == [], "reading stopped at the limit"
 
 
+async def test_the_first_of_repeated_declarations_counts() -> None:
+    app = limits_app(max_body_size=100, max_upload_size=1000)
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"x" * 500}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    # The client declared 500 bytes, then 5, and typed the body as urlencoded, then as an
+    # upload: the first of each decides, so the 100-byte limit refuses it.
+    headers = [
+        (b"content-type", b"application/x-www-form-urlencoded"),
+        (b"content-length", b"500"),
+        (b"content-type", b"multipart/form-data; boundary=x"),
+        (b"content-length", b"5"),
+    ]
+    scope = {"type": "http", "method": "POST", "path": "/echo", "query_string": b""}
+    await app({**scope, "headers": headers}, receive, send)
+    assert sent[0]["status"] == 413
+
+
 def test_typed_bodies_get_413_too(test_client_factory: TestClientFactory) -> None:
     client = test_client_factory(limits_app(max_body_size=20))
     assert client.post("/notes", json={"text": "short"}).json() == 5

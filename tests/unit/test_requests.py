@@ -160,6 +160,20 @@ async def test_body_arrives_in_chunks_and_is_cached() -> None:
     assert [chunk async for chunk in request.stream()] == [b"hello", b""]
 
 
+async def test_stream_skips_empty_chunks_until_the_last() -> None:
+    messages: list[Message] = [
+        {"type": "http.request", "body": b"", "more_body": True},
+        {"type": "http.request", "body": b"ab", "more_body": True},
+        {"type": "http.request", "body": b"c"},
+    ]
+
+    async def receive() -> Message:
+        return messages.pop(0)
+
+    request = Request(http_scope(method="POST"), receive)
+    assert [chunk async for chunk in request.stream()] == [b"ab", b"c", b""]
+
+
 async def test_streaming_twice_is_a_clear_error() -> None:
     async def receive() -> Message:
         return {"type": "http.request", "body": b"x"}
