@@ -5,12 +5,37 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
+from urllib.parse import SplitResult, unquote_plus, urlencode, urlsplit
 
 from resourceful._cached import cached_property
 from resourceful.types import Scope
 
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+
+
+def parse_query(text: str, max_fields: int | None = None) -> list[tuple[str, str]]:
+    """The ``(name, value)`` pairs of a query string or urlencoded form, blanks kept.
+
+    It gives what :func:`urllib.parse.parse_qsl` gives with ``keep_blank_values``, and
+    skips the unquoting of text that has nothing to unquote.
+
+    Raises:
+        ValueError: the text holds more than ``max_fields`` fields.
+    """
+    pieces = text.split("&")
+    if max_fields is not None and len(pieces) > max_fields:
+        msg = f"more than {max_fields} fields"
+        raise ValueError(msg)
+    quoted = "%" in text or "+" in text
+    pairs = []
+    for piece in pieces:
+        if not piece:
+            continue
+        name, _, value = piece.partition("=")
+        if quoted:
+            name, value = unquote_plus(name), unquote_plus(value)
+        pairs.append((name, value))
+    return pairs
 
 
 class URL:
@@ -116,9 +141,7 @@ class URL:
         """A copy with these query parameters set, keeping the others."""
         new = [(str(key), str(value)) for key, value in kwargs.items()]
         names = {name for name, _ in new}
-        kept = [
-            pair for pair in parse_qsl(self.query, keep_blank_values=True) if pair[0] not in names
-        ]
+        kept = [pair for pair in parse_query(self.query) if pair[0] not in names]
         return self.replace(query=urlencode(kept + new))
 
     def replace_query_params(self, **kwargs: Any) -> URL:
@@ -129,7 +152,7 @@ class URL:
         """A copy without the query parameters named in ``keys``."""
         if isinstance(keys, str):
             keys = [keys]
-        pairs = parse_qsl(self.query, keep_blank_values=True)
+        pairs = parse_query(self.query)
         return self.replace(query=urlencode([pair for pair in pairs if pair[0] not in keys]))
 
     def __eq__(self, other: object) -> bool:

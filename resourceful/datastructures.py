@@ -7,10 +7,10 @@ from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, Se
 from shlex import shlex as Lexer
 from tempfile import SpooledTemporaryFile
 from typing import Any, BinaryIO, NamedTuple, TypeVar, cast
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 from resourceful._headers import Headers, MutableHeaders
-from resourceful._urls import URL, URLPath
+from resourceful._urls import URL, URLPath, parse_query
 from resourceful.concurrency import run_in_threadpool
 
 _KeyType = TypeVar("_KeyType")
@@ -231,7 +231,7 @@ class QueryParams(ImmutableMultiDict[str, str]):
                 msg = "QueryParams() takes keyword arguments only with a mapping or pairs"
                 raise TypeError(msg)
             # A parsed query string holds text already: no copies to make.
-            self._list = parse_qsl(args[0], keep_blank_values=True)
+            self._list = parse_query(args[0])
             self._dict = dict(self._list)
             return
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

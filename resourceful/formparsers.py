@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import unquote
 
+from resourceful._urls import parse_query
 from resourceful.datastructures import FormData, Headers, UploadFile, spooled_file
 from resourceful.exceptions import HTTPException, MissingDependencyError
 
@@ -85,21 +86,13 @@ class FormParser:
     async def parse(self) -> FormData:
         async with aclosing(self.stream):
             chunks = [chunk async for chunk in self.stream]
-        body = b"".join(chunks).decode("latin-1")
+        body = b"".join(chunks).decode("utf-8", errors="replace")
         try:
-            pairs = parse_qsl(
-                body, keep_blank_values=True, encoding="latin-1", max_num_fields=self.max_fields
-            )
+            pairs = parse_query(body, self.max_fields)
         except ValueError:
             msg = f"Too many fields. The maximum number of fields is {self.max_fields}."
             raise MultiPartException(msg) from None
-        fields = [(_reencode(name), _reencode(value)) for name, value in pairs if name or value]
-        return FormData(fields)
-
-
-def _reencode(text: str) -> str:
-    # parse_qsl decoded percent escapes as latin-1 above; the form itself is UTF-8.
-    return text.encode("latin-1").decode("utf-8", errors="replace")
+        return FormData([(name, value) for name, value in pairs if name or value])
 
 
 class MultiPartParser:

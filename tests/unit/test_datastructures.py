@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import io
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from resourceful._urls import parse_query
 from resourceful.datastructures import (
     URL,
     Address,
@@ -317,3 +318,15 @@ async def test_form_data_close_closes_uploads() -> None:
     assert form["name"] == "value"
     await form.close()
     assert upload.file.closed
+
+
+@given(st.text(alphabet=st.sampled_from("ab=&%+2F0é ;")))
+def test_query_parsing_agrees_with_the_standard_library(text: str) -> None:
+    assert parse_query(text) == parse_qsl(text, keep_blank_values=True)
+
+
+def test_query_parsing_counts_fields_like_the_standard_library() -> None:
+    # The client sent three fields where two are allowed.
+    with pytest.raises(ValueError, match="more than 2 fields"):
+        parse_query("a=1&b=2&c=3", max_fields=2)
+    assert parse_query("a=1&b=2", max_fields=2) == [("a", "1"), ("b", "2")]
