@@ -311,9 +311,10 @@ class Request(HTTPConnection):
         )
 
     async def close(self) -> None:
-        """Close the uploaded files of the form, if one was parsed."""
+        """Close the uploaded files of the form, if one was parsed, even when cancelled."""
         if self._form is not None:
-            await self._form.close()
+            with anyio.CancelScope(shield=True):
+                await self._form.close()
 
     async def is_disconnected(self) -> bool:
         """Whether the client has gone away, checked without waiting."""

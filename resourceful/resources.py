@@ -153,6 +153,7 @@ def _resource_http_app(
     # requires() on the class (inherited) and on each handler.
     checks = {method: requirements_of(cls, plan.func) for method, plan in handlers.items()}
     responds = {method: _responds(plan.func) for method, plan in handlers.items()}
+    reads_form = any(plan.reads_form for plan in plans.plans.values())
     before = plans.plans.get("before")
     after = plans.plans.get("after")
     if cls.converter is not None:
@@ -192,6 +193,9 @@ def _resource_http_app(
         except BaseException as exc:
             await close_context(context, exc)
             raise
+        finally:
+            if reads_form:
+                await request.close()
         await close_context(context, None)
 
     return app

@@ -37,6 +37,7 @@ def http_endpoint(
 ) -> ASGIApp:
     """An ASGI app that serves ``plan``'s endpoint for HTTP requests."""
     func = plan.func
+    reads_form = plan.reads_form
 
     if plan.only_connection and plan.is_async:
 
@@ -52,8 +53,12 @@ def http_endpoint(
 
         async def plain(scope: Scope, receive: Receive, send: Send) -> None:
             request = Request(scope, receive, send)
-            result = await _call(plan, await plan.arguments(request, None))
-            await to_response(result, converter)(scope, receive, send)
+            try:
+                result = await _call(plan, await plan.arguments(request, None))
+                await to_response(result, converter)(scope, receive, send)
+            finally:
+                if reads_form:
+                    await request.close()
 
         return guard(plain, requirements_of(func))
 
@@ -69,6 +74,9 @@ def http_endpoint(
         except BaseException as exc:
             await close_context(context, exc)
             raise
+        finally:
+            if reads_form:
+                await request.close()
         await close_context(context, None)
 
     return guard(injected, requirements_of(func))

@@ -158,6 +158,7 @@ class EndpointPlan:
     Attributes:
         needs_context: some parameter comes from a provider, so each call needs an
             injection context (and its teardown).
+        reads_form: some parameter comes from the form, so each call closes its files.
         only_connection: the endpoint takes exactly the request (or websocket), the fast path.
     """
 
@@ -166,9 +167,9 @@ class EndpointPlan:
         self.owner = owner
         self.parameters = parameters
         self.is_async = is_async_callable(func)
-        self.needs_context = any(
-            p.source in (Source.PROVIDED, Source.FORM, Source.FILE) for p in parameters
-        )
+        self.needs_context = any(p.source is Source.PROVIDED for p in parameters)
+        #: Some parameter comes from the form: each call closes the form's files at the end.
+        self.reads_form = any(p.source in (Source.FORM, Source.FILE) for p in parameters)
         self.only_connection = [p.source for p in parameters] == [Source.CONNECTION]
 
     async def arguments(
@@ -199,7 +200,9 @@ class EndpointPlan:
             elif source is Source.GIVEN:
                 kwargs[name] = given[name]  # type: ignore[index]
             elif source in (Source.FORM, Source.FILE):
-                form = await factories[FormData](context)  # type: ignore[arg-type]
+                # Parsed once per request; the endpoint app closes it (plans read forms only
+                # over HTTP).
+                form = await typing.cast(Request, connection).form()
                 kwargs[name] = _read_form(parameter, form, errors)
             else:
                 raw = parameter.read(connection)

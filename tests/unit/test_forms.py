@@ -100,6 +100,52 @@ def test_uploaded_files(test_client_factory: TestClientFactory) -> None:
     assert all(upload.file.closed for upload in uploads), "closed after the request"
 
 
+class Store:
+    """A request-scoped service, so the endpoints below need an injection context."""
+
+
+def test_uploaded_files_are_closed_however_the_endpoint_ends(
+    test_client_factory: TestClientFactory,
+) -> None:
+    kept: list[UploadFile] = []
+
+    async def with_service(document: Annotated[UploadFile, File()], store: Store) -> str:
+        kept.append(document)
+        return "kept"
+
+    async def failing(document: Annotated[UploadFile, File()]) -> str:
+        kept.append(document)
+        raise RuntimeError("the endpoint failed after reading the form")
+
+    class Documents(HTTPResource):
+        async def post(self, document: Annotated[UploadFile, File()]) -> str:
+            kept.append(document)
+            return "kept"
+
+    class FailingDocuments(HTTPResource):
+        async def post(self, document: Annotated[UploadFile, File()], store: Store) -> str:
+            kept.append(document)
+            raise RuntimeError("the handler failed after reading the form")
+
+    app = App(
+        routes=[
+            Route("/service", with_service, methods=["POST"]),
+            Route("/failing", failing, methods=["POST"]),
+            Route("/resource", Documents),
+            Route("/failing-resource", FailingDocuments),
+        ],
+        providers=[Store],
+    )
+    client = test_client_factory(app, raise_server_exceptions=False)
+    files = {"document": ("report.txt", b"contents", "text/plain")}
+    assert client.post("/service", files=files).json() == "kept"
+    assert client.post("/failing", files=files).status_code == 500
+    assert client.post("/resource", files=files).json() == "kept"
+    assert client.post("/failing-resource", files=files).status_code == 500
+    assert len(kept) == 4
+    assert all(upload.file.closed for upload in kept)
+
+
 def test_missing_or_wrong_files_are_422(test_client_factory: TestClientFactory) -> None:
     client = test_client_factory(forms_app())
     # The client sent the document as a text field instead of a file.
