@@ -319,6 +319,11 @@ def spooled_file(max_size: int) -> BinaryIO:
 class FormData(ImmutableMultiDict[str, "UploadFile | str"]):
     """A parsed form: field values are strings, file fields are :class:`UploadFile`."""
 
+    @property
+    def has_files(self) -> bool:
+        """Whether some field is an uploaded file."""
+        return any(isinstance(value, UploadFile) for _, value in self._list)
+
     async def close(self) -> None:
         """Close every uploaded file of the form."""
         for _, value in self.multi_items():

@@ -86,13 +86,21 @@ class FormParser:
     async def parse(self) -> FormData:
         async with aclosing(self.stream):
             chunks = [chunk async for chunk in self.stream]
-        body = b"".join(chunks).decode("utf-8", errors="replace")
-        try:
-            pairs = parse_query(body, self.max_fields)
-        except ValueError:
-            msg = f"Too many fields. The maximum number of fields is {self.max_fields}."
-            raise MultiPartException(msg) from None
-        return FormData([(name, value) for name, value in pairs if name or value])
+        return parse_urlencoded(b"".join(chunks), self.max_fields)
+
+
+def parse_urlencoded(body: bytes, max_fields: int = 1000) -> FormData:
+    """The form in an ``application/x-www-form-urlencoded`` body.
+
+    Raises:
+        MultiPartException: the body holds more than ``max_fields`` fields.
+    """
+    try:
+        pairs = parse_query(body.decode("utf-8", errors="replace"), max_fields)
+    except ValueError:
+        msg = f"Too many fields. The maximum number of fields is {max_fields}."
+        raise MultiPartException(msg) from None
+    return FormData([(name, value) for name, value in pairs if name or value])
 
 
 class MultiPartParser:

@@ -12,7 +12,7 @@ import anyio
 from resourceful._cached import cached_property
 from resourceful.datastructures import URL, Address, FormData, Headers, QueryParams, State
 from resourceful.exceptions import HTTPException
-from resourceful.formparsers import FormParser, MultiPartParser, parse_options_header
+from resourceful.formparsers import MultiPartParser, parse_urlencoded
 from resourceful.types import Message, Receive, Scope, Send
 
 _OCTAL_OR_QUOTE = re.compile(r"\\(?:([0-3][0-7][0-7])|(.))")
@@ -276,7 +276,8 @@ class Request(HTTPConnection):
 
     async def _get_form(self, *, max_files: int, max_fields: int, max_part_size: int) -> FormData:
         if self._form is None:
-            content_type, _ = parse_options_header(self.headers.get("content-type", ""))
+            content_type = self.headers.get("content-type", "").partition(";")[0]
+            content_type = content_type.strip().lower()
             if content_type == "multipart/form-data":
                 parser = MultiPartParser(
                     self.headers,
@@ -287,8 +288,7 @@ class Request(HTTPConnection):
                 )
                 self._form = await parser.parse()
             elif content_type == "application/x-www-form-urlencoded":
-                form_parser = FormParser(self.headers, self.stream(), max_fields=max_fields)
-                self._form = await form_parser.parse()
+                self._form = parse_urlencoded(await self.body(), max_fields)
             else:
                 self._form = FormData()
         return self._form
@@ -312,7 +312,7 @@ class Request(HTTPConnection):
 
     async def close(self) -> None:
         """Close the uploaded files of the form, if one was parsed, even when cancelled."""
-        if self._form is not None:
+        if self._form is not None and self._form.has_files:
             with anyio.CancelScope(shield=True):
                 await self._form.close()
 

@@ -45,10 +45,16 @@ def form_model_data(
     A checkbox absent means False, a list collects repeated fields, an optional field left
     empty is None, and a missing field is left out so its default applies.
     """
+    sent: dict[str, list[Any]] = {}
+    files = set()
+    for name, value in form.multi_items():
+        sent.setdefault(name, []).append(value)
+        if isinstance(value, UploadFile):
+            files.add(name)
     data: dict[str, Any] = {}
     for name, shape in fields:
-        values = form.getlist(name)
-        if any(isinstance(value, UploadFile) for value in values):
+        values = sent.get(name, [])
+        if name in files:
             errors.append((("form", name), "expected a text field"))
             continue
         if shape == "checkbox":

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from resourceful.datastructures import UploadFile
+from resourceful.datastructures import Headers, UploadFile
 from resourceful.exceptions import HTTPException
-from resourceful.formparsers import MultiPartException, parse_options_header
+from resourceful.formparsers import FormParser, MultiPartException, parse_options_header
 from resourceful.requests import Request
 from resourceful.responses import JSONResponse, PlainTextResponse, Response
 from resourceful.types import Receive, Scope, Send
@@ -267,3 +268,16 @@ async def test_form_is_parsed_once_and_closed_with_the_request() -> None:
     assert form["a"] == "1"
     assert await request.form() is form
     await request.close()
+
+
+async def test_form_parser_reads_an_urlencoded_stream() -> None:
+    async def stream() -> AsyncGenerator[bytes, None]:
+        yield b"name=Ann+Lee&city=M%C3%BC"
+        yield b"nchen&empty=&="
+
+    form = await FormParser(Headers(), stream()).parse()
+    assert form.multi_items() == [("name", "Ann Lee"), ("city", "München"), ("empty", "")]
+    assert not form.has_files
+    # The client sent three fields where two are allowed.
+    with pytest.raises(MultiPartException, match="maximum number of fields is 2"):
+        await FormParser(Headers(), stream(), max_fields=2).parse()
