@@ -40,6 +40,13 @@ class Match(enum.Enum):
     FULL = 2
 
 
+# Plain names for the matches the router compares on every request: reading an enum member
+# off its class is slow.
+_NONE = Match.NONE
+_PARTIAL = Match.PARTIAL
+_FULL = Match.FULL
+
+
 def _check_path(path: str, kind: str) -> None:
     if not path.startswith("/"):
         msg = f"{kind} paths must start with '/', got {path!r}."
@@ -137,15 +144,15 @@ class Route(BaseRoute):
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] != "http":
-            return Match.NONE, {}
+            return _NONE, {}
         params = self.compiled.match(route_path(scope))
         if params is None:
-            return Match.NONE, {}
+            return _NONE, {}
         path_params = _merge_params(scope, params)
         child_scope = {"endpoint": self.endpoint, "path_params": path_params}
         if self.methods is not None and scope["method"] not in self.methods:
-            return Match.PARTIAL, child_scope
-        return Match.FULL, child_scope
+            return _PARTIAL, child_scope
+        return _FULL, child_scope
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         filled = self.compiled.replace_params(path_params)
@@ -196,12 +203,12 @@ class WebSocketRoute(BaseRoute):
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] != "websocket":
-            return Match.NONE, {}
+            return _NONE, {}
         params = self.compiled.match(route_path(scope))
         if params is None:
-            return Match.NONE, {}
+            return _NONE, {}
         path_params = _merge_params(scope, params)
-        return Match.FULL, {"endpoint": self.endpoint, "path_params": path_params}
+        return _FULL, {"endpoint": self.endpoint, "path_params": path_params}
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         filled = self.compiled.replace_params(path_params)
@@ -506,11 +513,11 @@ class Router:
         partial_scope: Scope = {}
         for route in self._candidates(path):
             match, child_scope = route.matches(scope)
-            if match is Match.FULL:
+            if match is _FULL:
                 scope.update(child_scope)
                 await route.handle(scope, receive, send)
                 return
-            if match is Match.PARTIAL and partial is None:
+            if match is _PARTIAL and partial is None:
                 partial, partial_scope = route, child_scope
         if partial is not None:
             scope.update(partial_scope)

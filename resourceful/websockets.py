@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import AsyncIterator, Iterable
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 from resourceful.requests import HTTPConnection
 from resourceful.responses import Response
@@ -30,7 +30,20 @@ class WebSocketDisconnect(Exception):
         super().__init__(code, self.reason)
 
 
+# The states as plain names: reading an enum member off its class costs on every message.
+_CONNECTING = WebSocketState.CONNECTING
+_CONNECTED = WebSocketState.CONNECTED
+_DISCONNECTED = WebSocketState.DISCONNECTED
+_RESPONSE = WebSocketState.RESPONSE
+
 _CONNECTING_SENDS = {"websocket.accept", "websocket.close", "websocket.http.response.start"}
+
+
+def _data(message: Message) -> Message:
+    """``message``, unless it says the client left: then WebSocketDisconnect."""
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
+    return message
 
 
 class WebSocket(HTTPConnection):
@@ -46,28 +59,29 @@ class WebSocket(HTTPConnection):
             raise ValueError(msg)
         self._receive = receive
         self._send = send
-        self.client_state = WebSocketState.CONNECTING
-        self.application_state = WebSocketState.CONNECTING
+        self.client_state = _CONNECTING
+        self.application_state = _CONNECTING
 
     async def receive(self) -> Message:
         """Receive the next ASGI message, checking that it may come now."""
-        if self.client_state == WebSocketState.CONNECTING:
+        state = self.client_state
+        if state is _CONNECTED:
+            message = await self._receive()
+            kind = message["type"]
+            if kind == "websocket.disconnect":
+                self.client_state = _DISCONNECTED
+            elif kind != "websocket.receive":
+                msg = (
+                    f"Expected 'websocket.receive' or 'websocket.disconnect', but received {kind!r}"
+                )
+                raise RuntimeError(msg)
+            return message
+        if state is _CONNECTING:
             message = await self._receive()
             if message["type"] != "websocket.connect":
                 msg = f"Expected 'websocket.connect' first, but received {message['type']!r}"
                 raise RuntimeError(msg)
-            self.client_state = WebSocketState.CONNECTED
-            return message
-        if self.client_state == WebSocketState.CONNECTED:
-            message = await self._receive()
-            if message["type"] not in ("websocket.receive", "websocket.disconnect"):
-                msg = (
-                    "Expected 'websocket.receive' or 'websocket.disconnect', "
-                    f"but received {message['type']!r}"
-                )
-                raise RuntimeError(msg)
-            if message["type"] == "websocket.disconnect":
-                self.client_state = WebSocketState.DISCONNECTED
+            self.client_state = _CONNECTED
             return message
         msg = "Cannot receive: the websocket has already disconnected."
         raise RuntimeError(msg)
@@ -75,8 +89,18 @@ class WebSocket(HTTPConnection):
     async def send(self, message: Message) -> None:
         """Send an ASGI message, checking that it may go now."""
         kind = message["type"]
+        if not (kind == "websocket.send" and self.application_state is _CONNECTED):
+            self.application_state = self._state_after(kind, message)
+        try:
+            await self._send(message)
+        except OSError:
+            self.application_state = _DISCONNECTED
+            raise WebSocketDisconnect(code=1006) from None
+
+    def _state_after(self, kind: str, message: Message) -> WebSocketState:
+        """The application's state once ``message`` is sent; an error if it may not be."""
         state = self.application_state
-        if state == WebSocketState.CONNECTING:
+        if state is _CONNECTING:
             if kind not in _CONNECTING_SENDS:
                 msg = (
                     "Expected 'websocket.accept', 'websocket.close' or "
@@ -84,37 +108,29 @@ class WebSocket(HTTPConnection):
                 )
                 raise RuntimeError(msg)
             if kind == "websocket.close":
-                self.application_state = WebSocketState.DISCONNECTED
-            elif kind == "websocket.http.response.start":
-                self.application_state = WebSocketState.RESPONSE
-            else:
-                self.application_state = WebSocketState.CONNECTED
-        elif state == WebSocketState.CONNECTED:
-            if kind not in ("websocket.send", "websocket.close"):
+                return _DISCONNECTED
+            if kind == "websocket.http.response.start":
+                return _RESPONSE
+            return _CONNECTED
+        if state is _CONNECTED:
+            if kind != "websocket.close":
                 msg = f"Expected 'websocket.send' or 'websocket.close', but got {kind!r}"
                 raise RuntimeError(msg)
-            if kind == "websocket.close":
-                self.application_state = WebSocketState.DISCONNECTED
-        elif state == WebSocketState.RESPONSE:
+            return _DISCONNECTED
+        if state is _RESPONSE:
             if kind != "websocket.http.response.body":
                 msg = f"Expected 'websocket.http.response.body', but got {kind!r}"
                 raise RuntimeError(msg)
-            if not message.get("more_body", False):
-                self.application_state = WebSocketState.DISCONNECTED
-        else:
-            msg = "Cannot send: the websocket is already closed."
-            raise RuntimeError(msg)
-        try:
-            await self._send(message)
-        except OSError:
-            self.application_state = WebSocketState.DISCONNECTED
-            raise WebSocketDisconnect(code=1006) from None
+            more = message.get("more_body", False)
+            return _RESPONSE if more else _DISCONNECTED
+        msg = "Cannot send: the websocket is already closed."
+        raise RuntimeError(msg)
 
     async def accept(
         self, subprotocol: str | None = None, headers: Iterable[tuple[bytes, bytes]] | None = None
     ) -> None:
         """Accept the connection, optionally choosing a subprotocol and adding headers."""
-        if self.client_state == WebSocketState.CONNECTING:
+        if self.client_state == _CONNECTING:
             await self.receive()
         await self.send(
             {
@@ -124,36 +140,29 @@ class WebSocket(HTTPConnection):
             }
         )
 
-    def _raise_on_disconnect(self, message: Message) -> None:
-        if message["type"] == "websocket.disconnect":
-            raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
-
-    def _check_accepted(self) -> None:
-        if self.application_state != WebSocketState.CONNECTED:
-            msg = 'The websocket is not connected. Call "await websocket.accept()" first.'
-            raise RuntimeError(msg)
+    def _not_connected(self) -> NoReturn:
+        msg = 'The websocket is not connected. Call "await websocket.accept()" first.'
+        raise RuntimeError(msg)
 
     async def receive_text(self) -> str:
         """The next text message (raises :class:`WebSocketDisconnect` when the client left)."""
-        self._check_accepted()
-        message = await self.receive()
-        self._raise_on_disconnect(message)
-        text = message.get("text")
+        if self.application_state is not _CONNECTED:
+            self._not_connected()
+        text: str | None = _data(await self.receive()).get("text")
         if text is None:
             msg = "Expected a text message but received a binary one; use receive_bytes()."
             raise RuntimeError(msg)
-        return str(text)
+        return text
 
     async def receive_bytes(self) -> bytes:
         """The next binary message (raises :class:`WebSocketDisconnect` when the client left)."""
-        self._check_accepted()
-        message = await self.receive()
-        self._raise_on_disconnect(message)
-        data = message.get("bytes")
+        if self.application_state is not _CONNECTED:
+            self._not_connected()
+        data: bytes | None = _data(await self.receive()).get("bytes")
         if data is None:
             msg = "Expected a binary message but received a text one; use receive_text()."
             raise RuntimeError(msg)
-        return bytes(data)
+        return data
 
     async def receive_json(self, mode: Literal["text", "binary"] = "text") -> Any:
         """The next message decoded as JSON, read from a text or a binary frame."""

@@ -79,6 +79,17 @@ class Source(enum.Enum):
 
 
 _VALUE_SOURCES = frozenset({Source.PATH, Source.QUERY, Source.HEADER, Source.COOKIE, Source.FORM})
+_TEXT_SOURCES = frozenset({Source.PATH, Source.QUERY, Source.HEADER, Source.COOKIE})
+# Plain names for the sources read on every request: reading an enum member off its class
+# is slow.
+_CONNECTION = Source.CONNECTION
+_PROVIDED = Source.PROVIDED
+_DEFAULT = Source.DEFAULT
+_BODY = Source.BODY
+_GIVEN = Source.GIVEN
+_PATH = Source.PATH
+_QUERY = Source.QUERY
+_COOKIE = Source.COOKIE
 
 
 class Parameter:
@@ -92,6 +103,7 @@ class Parameter:
         "form_fields",
         "hook",
         "is_list",
+        "is_text",
         "key",
         "name",
         "source",
@@ -114,6 +126,7 @@ class Parameter:
         self.form_fields = form_fields  # the fields of a form model, read from the form
         self.file_limits = file_limits
         self.source = source
+        self.is_text = source in _TEXT_SOURCES  # read from the path, query, headers or cookies
         self.key = key
         self.annotation = annotation
         self.alias = alias or name
@@ -141,11 +154,12 @@ class Parameter:
 
     def read(self, connection: HTTPConnection) -> Any:
         """The raw text value(s) the client sent, or ``_MISSING``."""
-        if self.source is Source.PATH:
+        source = self.source
+        if source is _PATH:
             return connection.path_params.get(self.alias, _MISSING)
-        if self.source is Source.COOKIE:
+        if source is _COOKIE:
             return connection.cookies.get(self.alias, _MISSING)
-        values = connection.query_params if self.source is Source.QUERY else connection.headers
+        values = connection.query_params if source is _QUERY else connection.headers
         if self.is_list:
             found = values.getlist(self.alias)
             return found if found else _MISSING
@@ -187,24 +201,9 @@ class EndpointPlan:
         errors: list[FieldError] = []
         factories = context.container._factories if context is not None else {}
         for parameter in self.parameters:
-            source = parameter.source
             name = parameter.name
-            if source is Source.CONNECTION:
-                kwargs[name] = connection
-            elif source is Source.PROVIDED:
-                kwargs[name] = await factories[parameter.key](context)  # type: ignore[arg-type]
-            elif source is Source.DEFAULT:
-                kwargs[name] = parameter.default
-            elif source is Source.BODY:
-                kwargs[name] = await _read_body(parameter, connection, errors)
-            elif source is Source.GIVEN:
-                kwargs[name] = given[name]  # type: ignore[index]
-            elif source in (Source.FORM, Source.FILE):
-                # Parsed once per request; the endpoint app closes it (plans read forms only
-                # over HTTP).
-                form = await typing.cast(Request, connection).form()
-                kwargs[name] = _read_form(parameter, form, errors)
-            else:
+            source = parameter.source
+            if parameter.is_text:
                 raw = parameter.read(connection)
                 if raw is not _MISSING:
                     kwargs[name] = parameter.convert(raw, errors)
@@ -212,6 +211,19 @@ class EndpointPlan:
                     kwargs[name] = parameter.default
                 else:
                     errors.append(((source.value, parameter.alias), "field required"))
+            elif source is _CONNECTION:
+                kwargs[name] = connection
+            elif source is _PROVIDED:
+                kwargs[name] = await factories[parameter.key](context)  # type: ignore[arg-type]
+            elif source is _DEFAULT:
+                kwargs[name] = parameter.default
+            elif source is _BODY:
+                kwargs[name] = await _read_body(parameter, connection, errors)
+            elif source is _GIVEN:
+                kwargs[name] = given[name]  # type: ignore[index]
+            else:  # a form field or file, parsed once per request; the endpoint app closes it
+                form = await typing.cast(Request, connection).form()
+                kwargs[name] = _read_form(parameter, form, errors)
         if errors:
             raise RequestValidationError(errors)
         return kwargs

@@ -86,7 +86,18 @@ class ExceptionMiddleware:
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
+        kind = scope["type"]
+        if kind == "websocket":
+            # Nothing to watch: a websocket error is answered by closing, at any point.
+            try:
+                await self.app(scope, receive, send)
+            except Exception as exc:
+                handler = self.lookup(exc)
+                if handler is None:
+                    raise
+                await self.answer(handler, exc, scope, receive, send)
+            return
+        if kind != "http":
             await self.app(scope, receive, send)
             return
         watcher = StartWatcher(send)
