@@ -220,8 +220,9 @@ async def test_accept_after_reading_the_connect_message() -> None:
 
 async def test_receiving_before_accept_is_an_error() -> None:
     websocket, _ = make([])
-    with pytest.raises(RuntimeError, match='Call "await websocket.accept\\(\\)" first'):
-        await websocket.receive_text()
+    for receive in (websocket.receive_text, websocket.receive_bytes, websocket.receive_json):
+        with pytest.raises(RuntimeError, match='Call "await websocket.accept\\(\\)" first'):
+            await receive()
 
 
 async def test_wrong_frame_kind_is_a_clear_error() -> None:
