@@ -190,6 +190,9 @@ class _AwaitableOrContextManager:
         await self._request.close()
 
 
+_UNREAD: Any = object()
+
+
 class Request(HTTPConnection):
     """An HTTP request: :class:`HTTPConnection` plus the method and the body."""
 
@@ -198,6 +201,8 @@ class Request(HTTPConnection):
     _form: FormData | None = None
     _stream_consumed = False
     _is_disconnected = False
+    _body: bytes | None = None  # the whole body, once read
+    _json: Any = _UNREAD  # the body decoded as JSON, once decoded
 
     def __init__(self, scope: Scope, receive: Receive = _empty_receive, send: Send = _empty_send):
         if scope["type"] != "http":
@@ -220,7 +225,7 @@ class Request(HTTPConnection):
 
     async def stream(self) -> AsyncGenerator[bytes, None]:
         """The body, chunk by chunk as it arrives. It can be streamed once."""
-        if hasattr(self, "_body"):
+        if self._body is not None:
             yield self._body
             yield b""
             return
@@ -234,15 +239,16 @@ class Request(HTTPConnection):
 
     async def body(self) -> bytes:
         """The whole body, read once and kept."""
-        if not hasattr(self, "_body"):
+        body = self._body
+        if body is None:
             self._start_reading()
             chunks = []
             more = True
             while more:
                 chunk, more = await self._next_chunk()
                 chunks.append(chunk)
-            self._body = b"".join(chunks)
-        return self._body
+            body = self._body = b"".join(chunks)
+        return body
 
     def _start_reading(self) -> None:
         if self._stream_consumed:
@@ -265,7 +271,7 @@ class Request(HTTPConnection):
 
     async def json(self) -> Any:
         """The body decoded as JSON; malformed JSON is a 400 answer."""
-        if not hasattr(self, "_json"):
+        if self._json is _UNREAD:
             body = await self.body()
             try:
                 self._json = json.loads(body)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import http.cookies
-import json
 import mimetypes
 import os
 import stat
@@ -18,6 +17,7 @@ from urllib.parse import quote
 import anyio
 
 from resourceful._cached import cached_property
+from resourceful._json import json_encoder
 from resourceful._ranges import RangeNotSatisfiable, parse_range_header
 from resourceful.background import BackgroundTask
 from resourceful.concurrency import iterate_in_threadpool
@@ -33,8 +33,7 @@ _MESSAGE_TYPES = (
     ("http.response.start", "http.response.body"),
     ("websocket.http.response.start", "websocket.http.response.body"),
 )
-# Built once: json.dumps() with options makes a new encoder on every call.
-_JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+_encode_json = json_encoder()
 
 
 class Response:
@@ -201,7 +200,7 @@ class JSONResponse(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return _JSON_ENCODER.encode(content).encode("utf-8")
+        return _encode_json(content)
 
 
 class RedirectResponse(Response):

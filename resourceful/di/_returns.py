@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import decimal
-import json
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import cattrs
 from cattrs.preconf.json import make_converter as make_json_converter
 
+from resourceful._json import json_encoder
 from resourceful.responses import JSONResponse, Response
 
 
@@ -40,17 +40,12 @@ _ENCODERS: dict[int, tuple[cattrs.Converter, Callable[[Any], bytes]]] = {}
 def _make_encoder(converter: cattrs.Converter) -> Callable[[Any], bytes]:
     # What JSON holds natively (dicts, lists, text, numbers) is written as it is, and only
     # the rest goes through the converter: unstructuring a whole dict costs a call per value.
-    encoder = json.JSONEncoder(
-        ensure_ascii=False,
-        allow_nan=False,
-        separators=(",", ":"),
-        default=converter.unstructure,
-    )
+    fast = json_encoder(default=converter.unstructure)
 
     def encode(value: Any) -> bytes:
         try:
-            return encoder.encode(value).encode("utf-8")
-        except (TypeError, ValueError):
+            return fast(value)
+        except (TypeError, ValueError, RecursionError):
             # Keys JSON cannot write (a UUID, a date), or the converter left an object as it
             # was: the converter unstructures the whole value first, and reports the error.
             return JSONResponse(converter.unstructure(value)).body

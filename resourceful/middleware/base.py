@@ -69,7 +69,7 @@ class BaseHTTPMiddleware:
         async def replaying_receive() -> Message:
             # The body the middleware read is replayed once for the app.
             nonlocal replayed
-            if not replayed and hasattr(request, "_body"):
+            if not replayed and request._body is not None:
                 replayed = True
                 return {"type": "http.request", "body": request._body, "more_body": False}
             return await receive()

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from resourceful._json import json_encoder
+
+
+def test_compact_utf8_like_json_dumps_with_those_options() -> None:
+    value = {"text": 'héllo \u2028 "quoted"', "list": [1, 2.5, None, True], "empty": {}}
+    expected = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    assert json_encoder()(value) == expected
+    assert json_encoder()("top-level text") == b'"top-level text"'
+
+
+def test_values_json_cannot_hold_are_refused() -> None:
+    encode = json_encoder()
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        encode({"ratio": float("nan")})
+    with pytest.raises(TypeError, match="Object of type set is not JSON serializable"):
+        encode({"tags": {"a"}})
+
+
+def test_default_turns_other_values_into_json() -> None:
+    encode = json_encoder(default=sorted)
+    assert encode({"tags": {"b", "a"}}) == b'{"tags":["a","b"]}'
+
+
+def test_a_value_that_contains_itself_is_a_recursion_error() -> None:
+    looped: list[Any] = []
+    looped.append(looped)
+    encode = json_encoder()
+    with pytest.raises(RecursionError):
+        encode(looped)
+    # A failed call leaves nothing behind for the next one.
+    assert encode([[1], [1]]) == b"[[1],[1]]"
