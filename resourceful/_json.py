@@ -1,10 +1,15 @@
-"""Compact JSON encoders, made once and reused for every response."""
+"""JSON for requests and responses: compact encoders made once, and a lean decoder."""
 
 from __future__ import annotations
 
-from _json import encode_basestring, make_encoder
+import json
+from _json import encode_basestring, make_encoder, make_scanner
 from collections.abc import Callable
 from typing import Any
+
+# The scanner json.loads() ends up calling, made once (a JSONDecoder holds its settings).
+_scan: Callable[[str, int], tuple[Any, int]] = make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+_SPACE = " \t\n\r"
 
 
 def _not_serializable(value: Any) -> Any:
@@ -36,3 +41,25 @@ def json_encoder(default: Callable[[Any], Any] | None = None) -> Callable[[Any],
         return "".join(iterencode(value, 0)).encode("utf-8")
 
     return encode
+
+
+def json_decode(body: bytes) -> Any:
+    """``body`` decoded as JSON, exactly as :func:`json.loads` decodes it.
+
+    A UTF-8 document without surrounding whitespace is scanned directly; anything else
+    (other encodings, a byte order mark, whitespace, malformed JSON) goes through
+    ``json.loads``, which decodes it or raises its own error.
+    """
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return json.loads(body)
+    if not text or text[0] in _SPACE or text[-1] in _SPACE:
+        return json.loads(body)
+    try:
+        value, end = _scan(text, 0)
+    except StopIteration:
+        return json.loads(body)
+    if end != len(text):
+        return json.loads(body)
+    return value

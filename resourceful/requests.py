@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import AsyncGenerator, Awaitable, Generator, Iterator, Mapping
 from typing import Any, NoReturn
@@ -10,6 +9,7 @@ from typing import Any, NoReturn
 import anyio
 
 from resourceful._cached import cached_property
+from resourceful._json import json_decode
 from resourceful.datastructures import URL, Address, FormData, Headers, QueryParams, State
 from resourceful.exceptions import HTTPException
 from resourceful.formparsers import MultiPartParser, parse_urlencoded
@@ -274,7 +274,7 @@ class Request(HTTPConnection):
         if self._json is _UNREAD:
             body = await self.body()
             try:
-                self._json = json.loads(body)
+                self._json = json_decode(body)
             except (ValueError, RecursionError) as exc:
                 msg = f"Malformed JSON body: {exc}"
                 raise HTTPException(400, msg) from None

@@ -150,9 +150,13 @@ def _resource_http_app(
     handlers = {verb.upper(): plans.plans[verb] for verb in HTTP_VERBS if verb in plans.plans}
     if "GET" in handlers:
         handlers.setdefault("HEAD", handlers["GET"])
-    # requires() on the class (inherited) and on each handler.
-    checks = {method: requirements_of(cls, plan.func) for method, plan in handlers.items()}
-    responds = {method: _responds(plan.func) for method, plan in handlers.items()}
+    # Per method: the handler's plan, the requires() on the class (inherited) and on the
+    # handler, and what @responds set.
+    served = {
+        method: (plan, requirements_of(cls, plan.func), *_responds(plan.func))
+        for method, plan in handlers.items()
+    }
+    needs_context = plans.needs_context
     reads_form = any(plan.reads_form for plan in plans.plans.values())
     before = plans.plans.get("before")
     after = plans.plans.get("after")
@@ -160,19 +164,19 @@ def _resource_http_app(
         converter = cls.converter
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        plan = handlers.get(scope["method"])
-        if plan is None:
+        found = served.get(scope["method"])
+        if found is None:
             await _not_handled(scope, receive, send, allow)
             return
+        plan, requirements, status_code, headers = found
         resource = cls(scope, receive, send)
         request = resource.request
-        requirements = checks[scope["method"]]
         refusal = check_all(requirements, request) if requirements else None
         if refusal is not None:
             await refusal(scope, receive, send)
             return
         context = None
-        if plans.needs_context:
+        if needs_context:
             context = InjectionContext(container, {Request: request, HTTPConnection: request})
         try:
             response = None
@@ -180,7 +184,7 @@ def _resource_http_app(
                 response = await _call(before, resource, await before.arguments(request, context))
             if response is None:
                 result = await _call(plan, resource, await plan.arguments(request, context))
-                response = to_response(result, converter, *responds[scope["method"]])
+                response = to_response(result, converter, status_code, headers)
             if after is not None:
                 given = {"response": response}
                 response = await _call(
@@ -196,7 +200,8 @@ def _resource_http_app(
         finally:
             if reads_form:
                 await request.close()
-        await close_context(context, None)
+        if context is not None:
+            await close_context(context, None)
 
     return app
 

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from resourceful._json import json_encoder
+from resourceful._json import json_decode, json_encoder
 
 
 def test_compact_utf8_like_json_dumps_with_those_options() -> None:
@@ -36,3 +36,32 @@ def test_a_value_that_contains_itself_is_a_recursion_error() -> None:
         encode(looped)
     # A failed call leaves nothing behind for the next one.
     assert encode([[1], [1]]) == b"[[1],[1]]"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"a":[1,2.5,"\\u00e9",null]}',
+        '{"é":"ü"}'.encode(),
+        b' {"padded": true} ',
+        "\ufeff[1]".encode(),  # a UTF-8 byte order mark
+        '{"x":1}'.encode("utf-16"),
+        b"42",
+    ],
+)
+def test_decoding_agrees_with_json_loads(body: bytes) -> None:
+    assert json_decode(body) == json.loads(body)
+
+
+@pytest.mark.parametrize("body", [b"", b"{", b'{"a":1}x', b"nope", b"\xff\xfe\xfa"])
+def test_malformed_documents_raise_what_json_loads_raises(body: bytes) -> None:
+    # The client sent a body that is not one JSON document.
+    assert _error_of(json_decode, body) == _error_of(json.loads, body)
+
+
+def _error_of(decode: Any, body: bytes) -> str:
+    try:
+        decode(body)
+    except ValueError as exc:
+        return f"{type(exc).__name__}: {exc}"
+    raise AssertionError(f"{body!r} was decoded")
