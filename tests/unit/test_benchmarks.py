@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
+
 import pytest
 
-from benchmarks import inprocess, routing, scenarios
+from benchmarks import endtoend, inprocess, memory, routing, scenarios
+from resourceful import App, JSONResponse
+from resourceful.types import Receive, Scope, Send
 
 
 def test_routing_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
@@ -44,3 +50,50 @@ async def test_an_answer_that_does_not_decode_cannot_score(
     monkeypatch.setattr(scenarios.PLAINTEXT, "decode", scenarios.json_body)
     with pytest.raises(RuntimeError, match="answered plaintext wrongly"):
         await inprocess.measure(1, 1, [scenarios.PLAINTEXT])
+
+
+def test_memory_benchmark_runs_each_framework_in_a_process(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    results = memory.main(["--requests", "40"])
+    assert set(results) == {"json", "di"}
+    for row in results.values():
+        assert {"resourceful", "raw"} <= set(row)
+        assert all(reading["peak"] >= reading["last"] > 0 for reading in row.values())
+    assert "peak RSS (MiB)" in capsys.readouterr().out
+
+
+async def test_memory_growth_shows_a_leak(monkeypatch: pytest.MonkeyPatch) -> None:
+    kept: list[bytes] = []
+
+    async def leaky(scope: Scope, receive: Receive, send: Send) -> None:
+        kept.append(bytes(64 * 1024))  # never released
+        await JSONResponse({"message": scenarios.HELLO})(scope, receive, send)
+
+    monkeypatch.setattr(memory, "load", lambda framework: {"json": lambda: leaky})
+    reading = await memory.serve("leaky", scenarios.JSON, 400)
+    assert reading is not None
+    assert reading["last"] - reading["first"] > 10_000  # KiB: 300 requests kept 19 MiB
+
+
+async def test_memory_child_reports_a_missing_framework(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(memory, "load", lambda framework: {})
+    assert await memory.serve("absent", scenarios.JSON, 4) is None
+
+
+def test_end_to_end_server_builds_the_named_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BENCH_FRAMEWORK", "resourceful")
+    monkeypatch.setenv("BENCH_SCENARIO", "plaintext")
+    assert isinstance(endtoend.create_app(), App)
+
+
+def test_end_to_end_reports_a_server_that_exits() -> None:
+    server = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+    with pytest.raises(RuntimeError, match="exited with 3"):
+        endtoend.wait_for(endtoend.free_port(), server)
+
+
+def test_end_to_end_needs_wrk(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(SystemExit, match="apt-get install wrk"):
+        endtoend.main(["--seconds", "1"])

@@ -1,0 +1,46 @@
+"""Run every benchmark and print the tables: ``python -m benchmarks [--full]``.
+
+Without ``--full`` each benchmark runs one short round, to check that the harness works
+(that is what CI does); with it, the measurement that goes into RESULTS.rst.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import platform
+from importlib import metadata
+
+from benchmarks import endtoend, inprocess, memory, routing
+
+PACKAGES = ["resourceful-asgi", "starlette", "fastapi", "litestar", "uvicorn"]
+
+
+def versions() -> str:
+    """The Python and package versions the tables were measured with."""
+    installed = {dist.metadata["Name"].lower(): dist.version for dist in metadata.distributions()}
+    found = [f"{name} {installed[name]}" for name in PACKAGES if name in installed]
+    return ", ".join([f"Python {platform.python_version()}", *found])
+
+
+def heading(title: str) -> None:
+    print(f"\n{title}\n{'-' * len(title)}\n")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--full", action="store_true", help="measure, not just check")
+    full = parser.parse_args(argv).full
+    print(f"{datetime.date.today()} on {platform.machine()}: {versions()}")
+    heading("In process (requests per second)")
+    inprocess.main([] if full else ["--quick"])
+    heading("Routing: the 100th of 100 routes against the 1st")
+    routing.main([] if full else ["--iterations", "200", "--rounds", "1"])
+    heading("Memory")
+    memory.main([] if full else ["--requests", "2000"])
+    heading("End to end under uvicorn (requests per second)")
+    endtoend.main([] if full else ["--seconds", "1", "--rounds", "1"])
+
+
+if __name__ == "__main__":
+    main()
