@@ -87,7 +87,48 @@ class BaseRoute:
         await self.handle(scope, receive, send)
 
 
-class Route(BaseRoute):
+class _EndpointRoute(BaseRoute):
+    """What Route and WebSocketRoute share: a path template, an endpoint and the app serving it.
+
+    ``protocol`` is the scope type served, and the protocol of the URLs reversed to it.
+    """
+
+    protocol = "http"
+
+    def __init__(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        name: str | None,
+        middleware: Sequence[Middleware] | None,
+        function_app: Callable[[Callable[..., Any]], ASGIApp],
+    ) -> None:
+        _check_path(path, type(self).__name__)
+        self.path = path
+        self.endpoint = endpoint
+        self.name = getattr(endpoint, "__name__", type(endpoint).__name__) if name is None else name
+        self.is_function_endpoint = is_function(endpoint)
+        self.middleware = middleware
+        app = function_app(endpoint) if self.is_function_endpoint else endpoint
+        self.app = wrap(app, middleware)
+        self.compiled = CompiledPath(path)
+        self.first_segment = self.compiled.first_segment
+
+    def use_endpoint_app(self, app: ASGIApp) -> None:
+        """Serve the endpoint through ``app`` (inside this route's middleware) from now on.
+
+        The application uses it to put dependency injection in front of function endpoints.
+        """
+        self.app = wrap(app, self.middleware)
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        filled = self.compiled.replace_params(path_params)
+        if name != self.name or filled is None or filled[1]:
+            raise NoMatchFound(name, path_params)
+        return URLPath(filled[0], protocol=self.protocol)
+
+
+class Route(_EndpointRoute):
     """An HTTP endpoint at a path template such as ``/notes/{id:int}``.
 
     Args:
@@ -108,39 +149,20 @@ class Route(BaseRoute):
         include_in_schema: bool = True,
         middleware: Sequence[Middleware] | None = None,
     ) -> None:
-        _check_path(path, "Route")
-        self.path = path
-        self.endpoint = endpoint
-        self.name = getattr(endpoint, "__name__", type(endpoint).__name__) if name is None else name
+        super().__init__(path, endpoint, name, middleware, request_response)
         self.include_in_schema = include_in_schema
-        self.is_function_endpoint = is_function(endpoint)
-        if self.is_function_endpoint:
-            app = request_response(endpoint)
-            if methods is None:
-                methods = ["GET"]
-        else:
-            app = endpoint
+        if methods is None and self.is_function_endpoint:
+            methods = ["GET"]
         self.methods: set[str] | None = None
         if methods is not None:
             self.methods = {method.upper() for method in methods}
             if "GET" in self.methods:
                 self.methods.add("HEAD")
-        self.middleware = middleware
-        self.app = wrap(app, middleware)
         self._allow = ", ".join(sorted(self.methods or ()))
-        self.compiled = CompiledPath(path)
-        self.first_segment = self.compiled.first_segment
 
     @property
     def param_convertors(self) -> dict[str, Any]:
         return self.compiled.convertors
-
-    def use_endpoint_app(self, app: ASGIApp) -> None:
-        """Serve the endpoint through ``app`` (inside this route's middleware) from now on.
-
-        The application uses it to put dependency injection in front of function endpoints.
-        """
-        self.app = wrap(app, self.middleware)
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] != "http":
@@ -153,12 +175,6 @@ class Route(BaseRoute):
         if self.methods is not None and scope["method"] not in self.methods:
             return _PARTIAL, child_scope
         return _FULL, child_scope
-
-    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
-        filled = self.compiled.replace_params(path_params)
-        if name != self.name or filled is None or filled[1]:
-            raise NoMatchFound(name, path_params)
-        return URLPath(filled[0], protocol="http")
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.methods is not None and scope["method"] not in self.methods:
@@ -175,8 +191,10 @@ class Route(BaseRoute):
         return f"Route(path={self.path!r}, name={self.name!r}, methods={methods!r})"
 
 
-class WebSocketRoute(BaseRoute):
+class WebSocketRoute(_EndpointRoute):
     """A websocket endpoint: a function ``(websocket) -> None`` or an ASGI app."""
+
+    protocol = "websocket"
 
     def __init__(
         self,
@@ -186,20 +204,7 @@ class WebSocketRoute(BaseRoute):
         name: str | None = None,
         middleware: Sequence[Middleware] | None = None,
     ) -> None:
-        _check_path(path, "WebSocketRoute")
-        self.path = path
-        self.endpoint = endpoint
-        self.name = getattr(endpoint, "__name__", type(endpoint).__name__) if name is None else name
-        self.is_function_endpoint = is_function(endpoint)
-        app = websocket_session(endpoint) if self.is_function_endpoint else endpoint
-        self.middleware = middleware
-        self.app = wrap(app, middleware)
-        self.compiled = CompiledPath(path)
-        self.first_segment = self.compiled.first_segment
-
-    def use_endpoint_app(self, app: ASGIApp) -> None:
-        """Serve the endpoint through ``app`` (inside this route's middleware) from now on."""
-        self.app = wrap(app, self.middleware)
+        super().__init__(path, endpoint, name, middleware, websocket_session)
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] != "websocket":
@@ -209,12 +214,6 @@ class WebSocketRoute(BaseRoute):
             return _NONE, {}
         path_params = _merge_params(scope, params)
         return _FULL, {"endpoint": self.endpoint, "path_params": path_params}
-
-    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
-        filled = self.compiled.replace_params(path_params)
-        if name != self.name or filled is None or filled[1]:
-            raise NoMatchFound(name, path_params)
-        return URLPath(filled[0], protocol="websocket")
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
