@@ -14,7 +14,8 @@ from resourceful.concurrency import run_in_threadpool
 from resourceful.di import Container
 from resourceful.di._asgi import close_context
 from resourceful.di._container import InjectionContext
-from resourceful.di._plan import EndpointPlan, Protocol, plan_endpoint
+from resourceful.di._parameters import EndpointPlan
+from resourceful.di._plan import Protocol, plan_endpoint
 from resourceful.di._returns import DEFAULT_CONVERTER, to_response
 from resourceful.exceptions import HTTPException
 from resourceful.requests import HTTPConnection, Request

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-import enum
 import traceback
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TYPE_CHECKING, Any, TypeGuard
 
-from resourceful._endpoints import is_function, request_response, websocket_session, wrap
+from resourceful._endpoints import request_response, websocket_session, wrap
 from resourceful._paths import CompiledPath, first_segment, route_path
 from resourceful._routelist import RouteList
+from resourceful._routes import (
+    FULL,
+    PARTIAL,
+    BaseRoute,
+    Match,
+    NoMatchFound,
+    Route,
+    WebSocketRoute,
+    check_path,
+    merge_params,
+)
 from resourceful.datastructures import URL, URLPath
 from resourceful.exceptions import HTTPException
 from resourceful.responses import PlainTextResponse, RedirectResponse, Response
@@ -21,205 +31,6 @@ if TYPE_CHECKING:
     from resourceful.middleware import Middleware
 
 Lifespan = Callable[[Any], AbstractAsyncContextManager[Any]]
-
-
-class NoMatchFound(Exception):
-    """No route has this name and takes exactly these parameters."""
-
-    def __init__(self, name: str, path_params: Collection[str]) -> None:
-        params = ", ".join(sorted(path_params)) or "none"
-        msg = f"No route is named {name!r} with the path parameters ({params})."
-        super().__init__(msg)
-
-
-class Match(enum.Enum):
-    """How well a route fits a request: not at all, all but the method, or fully."""
-
-    NONE = 0
-    PARTIAL = 1
-    FULL = 2
-
-
-# Plain names for the matches the router compares on every request: reading an enum member
-# off its class is slow.
-_NONE = Match.NONE
-_PARTIAL = Match.PARTIAL
-_FULL = Match.FULL
-
-
-def _check_path(path: str, kind: str) -> None:
-    if not path.startswith("/"):
-        msg = f"{kind} paths must start with '/', got {path!r}."
-        raise ValueError(msg)
-
-
-def _merge_params(scope: Scope, params: dict[str, Any]) -> dict[str, Any]:
-    """The path parameters of enclosing mounts and hosts, plus this route's own."""
-    outer: dict[str, Any] | None = scope.get("path_params")
-    return {**outer, **params} if outer else params
-
-
-class BaseRoute:
-    """What the router asks of every route."""
-
-    #: The literal first path segment every match starts with, or None if it varies.
-    first_segment: str | None = None
-
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        raise NotImplementedError
-
-    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
-        raise NotImplementedError
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        raise NotImplementedError
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Serve the request on its own, outside a router."""
-        match, child_scope = self.matches(scope)
-        if match is Match.NONE:
-            if scope["type"] == "http":
-                await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
-            elif scope["type"] == "websocket":
-                await WebSocketClose()(scope, receive, send)
-            return
-        scope.update(child_scope)
-        await self.handle(scope, receive, send)
-
-
-class _EndpointRoute(BaseRoute):
-    """What Route and WebSocketRoute share: a path template, an endpoint and the app serving it.
-
-    ``protocol`` is the scope type served, and the protocol of the URLs reversed to it.
-    """
-
-    protocol = "http"
-
-    def __init__(
-        self,
-        path: str,
-        endpoint: Callable[..., Any],
-        name: str | None,
-        middleware: Sequence[Middleware] | None,
-        function_app: Callable[[Callable[..., Any]], ASGIApp],
-    ) -> None:
-        _check_path(path, type(self).__name__)
-        self.path = path
-        self.endpoint = endpoint
-        self.name = getattr(endpoint, "__name__", type(endpoint).__name__) if name is None else name
-        self.is_function_endpoint = is_function(endpoint)
-        self.middleware = middleware
-        app = function_app(endpoint) if self.is_function_endpoint else endpoint
-        self.app = wrap(app, middleware)
-        self.compiled = CompiledPath(path)
-        self.first_segment = self.compiled.first_segment
-
-    def use_endpoint_app(self, app: ASGIApp) -> None:
-        """Serve the endpoint through ``app`` (inside this route's middleware) from now on.
-
-        The application uses it to put dependency injection in front of function endpoints.
-        """
-        self.app = wrap(app, self.middleware)
-
-    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
-        filled = self.compiled.replace_params(path_params)
-        if name != self.name or filled is None or filled[1]:
-            raise NoMatchFound(name, path_params)
-        return URLPath(filled[0], protocol=self.protocol)
-
-
-class Route(_EndpointRoute):
-    """An HTTP endpoint at a path template such as ``/notes/{id:int}``.
-
-    Args:
-        endpoint: a function ``(request) -> Response`` (async or sync), or an ASGI app.
-        methods: the HTTP methods served (``GET`` also serves ``HEAD``); all when omitted
-            for an ASGI app, ``GET`` for a function.
-        name: the name for ``url_path_for``; the function's name by default.
-        middleware: ASGI middleware around this route only.
-    """
-
-    def __init__(
-        self,
-        path: str,
-        endpoint: Callable[..., Any],
-        *,
-        methods: Collection[str] | None = None,
-        name: str | None = None,
-        include_in_schema: bool = True,
-        middleware: Sequence[Middleware] | None = None,
-    ) -> None:
-        super().__init__(path, endpoint, name, middleware, request_response)
-        self.include_in_schema = include_in_schema
-        if methods is None and self.is_function_endpoint:
-            methods = ["GET"]
-        self.methods: set[str] | None = None
-        if methods is not None:
-            self.methods = {method.upper() for method in methods}
-            if "GET" in self.methods:
-                self.methods.add("HEAD")
-        self._allow = ", ".join(sorted(self.methods or ()))
-
-    @property
-    def param_convertors(self) -> dict[str, Any]:
-        return self.compiled.convertors
-
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope["type"] != "http":
-            return _NONE, {}
-        params = self.compiled.match(route_path(scope))
-        if params is None:
-            return _NONE, {}
-        path_params = _merge_params(scope, params)
-        child_scope = {"endpoint": self.endpoint, "path_params": path_params}
-        if self.methods is not None and scope["method"] not in self.methods:
-            return _PARTIAL, child_scope
-        return _FULL, child_scope
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.methods is not None and scope["method"] not in self.methods:
-            headers = {"Allow": self._allow}
-            if "app" in scope:
-                raise HTTPException(405, headers=headers)
-            response = PlainTextResponse("Method Not Allowed", status_code=405, headers=headers)
-            await response(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
-
-    def __repr__(self) -> str:
-        methods = sorted(self.methods or ())
-        return f"Route(path={self.path!r}, name={self.name!r}, methods={methods!r})"
-
-
-class WebSocketRoute(_EndpointRoute):
-    """A websocket endpoint: a function ``(websocket) -> None`` or an ASGI app."""
-
-    protocol = "websocket"
-
-    def __init__(
-        self,
-        path: str,
-        endpoint: Callable[..., Any],
-        *,
-        name: str | None = None,
-        middleware: Sequence[Middleware] | None = None,
-    ) -> None:
-        super().__init__(path, endpoint, name, middleware, websocket_session)
-
-    def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope["type"] != "websocket":
-            return _NONE, {}
-        params = self.compiled.match(route_path(scope))
-        if params is None:
-            return _NONE, {}
-        path_params = _merge_params(scope, params)
-        return _FULL, {"endpoint": self.endpoint, "path_params": path_params}
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.app(scope, receive, send)
-
-    def __repr__(self) -> str:
-        return f"WebSocketRoute(path={self.path!r}, name={self.name!r})"
 
 
 def _reverse_nested(
@@ -256,7 +67,7 @@ class Mount(BaseRoute):
         middleware: Sequence[Middleware] | None = None,
     ) -> None:
         if path:
-            _check_path(path, "Mount")
+            check_path(path, "Mount")
         if (app is None) == (routes is None):
             msg = "Mount() takes either an app or a list of routes, exactly one of them."
             raise TypeError(msg)
@@ -284,7 +95,7 @@ class Mount(BaseRoute):
         matched = path[: len(path) - len(remaining)]
         root_path = scope.get("root_path", "")
         child_scope = {
-            "path_params": _merge_params(scope, params),
+            "path_params": merge_params(scope, params),
             "app_root_path": scope.get("app_root_path", root_path),
             "root_path": root_path + matched,
             "endpoint": self.app,
@@ -341,7 +152,7 @@ class Host(BaseRoute):
         params = self.compiled.match(host.decode("latin-1").split(":")[0])
         if params is None:
             return Match.NONE, {}
-        return Match.FULL, {"path_params": _merge_params(scope, params), "endpoint": self.app}
+        return Match.FULL, {"path_params": merge_params(scope, params), "endpoint": self.app}
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         if self.name is not None and name == self.name and "path" in path_params:
@@ -512,11 +323,11 @@ class Router:
         partial_scope: Scope = {}
         for route in self._candidates(path):
             match, child_scope = route.matches(scope)
-            if match is _FULL:
+            if match is FULL:
                 scope.update(child_scope)
                 await route.handle(scope, receive, send)
                 return
-            if match is _PARTIAL and partial is None:
+            if match is PARTIAL and partial is None:
                 partial, partial_scope = route, child_scope
         if partial is not None:
             scope.update(partial_scope)

@@ -11,7 +11,7 @@ from resourceful._requirements import guard, requirements_of
 from resourceful.background import BackgroundTasks
 from resourceful.concurrency import run_in_threadpool
 from resourceful.di._container import Container, InjectionContext
-from resourceful.di._plan import EndpointPlan
+from resourceful.di._parameters import EndpointPlan
 from resourceful.di._returns import DEFAULT_CONVERTER, to_response
 from resourceful.requests import HTTPConnection, Request
 from resourceful.responses import Response

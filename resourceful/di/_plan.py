@@ -1,4 +1,4 @@
-"""Endpoint plans: each parameter of an endpoint decided once, when the app is built."""
+"""Planning endpoints: each parameter decided once, when the app is built."""
 
 from __future__ import annotations
 
@@ -7,33 +7,26 @@ import datetime
 import decimal
 import enum
 import inspect
-import types
 import typing
 import uuid
 from collections.abc import Callable, Collection
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal, get_args, get_origin
 
 import attrs
 
-from resourceful.concurrency import is_async_callable
 from resourceful.datastructures import FormData, UploadFile
-from resourceful.di._container import Container, DependencyError, InjectionContext
-from resourceful.di._convert import (
-    FieldError,
-    field_errors,
-    make_body_converter,
-    make_text_converter,
-)
-from resourceful.di._forms import (
-    FormField,
-    check_upload,
-    form_fields,
-    form_model_data,
-    structure_form_model,
-)
+from resourceful.di._container import Container, DependencyError
+from resourceful.di._forms import form_fields
 from resourceful.di._markers import Body, Cookie, File, Form, Header, Inject, Marker, Path, Query
+from resourceful.di._parameters import (
+    MISSING,
+    EndpointPlan,
+    Parameter,
+    Source,
+    is_optional,
+    without_none,
+)
 from resourceful.di._providers import describe, strip_annotated, type_hints
-from resourceful.exceptions import HTTPException, RequestValidationError
 from resourceful.requests import HTTPConnection, Request
 from resourceful.websockets import WebSocket
 
@@ -56,243 +49,12 @@ _SCALARS = (
     datetime.datetime,
     datetime.time,
 )
-_MISSING: Any = inspect.Parameter.empty
-
-TEXT_CONVERTER = make_text_converter()
-BODY_CONVERTER = make_body_converter()
-
-
-class Source(enum.Enum):
-    """Where a parameter's value comes from."""
-
-    CONNECTION = "the request or websocket"
-    PROVIDED = "a provider"
-    DEFAULT = "its default value"
-    PATH = "path"
-    QUERY = "query"
-    HEADER = "header"
-    COOKIE = "cookie"
-    BODY = "body"
-    FORM = "form"
-    FILE = "file"
-    GIVEN = "the caller"
-
-
-_VALUE_SOURCES = frozenset({Source.PATH, Source.QUERY, Source.HEADER, Source.COOKIE, Source.FORM})
-_TEXT_SOURCES = frozenset({Source.PATH, Source.QUERY, Source.HEADER, Source.COOKIE})
-# Plain names for the sources read on every request: reading an enum member off its class
-# is slow.
-_CONNECTION = Source.CONNECTION
-_PROVIDED = Source.PROVIDED
-_DEFAULT = Source.DEFAULT
-_BODY = Source.BODY
-_GIVEN = Source.GIVEN
-_PATH = Source.PATH
-_QUERY = Source.QUERY
-_COOKIE = Source.COOKIE
-
-
-class Parameter:
-    """One planned parameter: its name, where its value comes from, how to convert it."""
-
-    __slots__ = (
-        "alias",
-        "annotation",
-        "default",
-        "file_limits",
-        "form_fields",
-        "hook",
-        "is_list",
-        "is_text",
-        "key",
-        "name",
-        "source",
-    )
-
-    def __init__(
-        self,
-        name: str,
-        source: Source,
-        *,
-        key: Any = None,
-        annotation: Any = None,
-        alias: str = "",
-        default: Any = _MISSING,
-        is_list: bool = False,
-        form_fields: list[FormField] | None = None,
-        file_limits: tuple[int | None, list[str] | None] = (None, None),
-    ) -> None:
-        self.name = name
-        self.form_fields = form_fields  # the fields of a form model, read from the form
-        self.file_limits = file_limits
-        self.source = source
-        self.is_text = source in _TEXT_SOURCES  # read from the path, query, headers or cookies
-        self.key = key
-        self.annotation = annotation
-        self.alias = alias or name
-        self.is_list = is_list
-        if default is _MISSING and _is_optional(annotation):
-            default = None
-        self.default = default
-        converter = BODY_CONVERTER if source is Source.BODY else TEXT_CONVERTER
-        # Only value and body parameters convert; the others keep a hook they never use.
-        self.hook: Callable[[Any, Any], Any] = (
-            converter.get_structure_hook(annotation)
-            if source in _VALUE_SOURCES or source is Source.BODY
-            else converter.structure
-        )
-
-    def convert(self, raw: Any, errors: list[FieldError]) -> Any:
-        """``raw`` structured into the annotation; a failure is added to ``errors``."""
-        if type(raw) is self.annotation:  # already converted, e.g. by a path convertor
-            return raw
-        try:
-            return self.hook(raw, self.annotation)
-        except Exception as exc:  # cattrs reports anything a hook raised
-            errors.extend(field_errors(exc, (self.source.value, self.alias)))
-            return None
-
-    def read(self, connection: HTTPConnection) -> Any:
-        """The raw text value(s) the client sent, or ``_MISSING``."""
-        source = self.source
-        if source is _PATH:
-            return connection.path_params.get(self.alias, _MISSING)
-        if source is _COOKIE:
-            return connection.cookies.get(self.alias, _MISSING)
-        values = connection.query_params if source is _QUERY else connection.headers
-        if self.is_list:
-            found = values.getlist(self.alias)
-            return found if found else _MISSING
-        return values.get(self.alias, _MISSING)
-
-
-class EndpointPlan:
-    """How to call one endpoint: its parameters, decided once, and what they need.
-
-    Attributes:
-        needs_context: some parameter comes from a provider, so each call needs an
-            injection context (and its teardown).
-        reads_form: some parameter comes from the form, so each call closes its files.
-        only_connection: the endpoint takes exactly the request (or websocket), the fast path.
-    """
-
-    def __init__(self, func: Callable[..., Any], owner: str, parameters: list[Parameter]) -> None:
-        self.func = func
-        self.owner = owner
-        self.parameters = parameters
-        self.is_async = is_async_callable(func)
-        self.needs_context = any(p.source is Source.PROVIDED for p in parameters)
-        #: Some parameter comes from the form: each call closes the form's files at the end.
-        self.reads_form = any(p.source in (Source.FORM, Source.FILE) for p in parameters)
-        self.only_connection = [p.source for p in parameters] == [Source.CONNECTION]
-
-    async def arguments(
-        self,
-        connection: HTTPConnection,
-        context: InjectionContext | None,
-        given: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        """The keyword arguments for one call.
-
-        Raises:
-            RequestValidationError: listing every value the client sent that does not fit.
-        """
-        kwargs: dict[str, Any] = {}
-        errors: list[FieldError] = []
-        factories = context.container._factories if context is not None else {}
-        for parameter in self.parameters:
-            name = parameter.name
-            source = parameter.source
-            if parameter.is_text:
-                raw = parameter.read(connection)
-                if raw is not _MISSING:
-                    kwargs[name] = parameter.convert(raw, errors)
-                elif parameter.default is not _MISSING:
-                    kwargs[name] = parameter.default
-                else:
-                    errors.append(((source.value, parameter.alias), "field required"))
-            elif source is _CONNECTION:
-                kwargs[name] = connection
-            elif source is _PROVIDED:
-                kwargs[name] = await factories[parameter.key](context)  # type: ignore[arg-type]
-            elif source is _DEFAULT:
-                kwargs[name] = parameter.default
-            elif source is _BODY:
-                kwargs[name] = await _read_body(parameter, connection, errors)
-            elif source is _GIVEN:
-                kwargs[name] = given[name]  # type: ignore[index]
-            else:  # a form field or file, parsed once per request; the endpoint app closes it
-                form = await typing.cast(Request, connection).form()
-                kwargs[name] = _read_form(parameter, form, errors)
-        if errors:
-            raise RequestValidationError(errors)
-        return kwargs
-
-
-async def _read_body(
-    parameter: Parameter, connection: HTTPConnection, errors: list[FieldError]
-) -> Any:
-    request = typing.cast(Request, connection)  # plans read bodies over HTTP only
-    body = await request.body()
-    if not body:
-        if parameter.default is not _MISSING:
-            return parameter.default
-        errors.append((("body",), "a JSON body is required"))
-        return None
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type != "application/json" and not content_type.endswith("+json"):
-        sent = content_type or "none"
-        msg = f"Expected a JSON body (Content-Type: application/json), got {sent!r}."
-        raise HTTPException(415, msg)
-    data = await request.json()
-    try:
-        return parameter.hook(data, parameter.annotation)
-    except Exception as exc:  # cattrs reports anything a hook raised
-        errors.extend(field_errors(exc, ("body",)))
-        return None
-
-
-def _read_form(parameter: Parameter, form: FormData, errors: list[FieldError]) -> Any:
-    if parameter.form_fields is not None:
-        data = form_model_data(parameter.form_fields, form, errors)
-        return structure_form_model(parameter.hook, parameter.annotation, data, errors)
-    location = (parameter.source.value, parameter.alias)
-    values = form.getlist(parameter.alias)
-    if not values:
-        if parameter.default is not _MISSING:
-            return parameter.default
-        errors.append((location, "field required"))
-        return None
-    want_file = parameter.source is Source.FILE
-    for value in values:
-        if isinstance(value, UploadFile) != want_file:
-            errors.append((location, "expected a file" if want_file else "expected a text field"))
-            return None
-    if want_file:
-        max_size, content_types = parameter.file_limits
-        for upload in values:
-            check_upload(typing.cast(UploadFile, upload), location, max_size, content_types, errors)
-        return values if parameter.is_list else values[-1]
-    return parameter.convert(values if parameter.is_list else values[-1], errors)
-
-
-def _is_optional(annotation: Any) -> bool:
-    return get_origin(annotation) in (Union, types.UnionType) and type(None) in get_args(annotation)
-
-
-def _without_none(annotation: Any) -> Any:
-    """``T | None`` → ``T``; anything else unchanged."""
-    if _is_optional(annotation):
-        rest = [arg for arg in get_args(annotation) if arg is not type(None)]
-        if len(rest) == 1:
-            return rest[0]
-    return annotation
 
 
 def _value_shape(annotation: Any) -> tuple[bool, bool]:
     """(is a text-convertible value, is a list of them) for query, header and cookie values."""
-    inner = _without_none(annotation)
-    if _is_optional(inner):
+    inner = without_none(annotation)
+    if is_optional(inner):
         return False, False
     is_list = get_origin(inner) in (list, collections.abc.Sequence)
     if is_list:
@@ -355,7 +117,7 @@ def plan_endpoint(
         if parameter.name in given:
             parameters.append(Parameter(parameter.name, Source.GIVEN))
             continue
-        annotation = hints.get(parameter.name, _MISSING)
+        annotation = hints.get(parameter.name, MISSING)
         parameters.append(
             _plan_parameter(
                 owner, parameter, annotation, container, protocol, frozenset(path_params)
@@ -382,7 +144,7 @@ def _plan_parameter(
 ) -> Parameter:
     name = parameter.name
     default = parameter.default
-    if annotation is _MISSING:
+    if annotation is MISSING:
         if name != _UNANNOTATED_CONNECTION[protocol]:
             msg = (
                 f"{owner}: the parameter {name!r} has no type annotation; annotate it "
@@ -409,13 +171,13 @@ def _plan_parameter(
     if container.has(key):
         _check_connection_use(container, owner, name, key, protocol)
         return Parameter(name, Source.PROVIDED, key=key)
-    if attrs.has(_without_none(key)) and protocol == "http":
+    if attrs.has(without_none(key)) and protocol == "http":
         return Parameter(name, Source.BODY, annotation=key, default=default)
     if _value_shape(key)[0]:
         return _value_parameter(
             owner, name, key, Query(), default, protocol, path_params, container
         )
-    if default is not _MISSING:
+    if default is not MISSING:
         return Parameter(name, Source.DEFAULT, default=default)
     raise _unresolvable(owner, name, key, protocol)
 
@@ -450,7 +212,7 @@ def _value_parameter(
                 hint="serve the endpoint from an App, over HTTP.",
             )
         if source is Source.FILE:
-            inner = _without_none(key)
+            inner = without_none(key)
             is_list = get_origin(inner) is list
             if (get_args(inner)[0] if is_list else inner) is not UploadFile:
                 raise DependencyError(
@@ -471,8 +233,8 @@ def _value_parameter(
                 annotation=key,
                 file_limits=limits,
             )
-        if attrs.has(_without_none(key)):
-            fields = form_fields(_without_none(key))
+        if attrs.has(without_none(key)):
+            fields = form_fields(without_none(key))
             return Parameter(name, source, annotation=key, default=default, form_fields=fields)
     alias = marker.alias or (name.replace("_", "-") if source is Source.HEADER else name)
     if source is Source.PATH and alias not in path_params:

@@ -119,22 +119,27 @@ async def test_the_first_of_repeated_declarations_counts() -> None:
     sent: list[Message] = []
 
     async def receive() -> Message:
-        return {"type": "http.request", "body": b"x" * 500}
+        return {"type": "http.request", "body": b"x" * 50}
 
     async def send(message: Message) -> None:
         sent.append(message)
 
+    scope = {"type": "http", "method": "POST", "path": "/echo", "query_string": b""}
     # The client declared 500 bytes, then 5, and typed the body as urlencoded, then as an
-    # upload: the first of each decides, so the 100-byte limit refuses it.
+    # upload: the first of each decides, so the 100-byte limit refuses it unread.
     headers = [
         (b"content-type", b"application/x-www-form-urlencoded"),
         (b"content-length", b"500"),
         (b"content-type", b"multipart/form-data; boundary=x"),
         (b"content-length", b"5"),
     ]
-    scope = {"type": "http", "method": "POST", "path": "/echo", "query_string": b""}
     await app({**scope, "headers": headers}, receive, send)
     assert sent[0]["status"] == 413
+    # The client declared 5 bytes, then 500, and sent 50: the first declaration passes.
+    sent.clear()
+    headers = [(b"content-length", b"5"), (b"content-length", b"500")]
+    await app({**scope, "headers": headers}, receive, send)
+    assert (sent[0]["status"], sent[1]["body"]) == (200, b"50")
 
 
 def test_typed_bodies_get_413_too(test_client_factory: TestClientFactory) -> None:
