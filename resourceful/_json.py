@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from _json import encode_basestring, make_encoder, make_scanner
+from _json import encode_basestring, encode_basestring_ascii, make_encoder, make_scanner
 from collections.abc import Callable
 from typing import Any
 
@@ -25,10 +25,26 @@ def json_encoder(default: Callable[[Any], Any] | None = None) -> Callable[[Any],
     is in (that record would outlive a failed call), so a value that contains itself ends
     in a RecursionError rather than a ValueError.
     """
-    iterencode = make_encoder(
+    hook = _not_serializable if default is None else default
+    iterencode = _make(hook, encode_basestring)  # ensure_ascii=False
+    iterencode_ascii = _make(hook, encode_basestring_ascii)
+
+    def encode(value: Any) -> bytes:
+        try:
+            return "".join(iterencode(value, 0)).encode("utf-8")
+        except UnicodeEncodeError:
+            # Text with a lone surrogate (JSON bodies can carry "\ud800") has no UTF-8 form;
+            # JSON's \u escapes can write it.
+            return "".join(iterencode_ascii(value, 0)).encode("ascii")
+
+    return encode
+
+
+def _make(default: Callable[[Any], Any], encode_string: Callable[[str], str]) -> make_encoder:
+    return make_encoder(
         None,  # no circular-reference record
-        _not_serializable if default is None else default,
-        encode_basestring,  # ensure_ascii=False
+        default,
+        encode_string,
         None,  # no indent
         ":",
         ",",
@@ -36,11 +52,6 @@ def json_encoder(default: Callable[[Any], Any] | None = None) -> Callable[[Any],
         False,  # skipkeys
         False,  # allow_nan
     )
-
-    def encode(value: Any) -> bytes:
-        return "".join(iterencode(value, 0)).encode("utf-8")
-
-    return encode
 
 
 def json_decode(body: bytes) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import math
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -41,14 +42,23 @@ def _text_int(value: Any, _: Any) -> int:
 
 
 def _text_float(value: Any, _: Any) -> float:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, str):
+    if isinstance(value, int | float | str) and not isinstance(value, bool):
         try:
-            return float(value)
+            number = float(value)
         except ValueError:
             pass
+        except OverflowError:  # an integer too large for a float
+            raise _expected("a finite number", value) from None
+        else:
+            return _finite(number, value)
     raise _expected("a number", value)
+
+
+def _finite(number: float, value: Any) -> float:
+    # NaN and the infinities are no numbers a JSON answer could hold.
+    if math.isfinite(number):
+        return number
+    raise _expected("a finite number", value)
 
 
 def _text_bool(value: Any, _: Any) -> bool:
@@ -70,8 +80,12 @@ def _json_int(value: Any, _: Any) -> int:
 
 
 def _json_float(value: Any, _: Any) -> float:
+    # Python's JSON reads NaN, Infinity and 1e999 (as infinity): none of them gets through.
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
+        try:
+            return _finite(float(value), value)
+        except OverflowError:  # an integer too large for a float
+            raise _expected("a finite number", value) from None
     raise _expected("a number", value)
 
 

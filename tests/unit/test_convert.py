@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import math
 import uuid
 from typing import Any
 
@@ -56,6 +57,10 @@ def test_text_values_convert(value: Any, kind: Any, expected: Any) -> None:
         (True, int, "expected an integer, got True"),
         ("abc", float, "expected a number, got 'abc'"),
         (False, float, "expected a number, got False"),
+        ("nan", float, "expected a finite number, got 'nan'"),
+        ("-Infinity", float, "expected a finite number, got '-Infinity'"),
+        ("1e999", float, "expected a finite number, got '1e999'"),
+        (10**400, float, "expected a finite number, got " + repr(10**400)[:37] + "..."),
         ("maybe", bool, "expected true or false, got 'maybe'"),
         (1, bool, "expected true or false, got 1"),
         ("NaN", decimal.Decimal, "expected a decimal number, got 'NaN'"),
@@ -81,6 +86,9 @@ def test_text_values_that_do_not_convert(value: Any, kind: Any, message: str) ->
         (True, int, False),
         (1, float, True),
         ("1.5", float, False),
+        (math.nan, float, False),
+        (math.inf, float, False),
+        (10**400, float, False),
         (True, bool, True),
         ("true", bool, False),
         ("x", str, True),

@@ -62,3 +62,11 @@ def test_malformed_documents_raise_what_json_loads_raises(body: bytes) -> None:
     with pytest.raises(errors) as theirs:
         json.loads(body)
     assert repr(ours.value) == repr(theirs.value)
+
+
+def test_text_with_a_lone_surrogate_is_written_escaped() -> None:
+    # A JSON body can carry "\ud800", which has no UTF-8 form: it goes back out escaped.
+    value = json.loads('{"name": "\\ud800", "other": "é"}')
+    encoded = json_encoder()(value)
+    assert encoded == b'{"name":"\\ud800","other":"\\u00e9"}'
+    assert json.loads(encoded) == value

@@ -254,6 +254,33 @@ def test_body_errors_name_their_full_location(test_client_factory: TestClientFac
     ]
 
 
+@attrs.frozen
+class Reading:
+    label: str
+    value: float
+
+
+async def echo_reading(reading: Reading) -> Reading:
+    return reading
+
+
+def test_bodies_json_cannot_answer_with_are_refused_or_escaped(
+    test_client_factory: TestClientFactory,
+) -> None:
+    client = test_client_factory(app_with(Route("/readings", echo_reading, methods=["POST"])))
+    # The client sent numbers Python's JSON reads but JSON cannot hold: NaN, Infinity, 1e999.
+    for number in (b"NaN", b"-Infinity", b"1e999"):
+        sent = b'{"label": "x", "value": ' + number + b"}"
+        response = client.post("/readings", content=sent, headers=json_type())
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["location"] == ["body", "value"]
+    # The client sent a lone surrogate escape: it is kept, and answered escaped.
+    sent = b'{"label": "\\ud800", "value": 1}'
+    response = client.post("/readings", content=sent, headers=json_type())
+    assert response.status_code == 200
+    assert response.content == b'{"label":"\\ud800","value":1.0}'
+
+
 def test_bad_bodies(test_client_factory: TestClientFactory) -> None:
     client = test_client_factory(app_with(Route("/orders", create_order, methods=["POST"])))
     # The client sent JSON cut off in the middle.
