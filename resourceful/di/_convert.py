@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import collections.abc
 import datetime
 import decimal
 import math
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, get_origin
 
 import cattrs
+from cattrs.cols import list_structure_factory
 from cattrs.errors import ClassValidationError, IterableValidationError
 from cattrs.preconf.json import make_converter as make_json_converter
 
 Location = tuple[str | int, ...]
 FieldError = tuple[Location, str]
 
+_LIST_TYPES = (list, collections.abc.Sequence, collections.abc.MutableSequence)
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
 
@@ -148,12 +151,34 @@ def _common(converter: cattrs.Converter) -> cattrs.Converter:
     return converter
 
 
+def _is_list_type(kind: Any) -> bool:
+    return (get_origin(kind) or kind) in _LIST_TYPES
+
+
+def _json_lists(converter: cattrs.Converter) -> Callable[[Any], Callable[[Any, Any], Any]]:
+    """Hooks for list types that take JSON arrays only: cattrs would take any iterable, and
+    make ``"abc"`` the list ``["a", "b", "c"]``."""
+
+    def factory(kind: Any) -> Callable[[Any, Any], Any]:
+        structure_list = list_structure_factory(kind, converter)
+
+        def structure(value: Any, cl: Any) -> Any:
+            if not isinstance(value, list):
+                raise _expected("a list", value)
+            return structure_list(value, cl)
+
+        return structure
+
+    return factory
+
+
 def make_body_converter() -> cattrs.Converter:
     """The converter for JSON bodies: JSON types must match (no ``"5"`` for an int)."""
     converter = make_json_converter(detailed_validation=True)
     converter.register_structure_hook(int, _json_int)
     converter.register_structure_hook(float, _json_float)
     converter.register_structure_hook(bool, _json_bool)
+    converter.register_structure_hook_factory(_is_list_type, _json_lists(converter))
     return _common(converter)
 
 

@@ -6,6 +6,7 @@ import datetime
 import decimal
 import math
 import uuid
+from collections.abc import MutableSequence, Sequence
 from typing import Any
 
 import attrs
@@ -151,3 +152,40 @@ def test_markers_with_different_options_differ() -> None:
     assert File() != File(max_size=10)
     assert File(content_types=["a/b"]) == File(content_types=["a/b"])
     assert hash(File(max_size=1)) == hash(File(max_size=1))
+
+
+@attrs.frozen
+class Tagged:
+    tags: list[str]
+    groups: Sequence[list[int]] = ()
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "expected"),
+    [
+        (["a", "b"], list[str], ["a", "b"]),
+        (["a"], list, ["a"]),
+        (["a"], Sequence[str], ["a"]),
+        ({"tags": ["a"], "groups": [[1], [2, 3]]}, Tagged, Tagged(["a"], [[1], [2, 3]])),
+    ],
+)
+def test_json_lists_convert(value: Any, kind: Any, expected: Any) -> None:
+    assert body.structure(value, kind) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "where", "message"),
+    [
+        # The client sent text, or an object, where a list belongs.
+        ("abc", list[str], (), "expected a list, got 'abc'"),
+        ({"a": 1}, MutableSequence[str], (), "expected a list, got {'a': 1}"),
+        ({"tags": "abc"}, Tagged, ("tags",), "expected a list, got 'abc'"),
+        ({"tags": [], "groups": ["12"]}, Tagged, ("groups", 0), "expected a list, got '12'"),
+    ],
+)
+def test_json_lists_take_arrays_only(
+    value: Any, kind: Any, where: tuple[Any, ...], message: str
+) -> None:
+    with pytest.raises((ConversionError, ClassValidationError)) as info:
+        body.structure(value, kind)
+    assert field_errors(info.value, ()) == [(where, message)]
