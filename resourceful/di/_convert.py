@@ -8,7 +8,7 @@ import decimal
 import math
 import uuid
 from collections.abc import Callable
-from typing import Any, get_origin
+from typing import Any, get_args, get_origin
 
 import cattrs
 from cattrs.cols import list_structure_factory
@@ -18,7 +18,16 @@ from cattrs.preconf.json import make_converter as make_json_converter
 Location = tuple[str | int, ...]
 FieldError = tuple[Location, str]
 
-_LIST_TYPES = (list, collections.abc.Sequence, collections.abc.MutableSequence)
+# The collections a JSON array fills, and what builds each from a list.
+_COLLECTIONS: dict[Any, Callable[[list[Any]], Any]] = {
+    list: list,
+    collections.abc.Sequence: list,
+    collections.abc.MutableSequence: list,
+    set: set,
+    collections.abc.MutableSet: set,
+    frozenset: frozenset,
+    collections.abc.Set: frozenset,
+}
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
 
@@ -151,21 +160,31 @@ def _common(converter: cattrs.Converter) -> cattrs.Converter:
     return converter
 
 
-def _is_list_type(kind: Any) -> bool:
-    return (get_origin(kind) or kind) in _LIST_TYPES
+def _collection_of(kind: Any) -> Callable[[list[Any]], Any] | None:
+    """What builds ``kind`` from a list, for the collections JSON arrays fill; else None."""
+    origin = get_origin(kind) or kind
+    if origin is tuple:
+        args = get_args(kind)
+        homogeneous = not args or (len(args) == 2 and args[1] is Ellipsis)
+        return tuple if homogeneous else None
+    return _COLLECTIONS.get(origin)
 
 
-def _json_lists(converter: cattrs.Converter) -> Callable[[Any], Callable[[Any, Any], Any]]:
-    """Hooks for list types that take JSON arrays only: cattrs would take any iterable, and
-    make ``"abc"`` the list ``["a", "b", "c"]``."""
+def _json_arrays(converter: cattrs.Converter) -> Callable[[Any], Callable[[Any, Any], Any]]:
+    """Hooks for lists, sets and tuples that take JSON arrays only: cattrs would take any
+    iterable, and make ``"abc"`` the list ``["a", "b", "c"]``."""
 
     def factory(kind: Any) -> Callable[[Any, Any], Any]:
-        structure_list = list_structure_factory(kind, converter)
+        build = _collection_of(kind) or list  # the predicate let only collections through
+        args = get_args(kind)
+        as_list = list[args[0]] if args else list  # type: ignore[valid-type]
+        structure_list = list_structure_factory(as_list, converter)
 
-        def structure(value: Any, cl: Any) -> Any:
+        def structure(value: Any, _: Any) -> Any:
             if not isinstance(value, list):
                 raise _expected("a list", value)
-            return structure_list(value, cl)
+            items = structure_list(value, as_list)
+            return items if build is list else build(items)
 
         return structure
 
@@ -178,7 +197,9 @@ def make_body_converter() -> cattrs.Converter:
     converter.register_structure_hook(int, _json_int)
     converter.register_structure_hook(float, _json_float)
     converter.register_structure_hook(bool, _json_bool)
-    converter.register_structure_hook_factory(_is_list_type, _json_lists(converter))
+    converter.register_structure_hook_factory(
+        lambda kind: _collection_of(kind) is not None, _json_arrays(converter)
+    )
     return _common(converter)
 
 

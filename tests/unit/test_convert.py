@@ -7,11 +7,12 @@ import decimal
 import math
 import uuid
 from collections.abc import MutableSequence, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import attrs
 import pytest
-from cattrs.errors import ClassValidationError
+from cattrs.errors import ClassValidationError, IterableValidationError
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -166,6 +167,12 @@ class Tagged:
         (["a", "b"], list[str], ["a", "b"]),
         (["a"], list, ["a"]),
         (["a"], Sequence[str], ["a"]),
+        (["a", "a", "b"], set[str], {"a", "b"}),
+        (["a"], frozenset[str], frozenset({"a"})),
+        (["a"], AbstractSet[str], frozenset({"a"})),
+        ([1, 2], tuple[int, ...], (1, 2)),
+        ([1, "x"], tuple, (1, "x")),
+        ([1, "x"], tuple[int, str], (1, "x")),  # a fixed-shape tuple is left to cattrs
         ({"tags": ["a"], "groups": [[1], [2, 3]]}, Tagged, Tagged(["a"], [[1], [2, 3]])),
     ],
 )
@@ -179,6 +186,9 @@ def test_json_lists_convert(value: Any, kind: Any, expected: Any) -> None:
         # The client sent text, or an object, where a list belongs.
         ("abc", list[str], (), "expected a list, got 'abc'"),
         ({"a": 1}, MutableSequence[str], (), "expected a list, got {'a': 1}"),
+        ("ab", set[str], (), "expected a list, got 'ab'"),
+        ("ab", tuple[str, ...], (), "expected a list, got 'ab'"),
+        ([1, "2"], frozenset[int], (1,), "expected an integer, got '2'"),
         ({"tags": "abc"}, Tagged, ("tags",), "expected a list, got 'abc'"),
         ({"tags": [], "groups": ["12"]}, Tagged, ("groups", 0), "expected a list, got '12'"),
     ],
@@ -186,6 +196,6 @@ def test_json_lists_convert(value: Any, kind: Any, expected: Any) -> None:
 def test_json_lists_take_arrays_only(
     value: Any, kind: Any, where: tuple[Any, ...], message: str
 ) -> None:
-    with pytest.raises((ConversionError, ClassValidationError)) as info:
+    with pytest.raises((ConversionError, ClassValidationError, IterableValidationError)) as info:
         body.structure(value, kind)
     assert field_errors(info.value, ()) == [(where, message)]
