@@ -74,3 +74,20 @@ def json_decode(body: bytes) -> Any:
     if end != len(text):
         return json.loads(body)
     return value
+
+
+def _not_json(name: str) -> Any:
+    msg = f"{name} is not JSON"
+    raise ValueError(msg)
+
+
+_strict_decoder = json.JSONDecoder(parse_constant=_not_json)
+
+
+def json_loads_strict(text: str) -> Any:
+    """``text`` decoded as JSON, without Python's ``NaN`` and ``Infinity`` extensions.
+
+    Raises:
+        ValueError: the text is not one JSON document.
+    """
+    return _strict_decoder.decode(text)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Generator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeGuard
 
 import cattrs
 
+from resourceful._json import json_loads_strict
 from resourceful._requirements import check_all, guard, requirements_of
 from resourceful.background import BackgroundTasks
 from resourceful.concurrency import run_in_threadpool
@@ -268,7 +268,7 @@ def _decode(encoding: str | None, message: Message) -> Any:
     if encoding == "text":
         return text
     try:
-        return json.loads(text)
+        return json_loads_strict(text)
     except ValueError:
         raise _BadFrame("expected JSON") from None
 

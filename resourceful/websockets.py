@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import enum
-import json
 from collections.abc import AsyncIterator, Iterable
 from typing import Any, Literal, NoReturn
 
+from resourceful._json import json_encoder, json_loads_strict
 from resourceful.requests import HTTPConnection
 from resourceful.responses import Response
 from resourceful.types import Message, Receive, Scope, Send
+
+_encode_json = json_encoder()
 
 
 class WebSocketState(enum.Enum):
@@ -170,8 +172,8 @@ class WebSocket(HTTPConnection):
             msg = f'The "mode" argument should be "text" or "binary", not {mode!r}'
             raise RuntimeError(msg)
         if mode == "text":
-            return json.loads(await self.receive_text())
-        return json.loads((await self.receive_bytes()).decode("utf-8"))
+            return json_loads_strict(await self.receive_text())
+        return json_loads_strict((await self.receive_bytes()).decode("utf-8"))
 
     async def iter_text(self) -> AsyncIterator[str]:
         """Text messages until the client disconnects."""
@@ -210,11 +212,11 @@ class WebSocket(HTTPConnection):
         if mode not in ("text", "binary"):
             msg = f'The "mode" argument should be "text" or "binary", not {mode!r}'
             raise RuntimeError(msg)
-        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        encoded = _encode_json(data)  # NaN refused; text with a lone surrogate escaped
         if mode == "text":
-            await self.send({"type": "websocket.send", "text": text})
+            await self.send({"type": "websocket.send", "text": encoded.decode("utf-8")})
         else:
-            await self.send({"type": "websocket.send", "bytes": text.encode("utf-8")})
+            await self.send({"type": "websocket.send", "bytes": encoded})
 
     async def close(self, code: int = 1000, reason: str | None = None) -> None:
         """Close the connection with ``code`` and ``reason``."""

@@ -254,13 +254,14 @@ def test_bad_frame_for_the_encoding_closes_with_1003(
     test_client_factory: TestClientFactory,
 ) -> None:
     client = test_client_factory(notes_app(routes=[WebSocketRoute("/chat", Chat)]))
-    with client.websocket_connect("/chat") as session:
-        # The client sent text that is not JSON to a JSON resource.
-        session.send_text("{not json")
-        with pytest.raises(WebSocketDisconnect) as info:
-            session.receive_json()
-        assert (info.value.code, info.value.reason) == (1003, "expected JSON")
-    assert events[-2:] == ["disconnect 1003", "session closed"]
+    # The client sent text that is not JSON, or Python's NaN, to a JSON resource.
+    for sent in ("{not json", '{"ratio": NaN}'):
+        with client.websocket_connect("/chat") as session:
+            session.send_text(sent)
+            with pytest.raises(WebSocketDisconnect) as info:
+                session.receive_json()
+            assert (info.value.code, info.value.reason) == (1003, "expected JSON")
+        assert events[-2:] == ["disconnect 1003", "session closed"]
 
 
 class TextEcho(WebSocketResource):

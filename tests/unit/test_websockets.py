@@ -290,3 +290,30 @@ def test_websocket_is_a_connection(test_client_factory: TestClientFactory) -> No
             "query": {"since": "3"},
             "header": "t",
         }
+
+
+async def test_json_is_standard_both_ways() -> None:
+    websocket, sent = make(
+        [
+            {"type": "websocket.connect"},
+            {"type": "websocket.receive", "text": '{"ratio": NaN}'},
+            {"type": "websocket.receive", "bytes": b"[Infinity]"},
+            {"type": "websocket.receive", "text": '"\\ud800"'},
+        ]
+    )
+    await websocket.accept()
+    # The client sent Python's NaN and Infinity, which JSON does not have.
+    with pytest.raises(ValueError, match="NaN is not JSON"):
+        await websocket.receive_json()
+    with pytest.raises(ValueError, match="Infinity is not JSON"):
+        await websocket.receive_json(mode="binary")
+    # A lone surrogate the client sent goes back escaped, in either kind of frame.
+    text = await websocket.receive_json()
+    await websocket.send_json({"echo": text})
+    await websocket.send_json({"echo": text}, mode="binary")
+    assert sent[-2:] == [
+        {"type": "websocket.send", "text": '{"echo":"\\ud800"}'},
+        {"type": "websocket.send", "bytes": b'{"echo":"\\ud800"}'},
+    ]
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        await websocket.send_json({"ratio": float("nan")})
