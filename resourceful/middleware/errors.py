@@ -9,7 +9,9 @@ from collections.abc import Callable
 from typing import Any
 
 from resourceful.concurrency import is_async_callable, run_in_threadpool
+from resourceful.exceptions import HTTPException
 from resourceful.middleware._watch import StartWatcher
+from resourceful.middleware.exceptions import http_exception
 from resourceful.requests import Request
 from resourceful.responses import HTMLResponse, PlainTextResponse, Response
 from resourceful.types import ASGIApp, Receive, Scope, Send
@@ -67,6 +69,9 @@ def debug_page(exc: BaseException) -> str:
 class ServerErrorMiddleware:
     """Answers any unhandled error with a 500, then re-raises it for the server to log.
 
+    An :class:`~resourceful.exceptions.HTTPException` that gets here (raised by a middleware
+    outside the exception handlers) is a client error: it is answered with its own status.
+
     Args:
         handler: ``handler(request, exc)`` (sync or async) building the 500 response;
             a plain "Internal Server Error" by default.
@@ -91,6 +96,12 @@ class ServerErrorMiddleware:
         watcher = StartWatcher(send)
         try:
             await self.app(scope, receive, watcher)
+        except HTTPException as exc:
+            # Raised outside the exception handlers (by a middleware reading the body, say):
+            # still the client's error, answered with its status.
+            if watcher.started:
+                raise
+            await (await http_exception(Request(scope), exc))(scope, receive, send)
         except Exception as exc:
             if not watcher.started:
                 await self.answer(exc, scope, receive, send)

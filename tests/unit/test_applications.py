@@ -456,3 +456,29 @@ def test_errors_are_answered_alike_with_or_without_middleware_between(
     assert client.post("/echo", content="x" * 8).text == "x" * 8
     with pytest.raises(LookupError):
         test_client_factory(app).get("/unhandled")
+
+
+class Refuse:
+    """Pure ASGI middleware that refuses every request (HTTP only: the tests run no lifespan),
+    before or after starting to answer."""
+
+    def __init__(self, app: ASGIApp, after_start: bool = False) -> None:
+        self.app = app
+        self.after_start = after_start
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.after_start:
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+        raise HTTPException(429, "slow down", headers={"Retry-After": "1"})
+
+
+def test_http_exceptions_raised_by_middleware_keep_their_status(
+    test_client_factory: TestClientFactory,
+) -> None:
+    app = App(routes=[Route("/", homepage)], middleware=[Middleware(Refuse)])
+    response = test_client_factory(app).get("/")
+    assert (response.status_code, response.text) == (429, "slow down")
+    assert response.headers["retry-after"] == "1"
+    started = App(routes=[Route("/", homepage)], middleware=[Middleware(Refuse, after_start=True)])
+    with pytest.raises(HTTPException):
+        test_client_factory(started).get("/")

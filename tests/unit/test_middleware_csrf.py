@@ -113,6 +113,21 @@ def test_missing_token_is_403(test_client_factory: TestClientFactory) -> None:
     assert client.post("/api", json={"a": 1}).status_code == 403
 
 
+def test_unreadable_forms_are_client_errors(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(csrf_app())
+    client.get("/page")
+    # The client cut a multipart form off before its closing boundary.
+    broken = client.post(
+        "/submit",
+        content=b"--b\r\nContent-Disposition: form-data",
+        headers={"content-type": "multipart/form-data; boundary=b"},
+    )
+    assert broken.status_code == 400
+    # The client sent a form over the app's 1 MiB body limit.
+    oversized = client.post("/submit", data={"title": "x" * (1024 * 1024)})
+    assert oversized.status_code == 413
+
+
 def test_forged_token_is_403(test_client_factory: TestClientFactory) -> None:
     client = test_client_factory(csrf_app())
     real = client.get("/token").text
