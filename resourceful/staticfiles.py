@@ -121,7 +121,7 @@ class StaticFiles:
                 continue
             try:
                 return resolved, os.stat(resolved)
-            except (FileNotFoundError, NotADirectoryError):
+            except OSError:  # missing, a file used as a folder, a name too long, a loop...
                 continue
         return None
 

@@ -108,6 +108,7 @@ def test_ranges(test_client_factory: TestClientFactory, site: Path) -> None:
         "/static/missing.txt",
         "/static/css",
         "/static/css/style.css/more",
+        "/static/" + "a" * 5000,  # a name longer than the file system takes
     ],
 )
 def test_paths_outside_or_missing_are_404(
