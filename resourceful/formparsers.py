@@ -103,6 +103,15 @@ def parse_urlencoded(body: bytes, max_fields: int = 1000) -> FormData:
     return FormData([(name, value) for name, value in pairs if name or value])
 
 
+def _decode_header(value: bytes) -> str:
+    # Browsers send field names and file names as raw UTF-8; other bytes are read as Latin-1,
+    # which keeps every byte.
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("latin-1")
+
+
 class MultiPartParser:
     """Parses a ``multipart/form-data`` body, spooling uploads to disk as they arrive.
 
@@ -228,11 +237,11 @@ class _PartState:
 
     def start_part(self) -> None:
         headers = Headers(raw=self.part_headers)
-        disposition = headers.get("content-disposition")
-        if disposition is None:
+        raw = next((v for n, v in self.part_headers if n == b"content-disposition"), None)
+        if raw is None:
             msg = 'A multipart part has no "Content-Disposition" header.'
             raise MultiPartException(msg)
-        _, options = parse_options_header(disposition)
+        _, options = parse_options_header(_decode_header(raw))
         if "name" not in options:
             msg = 'A multipart part\'s "Content-Disposition" header has no "name".'
             raise MultiPartException(msg)

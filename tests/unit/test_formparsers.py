@@ -217,6 +217,18 @@ def test_non_ascii_filename_via_rfc_5987(test_client_factory: TestClientFactory)
     assert response.json()["f"][0]["filename"] == "naïve.txt"
 
 
+def test_raw_utf8_names_as_browsers_send_them(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(form_app())
+    # A browser sent the field and file names as raw UTF-8, as HTML forms do.
+    body = part('Content-Disposition: form-data; name="pièce"; filename="naïve.txt"', "data")
+    response = client.post("/", content=body + b"--B--\r\n", headers=multipart())
+    assert response.json()["pièce"][0]["filename"] == "naïve.txt"
+    # An older client sent them in Latin-1: every byte is kept.
+    latin = b'--B\r\nContent-Disposition: form-data; name="f"; filename="caf\xe9.txt"\r\n\r\n'
+    response = client.post("/", content=latin + b"data\r\n--B--\r\n", headers=multipart())
+    assert response.json()["f"][0]["filename"] == "café.txt"
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
