@@ -11,6 +11,23 @@ from resourceful.types import ASGIApp, Message, Receive, Scope, Send
 _EXCLUDED_TYPES = ("text/event-stream",)
 
 
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an ``Accept-Encoding`` value accepts gzip: named, or ``*``, with q above 0."""
+    found: dict[str, bool] = {}
+    for item in accept_encoding.lower().split(","):
+        coding, *params = (part.strip() for part in item.split(";"))
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:  # an unreadable weight: the coding was named, so accepted
+                    quality = 1.0
+        found[coding] = quality > 0
+    return found.get("gzip", found.get("x-gzip", found.get("*", False)))
+
+
 class GZipMiddleware:
     """Gzips responses of at least ``minimum_size`` bytes for clients that accept it.
 
@@ -28,7 +45,7 @@ class GZipMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        accepts = "gzip" in Headers(scope=scope).get("accept-encoding", "").lower()
+        accepts = accepts_gzip(Headers(scope=scope).get("accept-encoding", ""))
         responder = _GZipResponder(self, send, accepts and scope["method"] != "HEAD")
         await self.app(scope, receive, responder.send)
 

@@ -10,7 +10,7 @@ import anyio
 import pytest
 
 from resourceful import App, Middleware, PlainTextResponse, Route, WebSocketRoute
-from resourceful.middleware.gzip import GZipMiddleware
+from resourceful.middleware.gzip import GZipMiddleware, accepts_gzip
 from resourceful.requests import Request
 from resourceful.responses import Response, StreamingResponse
 from resourceful.types import Message, Receive, Scope, Send
@@ -86,6 +86,37 @@ def test_small_bodies_and_other_clients_are_left_alone(
     assert plain.text == BIG
     head = client.head("/big", headers={"accept-encoding": "gzip"})
     assert "content-encoding" not in head.headers
+
+
+@pytest.mark.parametrize(
+    ("accept_encoding", "accepted"),
+    [
+        ("gzip", True),
+        ("GZip", True),
+        ("x-gzip", True),
+        ("br, gzip;q=0.5", True),
+        ("*", True),
+        ("identity, *;q=0.1", True),
+        ("gzip;q=high", True),  # an unreadable weight: gzip was named
+        ("gzip;level=1", True),
+        ("gzip;q=0", False),  # named, and refused
+        ("gzip; q=0.000", False),
+        ("*;q=0", False),
+        ("gzip;q=0, *", False),  # the named coding wins over the wildcard
+        ("deflate, br", False),
+        ("", False),
+    ],
+)
+def test_accept_encoding_weights_are_respected(accept_encoding: str, accepted: bool) -> None:
+    assert accepts_gzip(accept_encoding) is accepted
+
+
+def test_a_client_that_refuses_gzip_gets_none(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(gzip_app())
+    # The client sent gzip with a weight of 0: not acceptable.
+    response = client.get("/big", headers={"accept-encoding": "gzip;q=0, br"})
+    assert "content-encoding" not in response.headers
+    assert response.text == BIG
 
 
 def test_streams_are_compressed_chunk_by_chunk(test_client_factory: TestClientFactory) -> None:
