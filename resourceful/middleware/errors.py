@@ -12,7 +12,7 @@ from resourceful.concurrency import is_async_callable, run_in_threadpool
 from resourceful.exceptions import HTTPException
 from resourceful.middleware._watch import StartWatcher
 from resourceful.middleware.exceptions import http_exception
-from resourceful.requests import Request
+from resourceful.requests import ClientDisconnect, Request
 from resourceful.responses import HTMLResponse, PlainTextResponse, Response
 from resourceful.types import ASGIApp, Receive, Scope, Send
 
@@ -71,6 +71,8 @@ class ServerErrorMiddleware:
 
     An :class:`~resourceful.exceptions.HTTPException` that gets here (raised by a middleware
     outside the exception handlers) is a client error: it is answered with its own status.
+    A :class:`~resourceful.requests.ClientDisconnect` (the client left while its body was
+    read) ends the request quietly: there is no one to answer, and nothing to log.
 
     Args:
         handler: ``handler(request, exc)`` (sync or async) building the 500 response;
@@ -96,6 +98,8 @@ class ServerErrorMiddleware:
         watcher = StartWatcher(send)
         try:
             await self.app(scope, receive, watcher)
+        except ClientDisconnect:
+            return  # nobody to answer, and nothing went wrong on this side
         except HTTPException as exc:
             # Raised outside the exception handlers (by a middleware reading the body, say):
             # still the client's error, answered with its status.

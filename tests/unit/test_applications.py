@@ -482,3 +482,44 @@ def test_http_exceptions_raised_by_middleware_keep_their_status(
     started = App(routes=[Route("/", homepage)], middleware=[Middleware(Refuse, after_start=True)])
     with pytest.raises(HTTPException):
         test_client_factory(started).get("/")
+
+
+async def post(app: ASGIApp, path: str, messages: list[Message]) -> list[Message]:
+    """Send ``messages`` as the request's body; what the app sent back."""
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return messages.pop(0)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": path, "query_string": b"", "headers": []}
+    await app(scope, receive, send)
+    return sent
+
+
+async def test_a_client_leaving_mid_body_ends_the_request_quietly() -> None:
+    closed: list[str] = []
+
+    async def journal() -> AsyncIterator[list[str]]:
+        try:
+            yield []
+        finally:
+            closed.append("journal closed")
+
+    async def upload(request: Request, entries: list[str]) -> Response:
+        return PlainTextResponse(str(len(await request.body())))
+
+    part: Message = {"type": "http.request", "body": b"part", "more_body": True}
+    for middleware in ([], [Middleware(Tag, "between")]):
+        app = App(
+            routes=[Route("/upload", upload, methods=["POST"])],
+            middleware=middleware,
+            providers=[journal],
+        )
+        whole = await post(app, "/upload", [part, {"type": "http.request", "body": b"!"}])
+        assert whole[-1]["body"] == b"5"
+        # The client sent part of its body, then went away: nothing is sent, nothing raised.
+        assert await post(app, "/upload", [part, {"type": "http.disconnect"}]) == []
+    assert closed == ["journal closed"] * 4, "teardown ran every time"
