@@ -59,13 +59,20 @@ class CompiledPath:
         self.first_segment = None if is_host or "{" in first else first
 
     def match(self, text: str) -> dict[str, Any] | None:
-        """The converted parameters when ``text`` matches, else None."""
+        """The converted parameters when ``text`` matches, else None.
+
+        A value its convertor refuses (an int of 5,000 digits) is no match either.
+        """
         found = self.regex.match(text)
         if found is None:
             return None
-        return {
-            name: self.convertors[name].convert(value) for name, value in found.groupdict().items()
-        }
+        try:
+            return {
+                name: self.convertors[name].convert(value)
+                for name, value in found.groupdict().items()
+            }
+        except ValueError:
+            return None
 
     def replace_params(self, params: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
         """Fill the template from ``params``: the path and the params it did not use.

@@ -14,7 +14,8 @@ class Convertor(Generic[T]):
 
     Subclass it with a ``regex`` that matches the text, ``convert`` to parse it, and
     ``to_string`` to write a value back into a URL (raise ``ValueError`` for values that
-    cannot appear there).
+    cannot appear there). ``convert`` may raise ``ValueError`` for text the regex lets through
+    that is still no value (too many digits, say): the route then does not match.
     """
 
     regex: ClassVar[str] = ""
@@ -76,7 +77,11 @@ class FloatConvertor(Convertor[float]):
     regex = r"[0-9]+(?:\.[0-9]+)?"
 
     def convert(self, value: str) -> float:
-        return float(value)
+        number = float(value)
+        if not math.isfinite(number):  # more digits than a float holds
+            msg = f"{value[:20]}... is too large for a float"
+            raise ValueError(msg)
+        return number
 
     def to_string(self, value: float) -> str:
         value = float(value)

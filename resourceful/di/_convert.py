@@ -113,6 +113,16 @@ def _string(value: Any, _: Any) -> str:
     raise _expected("a string", value)
 
 
+def _text_string(value: Any, _: Any) -> str:
+    # Text values are strings, except what a path convertor made ({id:int} for a str
+    # parameter): that is written back as text, not blamed on the client.
+    if isinstance(value, str | int | float | uuid.UUID | decimal.Decimal) and not isinstance(
+        value, bool
+    ):
+        return str(value)
+    raise _expected("a string", value)
+
+
 def _uuid(value: Any, _: Any) -> uuid.UUID:
     if isinstance(value, str):
         try:
@@ -209,7 +219,9 @@ def make_text_converter() -> cattrs.Converter:
     converter.register_structure_hook(int, _text_int)
     converter.register_structure_hook(float, _text_float)
     converter.register_structure_hook(bool, _text_bool)
-    return _common(converter)
+    _common(converter)
+    converter.register_structure_hook(str, _text_string)
+    return converter
 
 
 def field_errors(exc: BaseException, location: Location) -> list[FieldError]:

@@ -44,6 +44,10 @@ body = make_body_converter()
         ("00000000-0000-0000-0000-000000000001", uuid.UUID, uuid.UUID(int=1)),
         ("2026-01-02", datetime.date, datetime.date(2026, 1, 2)),
         ("12:30", datetime.time, datetime.time(12, 30)),
+        # What a path convertor made, for a str parameter, is written back as text.
+        (42, str, "42"),
+        (2.5, str, "2.5"),
+        (uuid.UUID(int=1), str, "00000000-0000-0000-0000-000000000001"),
     ],
 )
 def test_text_values_convert(value: Any, kind: Any, expected: Any) -> None:
@@ -70,7 +74,8 @@ def test_text_values_convert(value: Any, kind: Any, expected: Any) -> None:
         (True, decimal.Decimal, "expected a decimal number, got True"),
         (5, uuid.UUID, "expected a UUID, got 5"),
         (5, datetime.date, "expected a date (YYYY-MM-DD), got 5"),
-        (5, str, "expected a string, got 5"),
+        (True, str, "expected a string, got True"),
+        (["a"], str, "expected a string, got ['a']"),
     ],
 )
 def test_text_values_that_do_not_convert(value: Any, kind: Any, message: str) -> None:

@@ -75,6 +75,8 @@ def test_each_convertor_converts_what_it_matches(
         ("/f/{value:float}", "/f/1e5"),
         ("/u/{value:uuid}", "/u/not-a-uuid"),
         ("/s/{value}", "/s/"),
+        ("/i/{value:int}", "/i/" + "9" * 5000),  # more digits than int() reads
+        ("/f/{value:float}", "/f/" + "9" * 400),  # more than a float holds
     ],
 )
 def test_values_a_convertor_refuses_do_not_match(

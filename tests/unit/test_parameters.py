@@ -221,6 +221,9 @@ def test_path_parameters_convert_to_the_annotation(test_client_factory: TestClie
     assert client.get("/items/42/milk?note=fresh").json()["note"] == "fresh"
     typed = test_client_factory(app_with(Route("/typed/{item_id:int}", typed_path)))
     assert typed.get("/typed/7").json() == 7
+    # A convertor's value for a str parameter is handed over as text.
+    as_text = test_client_factory(app_with(Route("/text/{item_id}/{name:int}", item_by_id)))
+    assert as_text.get("/text/1/7").json()["slug"] == "7"
     # The client put a word where the item id belongs.
     response = client.get("/items/forty/milk")
     assert response.status_code == 422
