@@ -54,6 +54,10 @@ def _make(default: Callable[[Any], Any], encode_string: Callable[[str], str]) ->
     )
 
 
+#: Compact UTF-8 JSON of what JSON holds as it is (JSONResponse and websockets use it).
+compact_json = json_encoder()
+
+
 def json_decode(body: bytes) -> Any:
     """``body`` decoded as JSON, exactly as :func:`json.loads` decodes it.
 

@@ -12,7 +12,7 @@ from resourceful._requirements import check_all, guard, requirements_of
 from resourceful.background import BackgroundTasks
 from resourceful.concurrency import run_in_threadpool
 from resourceful.di import Container
-from resourceful.di._asgi import close_context
+from resourceful.di._asgi import close_context, end_request
 from resourceful.di._container import InjectionContext
 from resourceful.di._parameters import EndpointPlan
 from resourceful.di._plan import Protocol, plan_endpoint
@@ -196,13 +196,10 @@ def _resource_http_app(
             if tasks is not None:
                 await tasks()
         except BaseException as exc:
-            await close_context(context, exc)
+            await end_request(request, context, reads_form, exc)
             raise
-        finally:
-            if reads_form:
-                await request.close()
-        if context is not None:
-            await close_context(context, None)
+        if context is not None or reads_form:
+            await end_request(request, context, reads_form, None)
 
     return app
 

@@ -17,7 +17,7 @@ from urllib.parse import quote
 import anyio
 
 from resourceful._cached import cached_property
-from resourceful._json import json_encoder
+from resourceful._json import compact_json
 from resourceful._ranges import RangeNotSatisfiable, parse_range_header
 from resourceful.background import BackgroundTask
 from resourceful.concurrency import iterate_in_threadpool
@@ -33,7 +33,6 @@ _MESSAGE_TYPES = (
     ("http.response.start", "http.response.body"),
     ("websocket.http.response.start", "websocket.http.response.body"),
 )
-_encode_json = json_encoder()
 
 
 class Response:
@@ -200,7 +199,7 @@ class JSONResponse(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return _encode_json(content)
+        return compact_json(content)
 
 
 class RedirectResponse(Response):

@@ -6,12 +6,10 @@ import enum
 from collections.abc import AsyncIterator, Iterable
 from typing import Any, Literal, NoReturn
 
-from resourceful._json import json_encoder, json_loads_strict
+from resourceful._json import compact_json, json_loads_strict
 from resourceful.requests import HTTPConnection
 from resourceful.responses import Response
 from resourceful.types import Message, Receive, Scope, Send
-
-_encode_json = json_encoder()
 
 
 class WebSocketState(enum.Enum):
@@ -212,7 +210,7 @@ class WebSocket(HTTPConnection):
         if mode not in ("text", "binary"):
             msg = f'The "mode" argument should be "text" or "binary", not {mode!r}'
             raise RuntimeError(msg)
-        encoded = _encode_json(data)  # NaN refused; text with a lone surrogate escaped
+        encoded = compact_json(data)  # NaN refused; text with a lone surrogate escaped
         if mode == "text":
             await self.send({"type": "websocket.send", "text": encoded.decode("utf-8")})
         else:

@@ -32,6 +32,16 @@ async def close_context(context: InjectionContext | None, exc: BaseException | N
             await context.close(exc)
 
 
+async def end_request(
+    request: Request, context: InjectionContext | None, reads_form: bool, exc: BaseException | None
+) -> None:
+    """Tear down the request's injected values (``exc`` thrown into them), then close the
+    files of the form its endpoint read."""
+    await close_context(context, exc)
+    if reads_form:
+        await request.close()
+
+
 def http_endpoint(
     plan: EndpointPlan, container: Container, converter: cattrs.Converter = DEFAULT_CONVERTER
 ) -> ASGIApp:
@@ -72,12 +82,9 @@ def http_endpoint(
             if tasks is not None:
                 await tasks()
         except BaseException as exc:
-            await close_context(context, exc)
+            await end_request(request, context, reads_form, exc)
             raise
-        finally:
-            if reads_form:
-                await request.close()
-        await close_context(context, None)
+        await end_request(request, context, reads_form, None)
 
     return guard(injected, requirements_of(func))
 

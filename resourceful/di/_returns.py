@@ -10,7 +10,7 @@ from typing import Any
 import cattrs
 from cattrs.preconf.json import make_converter as make_json_converter
 
-from resourceful._json import json_encoder
+from resourceful._json import compact_json, json_encoder
 from resourceful.responses import JSONResponse, Response
 
 
@@ -33,8 +33,8 @@ class _EncodedJSON(JSONResponse):
         return body
 
 
-# One encoder per converter, kept with the converter it was made for.
-_ENCODERS: dict[int, tuple[cattrs.Converter, Callable[[Any], bytes]]] = {}
+# One encoder per converter (converters hash by identity).
+_ENCODERS: dict[cattrs.Converter, Callable[[Any], bytes]] = {}
 
 
 def _make_encoder(converter: cattrs.Converter) -> Callable[[Any], bytes]:
@@ -48,17 +48,15 @@ def _make_encoder(converter: cattrs.Converter) -> Callable[[Any], bytes]:
         except (TypeError, ValueError, RecursionError):
             # Keys JSON cannot write (a UUID, a date), or the converter left an object as it
             # was: the converter unstructures the whole value first, and reports the error.
-            return JSONResponse(converter.unstructure(value)).body
+            return compact_json(converter.unstructure(value))
 
-    _ENCODERS[id(converter)] = (converter, encode)
+    _ENCODERS[converter] = encode
     return encode
 
 
 def encode_json(value: Any, converter: cattrs.Converter = DEFAULT_CONVERTER) -> bytes:
     """``value`` as JSON bytes, through ``converter`` where JSON cannot hold it as it is."""
-    # The entry keeps its converter alive, so no other converter can come to have its id.
-    found = _ENCODERS.get(id(converter))
-    encode = found[1] if found is not None else _make_encoder(converter)
+    encode = _ENCODERS.get(converter) or _make_encoder(converter)
     return encode(value)
 
 

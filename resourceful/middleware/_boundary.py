@@ -6,7 +6,6 @@ from resourceful.middleware._watch import StartWatcher
 from resourceful.middleware.errors import ServerErrorMiddleware
 from resourceful.middleware.exceptions import ExceptionMiddleware
 from resourceful.middleware.limits import BodyLimitMiddleware
-from resourceful.requests import ClientDisconnect
 from resourceful.types import ASGIApp, Receive, Scope, Send
 
 
@@ -46,12 +45,8 @@ class ErrorBoundary:
                 if handler is None or watcher.started:
                     raise
                 await self.exceptions.answer(handler, exc, scope, receive, watcher)
-        except ClientDisconnect:
-            return  # nobody to answer, and nothing went wrong on this side
         except Exception as exc:
-            if not watcher.started:
-                await self.errors.answer(exc, scope, receive, send)
-            raise
+            await self.errors.recover(exc, watcher.started, scope, receive, send)
 
 
 __all__ = ["ErrorBoundary"]

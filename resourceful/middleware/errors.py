@@ -98,23 +98,29 @@ class ServerErrorMiddleware:
         watcher = StartWatcher(send)
         try:
             await self.app(scope, receive, watcher)
-        except ClientDisconnect:
+        except Exception as exc:
+            await self.recover(exc, watcher.started, scope, receive, send)
+
+    async def recover(
+        self, exc: Exception, started: bool, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """Deal with ``exc``, which nothing handled: answer it, or re-raise it to be logged.
+
+        Called from the ``except`` block that caught ``exc``; ``started`` tells whether the
+        response had begun.
+        """
+        if isinstance(exc, ClientDisconnect):
             return  # nobody to answer, and nothing went wrong on this side
-        except HTTPException as exc:
+        if started:
+            raise exc  # the client has part of an answer and cannot get a second one
+        if isinstance(exc, HTTPException):
             # Raised outside the exception handlers (by a middleware reading the body, say):
             # still the client's error, answered with its status.
-            if watcher.started:
-                raise
             await (await http_exception(Request(scope), exc))(scope, receive, send)
-        except Exception as exc:
-            if not watcher.started:
-                await self.answer(exc, scope, receive, send)
-            raise
-
-    async def answer(self, exc: Exception, scope: Scope, receive: Receive, send: Send) -> None:
-        """Send the 500 answer to ``exc``."""
+            return
         response = await self._response(Request(scope), exc)
         await response(scope, receive, send)
+        raise exc
 
     async def _response(self, request: Request, exc: Exception) -> Response:
         if self.debug:
