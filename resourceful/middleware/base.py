@@ -11,7 +11,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream
 
 from resourceful.requests import Request
 
-if sys.version_info < (3, 11):  # the built-in exists from Python 3.11 on
+if sys.version_info < (3, 11):  # pragma: python<3.11 (the built-in exists from 3.11 on)
     from exceptiongroup import BaseExceptionGroup
 from resourceful.responses import Response
 from resourceful.types import ASGIApp, Message, Receive, Scope, Send

@@ -1,0 +1,1 @@
+"""Tools for working on resourceful itself, run through tox."""
