@@ -51,6 +51,8 @@ def excused(ran: set[Version]) -> tuple[list[str], list[str]]:
     for comparison, compare in COMPARISONS.items():
         for version in SUPPORTED:
             runs_on = {python for python in SUPPORTED if compare(python, version)}
+            if not runs_on or runs_on == set(SUPPORTED):
+                continue  # no condition on the supported Pythons: such a block is measured
             if not runs_on & ran:
                 excluded.append(pragma(comparison, version))
             elif ran <= runs_on:

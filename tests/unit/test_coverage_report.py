@@ -44,6 +44,13 @@ def test_a_block_some_of_the_pythons_that_ran_run_is_measured_in_full() -> None:
         assert not matches(partial, line)
 
 
+def test_a_pragma_that_sets_no_condition_on_the_supported_pythons_excuses_nothing() -> None:
+    for line in ("# pragma: python>=3.10", "# pragma: python<3.10", "# pragma: python>3.13"):
+        for ran in ({(3, 10)}, {(3, 13)}):
+            excluded, partial = excused(ran)
+            assert not matches(excluded + partial, line)
+
+
 def test_a_pragma_names_one_version_exactly() -> None:
     assert re.search(pragma("<", (3, 1)), "# pragma: python<3.11") is None
     assert re.search(pragma("<=", (3, 11)), "# pragma: python<3.11") is None
