@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import inspect
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
+from resourceful.concurrency import is_async_callable
 from resourceful.exceptions import HTTPException, WebSocketException
 from resourceful.requests import HTTPConnection
 from resourceful.responses import RedirectResponse, Response
 from resourceful.types import ASGIApp, Receive, Scope, Send
 
 ATTRIBUTE = "__resourceful_requires__"
+#: The keyword-only parameter through which injection hands a checked function its connection.
+CONNECTION = "__resourceful_connection__"
 
 
 class Requirement:
@@ -43,12 +48,85 @@ class Requirement:
 
 def requirements_of(*targets: Any) -> tuple[Requirement, ...]:
     """The requirements recorded on each of ``targets`` (a function, a method, a class)."""
-    found = []
+    found: list[Requirement] = []
     for target in targets:
-        requirement = getattr(target, ATTRIBUTE, None)
-        if requirement is not None:
-            found.append(requirement)
+        found.extend(getattr(target, ATTRIBUTE, ()))
     return tuple(found)
+
+
+def require_on_class(cls: type[Any], requirement: Requirement) -> None:
+    """Record ``requirement`` on a resource class, which checks it before every handler.
+
+    Requirements stacked on one class add up; a subclass that declares its own replaces the
+    ones it inherits.
+    """
+    setattr(cls, ATTRIBUTE, (*vars(cls).get(ATTRIBUTE, ()), requirement))
+
+
+def require_on_function(func: Callable[..., Any], requirement: Requirement) -> Callable[..., Any]:
+    """``func``, checking ``requirement`` itself on every call, wherever it is called from.
+
+    The check does not rely on the router finding a mark: a decorator that drops the
+    function's attributes cannot turn it off. The connection is the one injection hands over
+    (through a keyword-only parameter added to the signature), else a connection among the
+    arguments, else the ``request`` or ``websocket`` of a resource method's ``self``.
+    """
+    signature = inspect.signature(func)
+    owner = getattr(func, "__qualname__", repr(func))
+    forwards = CONNECTION in signature.parameters  # a requires() below wants it too
+
+    def allowed(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Response | None:
+        connection = kwargs.get(CONNECTION) if forwards else kwargs.pop(CONNECTION, None)
+        if connection is None:
+            connection = _connection_among(args, kwargs, owner)
+        return requirement.check(connection)
+
+    checked: Callable[..., Any]
+    if is_async_callable(func):
+
+        @functools.wraps(func)
+        async def checked(*args: Any, **kwargs: Any) -> Any:
+            refusal = allowed(args, kwargs)
+            return refusal if refusal is not None else await func(*args, **kwargs)
+
+    else:
+
+        @functools.wraps(func)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            refusal = allowed(args, kwargs)
+            return refusal if refusal is not None else func(*args, **kwargs)
+
+    if not forwards:
+        parameters = list(signature.parameters.values())
+        at = len(parameters)
+        if parameters and parameters[-1].kind is inspect.Parameter.VAR_KEYWORD:
+            at -= 1
+        hidden = inspect.Parameter(
+            CONNECTION, inspect.Parameter.KEYWORD_ONLY, annotation=HTTPConnection
+        )
+        parameters.insert(at, hidden)
+        checked.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+        annotations = dict(getattr(func, "__annotations__", {}))
+        checked.__annotations__ = {**annotations, CONNECTION: HTTPConnection}
+    setattr(checked, ATTRIBUTE, (*getattr(func, ATTRIBUTE, ()), requirement))
+    return checked
+
+
+def _connection_among(args: tuple[Any, ...], kwargs: dict[str, Any], owner: str) -> HTTPConnection:
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, HTTPConnection):
+            return value
+    if args:  # a resource method: self carries its connection
+        for name in ("request", "websocket"):
+            connection = getattr(args[0], name, None)
+            if isinstance(connection, HTTPConnection):
+                return connection
+    msg = (
+        f"{owner} is protected by requires() but was called without the request or "
+        "websocket, so its requirement cannot be checked. Pass the connection as an argument, "
+        "or let the router call it."
+    )
+    raise TypeError(msg)
 
 
 def guard(app: ASGIApp, requirements: tuple[Requirement, ...]) -> ASGIApp:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from resourceful._requirements import ATTRIBUTE, Requirement
+from resourceful._requirements import Requirement, require_on_class, require_on_function
 from resourceful.requests import HTTPConnection
 
 T = TypeVar("T")
@@ -92,15 +92,22 @@ def requires(
     Decorate a function endpoint, a resource method, or a whole resource class (its
     subclasses inherit the requirement). Others get ``status_code`` (403), or a 303 redirect
     to the route named ``redirect`` with a ``next`` query parameter; websockets are closed
-    with 1008.
+    with 1008. A decorated function checks the requirement itself whenever it is called, so
+    other decorators around it, in either order, cannot switch the check off.
     """
     requirement = Requirement(
         [scopes] if isinstance(scopes, str) else scopes, status_code, redirect
     )
 
     def decorate(target: T) -> T:
-        setattr(target, ATTRIBUTE, requirement)
-        return target
+        if isinstance(target, type):
+            require_on_class(target, requirement)
+            return target
+        if not callable(target):
+            msg = f"requires() decorates functions, methods and resource classes, not {target!r}."
+            raise TypeError(msg)
+        checked: T = require_on_function(target, requirement)  # type: ignore[assignment]
+        return checked
 
     return decorate
 

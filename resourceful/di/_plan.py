@@ -131,7 +131,11 @@ def plan_endpoint(
             path=(owner, *bodies),
             hint="a request has one body: gather the fields into one attrs class.",
         )
-    return EndpointPlan(func, owner, parameters)
+    plan = EndpointPlan(func, owner, parameters)
+    kinds = {parameter.name: parameter.kind for parameter in signature}
+    if plan.only_connection and kinds[parameters[0].name] is inspect.Parameter.KEYWORD_ONLY:
+        plan.only_connection = False  # the fast path hands the connection over by position
+    return plan
 
 
 def _plan_parameter(

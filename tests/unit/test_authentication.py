@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import base64
+import functools
+import inspect
+from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
 
@@ -37,7 +40,11 @@ from resourceful.types import Message, Receive, Scope, Send
 from resourceful.websockets import WebSocket, WebSocketDisconnect
 from tests.conftest import TestClientFactory
 
-USERS = {"ann": ("pw", ["authenticated", "admin"]), "bo": ("pw", ["authenticated"])}
+USERS = {
+    "ann": ("pw", ["authenticated", "admin"]),
+    "bo": ("pw", ["authenticated"]),
+    "cy": ("pw", ["admin"]),
+}
 
 
 class BasicAuth(AuthenticationBackend):
@@ -266,3 +273,210 @@ async def test_lifespan_passes_through() -> None:
         middleware = AuthenticationMiddleware(inner, backend=BasicAuth())
         await middleware({"type": "lifespan"}, receiver.receive, sender.send)
     assert seen == ["lifespan"]
+
+
+# requires() fails closed: the decorated function checks its requirement itself, so a
+# decorator that drops the router's mark (or calls it some other way) cannot switch it off.
+
+
+def inject_extra(func: Callable[..., Any]) -> Callable[..., Any]:
+    """A decorator shaped like those of Starlette's suite: copies nothing, passes by name."""
+    if inspect.iscoroutinefunction(func):
+
+        async def endpoint(connection: HTTPConnection) -> Any:
+            return await func(request=connection, extra="payload")
+
+        return endpoint
+
+    def sync_endpoint(connection: HTTPConnection) -> Any:
+        return func(request=connection, extra="payload")
+
+    return sync_endpoint
+
+
+def traced(func: Callable[..., Any]) -> Callable[..., Any]:
+    """A decorator that keeps the signature through functools.wraps."""
+
+    @functools.wraps(func)
+    async def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return await func(*args, **kwargs)
+
+    return wrapper
+
+
+def method_without_copy(func: Callable[..., Any]) -> Callable[..., Any]:
+    async def handler(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return await func(self, *args, **kwargs)
+
+    return handler
+
+
+@inject_extra
+@requires("authenticated")
+async def outer_async(request: Request, extra: str) -> Response:
+    return PlainTextResponse(extra)
+
+
+@inject_extra
+@requires("authenticated")
+def outer_sync(request: Request, extra: str) -> Response:
+    return PlainTextResponse(extra)
+
+
+@requires("authenticated")
+@inject_extra
+async def inner_async(request: Request, extra: str) -> Response:
+    return PlainTextResponse(extra)
+
+
+@traced
+@requires("authenticated")
+async def injected_only(limit: int = 1) -> str:
+    return f"limit {limit}"
+
+
+@requires("authenticated")
+async def with_extras(**extras: Any) -> str:
+    return f"extras {sorted(extras)}"
+
+
+@requires("admin")
+@requires("authenticated")
+async def stacked(request: Request) -> str:
+    return "stacked"
+
+
+@requires("authenticated")
+@requires("admin")
+async def stacked_injected() -> str:
+    return "stacked"
+
+
+@inject_extra
+@requires("authenticated")
+async def outer_socket(request: WebSocket, extra: str) -> None:
+    await request.accept()
+    await request.send_text(extra)
+    await request.close()
+
+
+@requires("admin")
+@requires("authenticated")
+class Twice(HTTPResource):
+    async def get(self) -> str:
+        return "twice"
+
+
+class Vault(HTTPResource):
+    @method_without_copy
+    @requires("admin")
+    async def get(self) -> str:
+        return "vault"
+
+
+class OpenVault(Vault):
+    async def get(self) -> str:  # no requirement of its own; the parent's still holds
+        return str(await super().get())
+
+
+class AdminChat(WebSocketResource):
+    encoding = "text"
+
+    @requires("admin")
+    async def on_receive(self, websocket: WebSocket, data: str) -> None:
+        await websocket.send_text(f"admin says {data}")
+
+
+def fail_closed_app() -> App:
+    return App(
+        routes=[
+            Route("/outer-async", outer_async),
+            Route("/outer-sync", outer_sync),
+            Route("/inner-async", inner_async),
+            Route("/injected-only", injected_only),
+            Route("/with-extras", with_extras),
+            Route("/stacked", stacked),
+            Route("/stacked-injected", stacked_injected),
+            Route("/twice", Twice),
+            Route("/vault", Vault),
+            Route("/open-vault", OpenVault),
+            WebSocketRoute("/outer-socket", outer_socket),
+            WebSocketRoute("/admin-chat", AdminChat),
+        ],
+        middleware=[Middleware(AuthenticationMiddleware, backend=BasicAuth())],
+    )
+
+
+@pytest.mark.parametrize("path", ["/outer-async", "/outer-sync", "/inner-async"])
+def test_requires_holds_inside_decorators_that_copy_nothing(
+    test_client_factory: TestClientFactory, path: str
+) -> None:
+    client = test_client_factory(fail_closed_app())
+    # The client sent no credentials to an endpoint whose mark a decorator dropped.
+    assert client.get(path).status_code == 403
+    assert client.get(path, headers=basic("bo")).text == "payload"
+
+
+def test_requires_holds_under_a_decorator_that_keeps_the_signature(
+    test_client_factory: TestClientFactory,
+) -> None:
+    client = test_client_factory(fail_closed_app())
+    assert client.get("/injected-only?limit=3").status_code == 403
+    assert client.get("/injected-only?limit=3", headers=basic("bo")).json() == "limit 3"
+    assert client.get("/with-extras").status_code == 403
+    assert client.get("/with-extras", headers=basic("bo")).json() == "extras []"
+
+
+@pytest.mark.parametrize("path", ["/stacked", "/stacked-injected", "/twice"])
+def test_stacked_requirements_all_hold(test_client_factory: TestClientFactory, path: str) -> None:
+    client = test_client_factory(fail_closed_app())
+    assert client.get(path, headers=basic("bo")).status_code == 403, "authenticated only"
+    assert client.get(path, headers=basic("cy")).status_code == 403, "admin only"
+    assert client.get(path, headers=basic("ann")).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/vault", "/open-vault"])
+def test_requires_on_a_method_holds_when_reached_another_way(
+    test_client_factory: TestClientFactory, path: str
+) -> None:
+    client = test_client_factory(fail_closed_app())
+    assert client.get(path, headers=basic("bo")).status_code == 403
+    assert client.get(path, headers=basic("ann")).json() == "vault"
+
+
+def test_requires_holds_on_websocket_endpoints_and_handlers(
+    test_client_factory: TestClientFactory,
+) -> None:
+    client = test_client_factory(fail_closed_app())
+    with ExitStack() as stack, pytest.raises(WebSocketDisconnect) as info:
+        stack.enter_context(client.websocket_connect("/outer-socket"))
+    assert info.value.code == 1008
+    with client.websocket_connect("/outer-socket", headers=basic("bo")) as session:
+        assert session.receive_text() == "payload"
+    with client.websocket_connect("/admin-chat", headers=basic("ann")) as session:
+        session.send_text("hi")
+        assert session.receive_text() == "admin says hi"
+    with client.websocket_connect("/admin-chat", headers=basic("bo")) as session:
+        # An authenticated user without the admin scope sends a message to the admin hook.
+        session.send_text("hi")
+        with pytest.raises(WebSocketDisconnect) as info:
+            session.receive_text()
+    assert info.value.code == 1008
+
+
+async def test_a_protected_function_called_directly_checks_too() -> None:
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": [], "query_string": b""}
+    anonymous = Request({**scope, "auth": AuthCredentials(), "user": UnauthenticatedUser()})
+    with pytest.raises(HTTPException) as info:
+        await stacked(anonymous)
+    assert info.value.status_code == 403
+    admin = Request({**scope, "auth": AuthCredentials(["authenticated", "admin"])})
+    assert await stacked(admin) == "stacked"
+    for arguments in [(), ("not a connection",)]:
+        with pytest.raises(TypeError, match="called without the request or websocket"):
+            await stacked_injected(*arguments)
+
+
+def test_requires_refuses_what_it_cannot_protect() -> None:
+    with pytest.raises(TypeError, match="decorates functions, methods and resource classes"):
+        requires("admin")("not a function")

@@ -296,9 +296,14 @@ def test_request_only_endpoint_keeps_working(test_client_factory: TestClientFact
     def sync_home(request: Request) -> Response:
         return PlainTextResponse("sync")
 
-    client = test_client_factory(App(routes=[Route("/", home), Route("/sync", sync_home)]))
+    async def keyword_home(*, request: Request, **extra: Any) -> Response:
+        return PlainTextResponse(f"keyword {sorted(extra)}")
+
+    routes = [Route("/", home), Route("/sync", sync_home), Route("/keyword", keyword_home)]
+    client = test_client_factory(App(routes=routes))
     assert client.get("/").text == "http://testserver/"
     assert client.get("/sync").text == "sync"
+    assert client.get("/keyword").text == "keyword []"
 
 
 def test_websocket_endpoints_get_injection_for_the_whole_connection(
