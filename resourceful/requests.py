@@ -191,6 +191,11 @@ class _AwaitableOrContextManager:
 
 
 _UNREAD: Any = object()
+#: Where the scope keeps the request body once read, so that every Request made over the same
+#: scope (the endpoint's, an exception handler's, a middleware's) reads it again; ``_STREAMED``
+#: there means the body was streamed away and cannot be read again.
+BODY_KEY = "resourceful.body"
+_STREAMED: Any = object()
 
 
 class Request(HTTPConnection):
@@ -199,7 +204,6 @@ class Request(HTTPConnection):
     # Class-level defaults: one request object is made per request, so its making is kept
     # to the three attributes every request has.
     _form: FormData | None = None
-    _stream_consumed = False
     _is_disconnected = False
     _body: bytes | None = None  # the whole body, once read
     _json: Any = _UNREAD  # the body decoded as JSON, once decoded
@@ -224,9 +228,11 @@ class Request(HTTPConnection):
         return self._receive
 
     async def stream(self) -> AsyncGenerator[bytes, None]:
-        """The body, chunk by chunk as it arrives. It can be streamed once."""
-        if self._body is not None:
-            yield self._body
+        """The body, chunk by chunk as it arrives. It can be streamed once, unless it was read
+        whole with :meth:`body` (by this request or another over the same scope)."""
+        body = self._read_body()
+        if body is not None:
+            yield body
             yield b""
             return
         self._start_reading()
@@ -238,26 +244,36 @@ class Request(HTTPConnection):
         yield b""
 
     async def body(self) -> bytes:
-        """The whole body, read once and kept."""
-        body = self._body
+        """The whole body, read once and kept for every later reader of this request."""
+        body = self._read_body()
         if body is None:
-            self._start_reading()
+            self._start_reading()  # the mark stays until the whole body is in
             chunks = []
             more = True
             while more:
                 chunk, more = await self._next_chunk()
                 chunks.append(chunk)
-            body = self._body = b"".join(chunks)
+            body = self._body = self.scope[BODY_KEY] = b"".join(chunks)
+        return body
+
+    def _read_body(self) -> bytes | None:
+        """The body already read for this request, if any."""
+        body = self._body
+        if body is None:
+            kept = self.scope.get(BODY_KEY)
+            if kept is not None and kept is not _STREAMED:
+                body = self._body = kept
         return body
 
     def _start_reading(self) -> None:
-        if self._stream_consumed:
+        if self.scope.get(BODY_KEY) is _STREAMED:
+            # Waiting on the channel again could take until the client leaves.
             msg = (
-                "The request body was already streamed. Read it with await request.body() "
-                "first if you need it more than once."
+                "Stream consumed: the request body was already streamed. Read it with "
+                "await request.body() first if you need it more than once."
             )
             raise RuntimeError(msg)
-        self._stream_consumed = True
+        self.scope[BODY_KEY] = _STREAMED
 
     async def _next_chunk(self) -> tuple[bytes, bool]:
         """The next piece of the body, and whether more follows."""

@@ -452,7 +452,9 @@ class TestClient(httpx.Client):
                 self.portal.call(to_app_tx.send, {"type": "lifespan.shutdown"})  # type: ignore[union-attr]
                 self._expect(to_client, "shutdown", future)
         finally:
-            self._exit_stack.close()
+            # Leaving with an error (a failed or timed-out test) stops the tasks left in the
+            # event loop instead of waiting for them, perhaps forever.
+            self._exit_stack.__exit__(exc_type, exc_value, traceback)
         super().__exit__(exc_type, exc_value, traceback)
 
 

@@ -7,7 +7,10 @@ import inspect
 from collections.abc import Callable
 from typing import Any, Literal
 
+import anyio
 import pytest
+
+from resourceful.types import ASGIApp, Message, Scope
 
 
 @pytest.fixture(params=["asyncio", "trio"])
@@ -34,3 +37,27 @@ def test_client_factory(anyio_backend: str) -> TestClientFactory:
 
     backend: Literal["asyncio", "trio"] = "trio" if anyio_backend == "trio" else "asyncio"
     return functools.partial(TestClient, backend=backend)
+
+
+async def serve(app: ASGIApp, scope: Scope, body: bytes = b"") -> list[Message]:
+    """Call ``app`` as a server would and return what it sent: the request body, then nothing
+    until the response is complete, then ``http.disconnect``."""
+    sent: list[Message] = []
+    complete = anyio.Event()
+    body_given = False
+
+    async def receive() -> Message:
+        nonlocal body_given
+        if not body_given:
+            body_given = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await complete.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
+            complete.set()
+
+    await app(scope, receive, send)
+    return sent

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import anyio
 from anyio.abc import TaskGroup
-from anyio.streams.memory import MemoryObjectReceiveStream
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from resourceful.requests import Request
 
@@ -74,25 +74,44 @@ class BaseHTTPMiddleware:
                 return {"type": "http.request", "body": request._body, "more_body": False}
             return await receive()
 
+        answers: list[MemoryObjectReceiveStream[Message]] = []
         try:
             async with anyio.create_task_group() as group:
 
                 async def call_next(_: Request) -> Response:
-                    return await self._call_app(group, scope, replaying_receive)
+                    sender, messages = anyio.create_memory_object_stream[Message]()
+                    answers.append(messages)
+                    return await self._call_app(group, scope, replaying_receive, sender, messages)
 
                 response = await self.dispatch_func(request, call_next)
                 await response(scope, receive, send)
+                # A response the dispatch dropped is read by no one: let its app's sends go
+                # nowhere, so that the app (and its background tasks) can finish.
+                for messages in answers:
+                    messages.close()
         except BaseExceptionGroup as errors:
             raise _single(errors) from None
 
-    async def _call_app(self, group: TaskGroup, scope: Scope, receive: Receive) -> Response:
-        sender, messages = anyio.create_memory_object_stream[Message]()
+    async def _call_app(
+        self,
+        group: TaskGroup,
+        scope: Scope,
+        receive: Receive,
+        sender: MemoryObjectSendStream[Message],
+        messages: MemoryObjectReceiveStream[Message],
+    ) -> Response:
         failure: list[Exception] = []
+
+        async def send(message: Message) -> None:
+            try:
+                await sender.send(message)
+            except anyio.BrokenResourceError:
+                pass  # the middleware answered without this response
 
         async def run_app() -> None:
             async with sender:
                 try:
-                    await self.app(scope, receive, sender.send)
+                    await self.app(scope, receive, send)
                 except Exception as exc:
                     failure.append(exc)
 

@@ -6,6 +6,7 @@ import contextvars
 from collections.abc import AsyncIterator
 
 import anyio
+import anyio.lowlevel
 import pytest
 
 from resourceful import App, Middleware, PlainTextResponse, Route, WebSocketRoute
@@ -15,7 +16,7 @@ from resourceful.requests import Request
 from resourceful.responses import Response, StreamingResponse
 from resourceful.types import Message, Receive, Scope, Send
 from resourceful.websockets import WebSocket
-from tests.conftest import TestClientFactory
+from tests.conftest import TestClientFactory, serve
 
 current_user: contextvars.ContextVar[str] = contextvars.ContextVar("current_user", default="")
 events: list[str] = []
@@ -204,6 +205,76 @@ async def test_client_disconnect_reaches_a_streaming_endpoint() -> None:
     with anyio.fail_after(5):
         await call(app, http_scope("/endless"), [{"type": "http.request", "body": b""}])
     assert 0 < len(produced) < 1000
+
+
+async def test_a_response_the_dispatch_drops_does_not_hang_the_request() -> None:
+    async def replace(request: Request, call_next: CallNext) -> Response:
+        await call_next(request)
+        return PlainTextResponse("replaced")
+
+    app = base_app(Middleware(BaseHTTPMiddleware, dispatch=replace))
+    with anyio.fail_after(5):
+        sent = await serve(app, http_scope("/task"))
+    assert sent[-1]["body"] == b"replaced"
+    assert events == ["task ran"], "the dropped response's app ran to its end"
+
+
+async def test_an_app_whose_response_was_abandoned_midway_is_told_the_client_left() -> None:
+    told: list[str] = []
+
+    async def endless(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        async with anyio.create_task_group() as group:
+
+            async def stop_on_disconnect() -> None:
+                while (await receive())["type"] != "http.disconnect":
+                    pass
+                told.append("disconnect")
+                group.cancel_scope.cancel()
+
+            group.start_soon(stop_on_disconnect)
+            while True:
+                await send({"type": "http.response.body", "body": b"chunk", "more_body": True})
+                await anyio.lowlevel.checkpoint()
+
+    async def first_chunk_only(request: Request, call_next: CallNext) -> Response:
+        response = await call_next(request)
+        iterator = response.body_iterator  # type: ignore[attr-defined]
+        first = await iterator.__anext__()
+        await iterator.aclose()
+        return PlainTextResponse(b"first: " + first)
+
+    with anyio.fail_after(5):
+        sent = await serve(BaseHTTPMiddleware(endless, dispatch=first_chunk_only), http_scope())
+    assert sent[-1]["body"] == b"first: chunk"
+    assert told == ["disconnect"]
+
+
+def test_the_middleware_reads_the_body_the_endpoint_read(
+    test_client_factory: TestClientFactory,
+) -> None:
+    async def after(request: Request, call_next: CallNext) -> Response:
+        response = await call_next(request)
+        response.headers["x-body"] = (await request.body()).decode()
+        return response
+
+    client = test_client_factory(base_app(Middleware(BaseHTTPMiddleware, dispatch=after)))
+    response = client.post("/echo", content=b"hello")
+    assert (response.text, response.headers["x-body"]) == (" sent hello", "hello")
+
+
+async def test_a_body_the_middleware_read_is_replayed_to_a_raw_app() -> None:
+    async def raw_echo(scope: Scope, receive: Receive, send: Send) -> None:
+        message = await receive()
+        await PlainTextResponse(message["body"])(scope, receive, send)
+
+    async def reads_first(request: Request, call_next: CallNext) -> Response:
+        await request.body()
+        return await call_next(request)
+
+    with anyio.fail_after(5):
+        sent = await serve(BaseHTTPMiddleware(raw_echo, dispatch=reads_first), http_scope(), b"hi")
+    assert b"".join(message.get("body", b"") for message in sent[1:]) == b"hi"
 
 
 def test_dispatch_must_be_given_or_overridden(test_client_factory: TestClientFactory) -> None:

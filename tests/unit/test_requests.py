@@ -7,12 +7,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from resourceful import App, Route
 from resourceful.datastructures import URLPath
 from resourceful.exceptions import HTTPException
 from resourceful.requests import ClientDisconnect, HTTPConnection, Request, cookie_parser
 from resourceful.responses import JSONResponse, PlainTextResponse, Response
 from resourceful.types import Message, Receive, Scope, Send
-from tests.conftest import TestClientFactory
+from tests.conftest import TestClientFactory, serve
 
 
 def http_scope(**extra: Any) -> Scope:
@@ -182,6 +183,49 @@ async def test_streaming_twice_is_a_clear_error() -> None:
     assert [chunk async for chunk in request.stream()] == [b"x", b""]
     with pytest.raises(RuntimeError, match="already streamed"):
         await request.body()
+
+
+async def test_the_body_read_once_is_read_again_by_every_request_over_the_scope() -> None:
+    messages: list[Message] = [{"type": "http.request", "body": b"once"}]
+
+    async def receive() -> Message:
+        # Called again, a server would wait until the client leaves: here it fails at once.
+        return messages.pop(0)
+
+    scope = http_scope(method="POST")
+    assert await Request(scope, receive).body() == b"once"
+    later = Request(scope, receive)
+    assert await later.body() == b"once"
+    assert [chunk async for chunk in later.stream()] == [b"once", b""]
+
+
+async def test_a_body_streamed_away_fails_at_once_for_a_later_request() -> None:
+    messages: list[Message] = [{"type": "http.request", "body": b"gone"}]
+
+    async def receive() -> Message:
+        return messages.pop(0)  # called again, a server would wait until the client leaves
+
+    scope = http_scope(method="POST")
+    assert [chunk async for chunk in Request(scope, receive).stream()] == [b"gone", b""]
+    for read in (Request(scope, receive).body, Request(scope, receive).json):
+        with pytest.raises(RuntimeError, match="Stream consumed"):
+            await read()
+
+
+async def test_an_exception_handler_reads_the_body_the_endpoint_read() -> None:
+    async def endpoint(request: Request) -> Response:
+        await request.json()
+        raise ValueError("the endpoint failed")
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        return PlainTextResponse(b"the handler saw " + await request.body())
+
+    routes = [Route("/", endpoint, methods=["POST"])]
+    app = App(routes=routes, exception_handlers={ValueError: handler})
+    with anyio.fail_after(5):
+        sent = await serve(app, http_scope(method="POST"), b'{"a": 1}')
+    assert sent[0]["status"] == 200
+    assert sent[1]["body"] == b'the handler saw {"a": 1}'
 
 
 async def test_disconnect_while_reading_body_raises_client_disconnect() -> None:

@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator
 from contextlib import ExitStack, asynccontextmanager
 from typing import Any
 
+import anyio
+import anyio.to_thread
 import pytest
 
 from resourceful import testclient
@@ -278,6 +280,36 @@ def test_websocket_app_error_is_raised(test_client_factory: TestClientFactory) -
 
     with pytest.raises(ValueError, match="handler failed"):
         talk()
+
+
+def test_leaving_the_client_with_an_error_stops_what_is_left_running(
+    test_client_factory: TestClientFactory,
+) -> None:
+    # What a test that failed (or timed out) mid-request leaves behind in the client's
+    # event loop: a task that would never end by itself.
+    release = threading.Event()
+    outcome: list[BaseException] = []
+
+    async def stuck() -> None:
+        await anyio.to_thread.run_sync(release.wait, abandon_on_cancel=True)
+
+    def leave_with_an_error() -> None:
+        try:
+            with test_client_factory(lifespan_app([])) as client:
+                assert client.portal is not None
+                client.portal.start_task_soon(stuck)
+                raise KeyError("the test failed here")
+        except BaseException as exc:
+            outcome.append(exc)
+
+    leaving = threading.Thread(target=leave_with_an_error)
+    leaving.start()
+    leaving.join(5)
+    hung = leaving.is_alive()
+    release.set()  # lets a hung client end, so that a failure here cannot hang the suite
+    leaving.join()
+    assert not hung, "leaving the client waited for a task that never ends"
+    assert [type(exc) for exc in outcome] == [KeyError]
 
 
 def test_websocket_error_left_unread_is_raised_on_exit(
