@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncGenerator, Awaitable, Generator, Iterator, Mapping
-from typing import Any, NoReturn
+from typing import Any, Generic, NoReturn, cast
 
 import anyio
+from typing_extensions import TypeVar
 
 from resourceful._cached import cached_property
 from resourceful._json import json_decode
@@ -50,7 +51,12 @@ class ClientDisconnect(Exception):
     """The client went away while the request body was being read."""
 
 
-class HTTPConnection(Mapping[str, Any]):
+#: The type of ``connection.state``, for type checkers: ``Request[MyState]`` says what the
+#: lifespan put there (a TypedDict, say). At run time it is always a :class:`State`.
+StateT = TypeVar("StateT", bound=Mapping[str, Any] | State, default=State)
+
+
+class HTTPConnection(Mapping[str, Any], Generic[StateT]):
     """What HTTP requests and websockets share: URL, headers, cookies, client, state.
 
     It is a read-only mapping over the ASGI scope.
@@ -148,10 +154,10 @@ class HTTPConnection(Mapping[str, Any]):
         return self.scope["user"]
 
     @cached_property
-    def state(self) -> State:
+    def state(self) -> StateT:
         """Per-connection state; starts with what the lifespan yielded."""
         self.scope.setdefault("state", {})
-        return State(self.scope["state"])
+        return cast(StateT, State(self.scope["state"]))
 
     def url_for(self, name: str, /, **path_params: Any) -> URL:
         """The absolute URL of the route called ``name``."""
@@ -176,7 +182,7 @@ async def _empty_send(message: Message) -> NoReturn:
 class _AwaitableOrContextManager:
     """``await request.form()`` or ``async with request.form() as form`` (closes files)."""
 
-    def __init__(self, awaitable: Awaitable[FormData], request: Request) -> None:
+    def __init__(self, awaitable: Awaitable[FormData], request: Request[Any]) -> None:
         self._awaitable = awaitable
         self._request = request
 
@@ -198,7 +204,7 @@ BODY_KEY = "resourceful.body"
 _STREAMED: Any = object()
 
 
-class Request(HTTPConnection):
+class Request(HTTPConnection[StateT]):
     """An HTTP request: :class:`HTTPConnection` plus the method and the body."""
 
     # Class-level defaults: one request object is made per request, so its making is kept

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Iterable
 from typing import Any, Literal, NoReturn
 
 from resourceful._json import compact_json, json_loads_strict
-from resourceful.requests import HTTPConnection
+from resourceful.requests import HTTPConnection, StateT
 from resourceful.responses import Response
 from resourceful.types import Message, Receive, Scope, Send
 
@@ -46,7 +46,7 @@ def _data(message: Message) -> Message:
     return message
 
 
-class WebSocket(HTTPConnection):
+class WebSocket(HTTPConnection[StateT]):
     """A websocket connection.
 
     It is also an :class:`~resourceful.requests.HTTPConnection`: URL, headers, cookies, ...

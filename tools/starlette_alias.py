@@ -92,6 +92,13 @@ def _target(name: str) -> str:
     return MOVED.get(name, "resourceful" + name[len("starlette") :])
 
 
+def _exists(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # its package does not exist either
+        return False
+
+
 def _missing_names(module: types.ModuleType, starlette_name: str) -> None:
     """Give ``module`` a module ``__getattr__`` that answers missing names with placeholders."""
     previous = module.__dict__.get("__getattr__")
@@ -104,7 +111,10 @@ def _missing_names(module: types.ModuleType, starlette_name: str) -> None:
                 return previous(attribute)
             except AttributeError:
                 pass
-        return Missing(f"{starlette_name}.{attribute}")
+        submodule = f"{starlette_name}.{attribute}"
+        if hasattr(module, "__path__") and _exists(_target(submodule)):
+            return importlib.import_module(submodule)  # ``from starlette import status``
+        return Missing(submodule)
 
     module.__getattr__ = __getattr__  # type: ignore[method-assign]
 

@@ -11,6 +11,8 @@ import typing
 from collections.abc import Callable
 from typing import Any, Literal, get_args, get_origin
 
+from resourceful.requests import HTTPConnection
+
 ScopeName = Literal["app", "request", "transient"]
 SCOPES: tuple[ScopeName, ...] = ("app", "request", "transient")
 
@@ -61,9 +63,12 @@ def describe(key: Any) -> str:
 
 
 def strip_annotated(annotation: Any) -> Any:
-    """``Annotated[T, ...]`` → ``T``; anything else unchanged."""
+    """``Annotated[T, ...]`` → ``T``, ``Request[MyState]`` → ``Request``; others unchanged."""
     if get_origin(annotation) is typing.Annotated:
-        return get_args(annotation)[0]
+        annotation = get_args(annotation)[0]
+    origin = get_origin(annotation)
+    if isinstance(origin, type) and issubclass(origin, HTTPConnection):
+        return origin  # the state's type is for type checkers only
     return annotation
 
 

@@ -277,6 +277,18 @@ def test_state() -> None:
     assert repr(State()) == "State({})"
 
 
+def test_state_is_a_mapping_too() -> None:
+    backing = {"a": 1}
+    state = State(backing)
+    assert state["a"] == 1
+    state["b"] = 2
+    assert (list(state), len(state), backing["b"]) == (["a", "b"], 2, 2)
+    del state["a"]
+    assert backing == {"b": 2}
+    with pytest.raises(KeyError):
+        state["missing"]
+
+
 def test_address() -> None:
     address = Address("127.0.0.1", 8000)
     assert address.host == "127.0.0.1"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,13 +11,21 @@ import pytest
 
 from resourceful import App, HTTPResource
 from resourceful.middleware.base import CallNext
-from tools.starlette_alias import AliasFinder, Missing, MissingInResourceful
+from tools.starlette_alias import (
+    AliasFinder,
+    Missing,
+    MissingInResourceful,
+    install,
+    pytest_load_initial_conftests,
+)
 from tools.starlette_suite import outcomes, table, tally
 
 
 @pytest.fixture(autouse=True)
-def restore_resourceful() -> Iterator[None]:
+def restore_resourceful(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Aliasing adds Starlette's names to resourceful's modules: take them away again."""
+    monkeypatch.setattr(sys, "meta_path", [AliasFinder(), *sys.meta_path])
+    monkeypatch.setattr(sys, "modules", dict(sys.modules))
     before = {
         name: dict(vars(module))
         for name, module in sys.modules.items()
@@ -81,6 +88,12 @@ def test_what_resourceful_lacks_is_a_placeholder_that_fails_when_used() -> None:
     assert hash(placeholder) == id(placeholder)
 
 
+def test_a_submodule_resourceful_has_is_found_as_an_attribute() -> None:
+    package = alias("starlette")
+    assert package.status is sys.modules["resourceful.status"]
+    assert isinstance(package.no_such_module, Missing)
+
+
 def test_a_module_getattr_of_resourceful_is_still_asked_first() -> None:
     module = alias("starlette.middleware.base")
     assert isinstance(module.NoSuchName, Missing)
@@ -117,6 +130,10 @@ def test_the_tally_counts_what_did_not_run_as_failed(tmp_path: Path) -> None:
     assert text.splitlines()[-1] == "skipped: 1 (counted as not passed)"
 
 
-def test_the_alias_plugin_loads_only_where_asked() -> None:
-    assert importlib.util.find_spec("tools.starlette_alias") is not None
-    assert not any(isinstance(finder, AliasFinder) for finder in sys.meta_path)
+def test_the_plugin_installs_the_finder_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    others = [finder for finder in sys.meta_path if not isinstance(finder, AliasFinder)]
+    monkeypatch.setattr(sys, "meta_path", others)
+    pytest_load_initial_conftests(None, None, [])
+    install()
+    assert isinstance(sys.meta_path[0], AliasFinder)
+    assert sum(isinstance(finder, AliasFinder) for finder in sys.meta_path) == 1
