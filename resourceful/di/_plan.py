@@ -14,6 +14,7 @@ from typing import Any, Literal, get_args, get_origin
 
 import attrs
 
+from resourceful.concurrency import is_async_callable
 from resourceful.datastructures import FormData, UploadFile
 from resourceful.di._container import Container, DependencyError
 from resourceful.di._forms import form_fields
@@ -108,9 +109,13 @@ def plan_endpoint(
         DependencyError: naming the endpoint, the parameter, its annotation and the fix.
     """
     owner = str(getattr(func, "__qualname__", repr(func)))
+    signature = list(inspect.signature(func).parameters.values())
+    if not skip_first and _takes_only_variadic_positionals(signature):
+        # A wrapper's ``(*args, **kwargs)``: called as Starlette calls it, with the connection.
+        func = _passing_the_connection(func)
+        signature = list(inspect.signature(func).parameters.values())
     hints = type_hints(func, owner)
     parameters = []
-    signature = list(inspect.signature(func).parameters.values())
     for parameter in signature[1:] if skip_first else signature:
         if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
             continue
@@ -136,6 +141,35 @@ def plan_endpoint(
     if plan.only_connection and kinds[parameters[0].name] is inspect.Parameter.KEYWORD_ONLY:
         plan.only_connection = False  # the fast path hands the connection over by position
     return plan
+
+
+def _takes_only_variadic_positionals(signature: list[inspect.Parameter]) -> bool:
+    kinds = {parameter.kind for parameter in signature}
+    return inspect.Parameter.VAR_POSITIONAL in kinds and kinds <= {
+        inspect.Parameter.VAR_POSITIONAL,
+        inspect.Parameter.VAR_KEYWORD,
+    }
+
+
+def _passing_the_connection(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``func``, as a function of one parameter that receives the connection."""
+    call: Callable[..., Any]
+    if is_async_callable(func):
+
+        async def call(connection: HTTPConnection) -> Any:
+            return await func(connection)
+
+    else:
+
+        def call(connection: HTTPConnection) -> Any:
+            return func(connection)
+
+    # Keep what decorators recorded on it (requires(), responds()), not a signature to follow.
+    recorded = getattr(func, "__dict__", {})
+    extra = {k: v for k, v in recorded.items() if k not in ("__wrapped__", "__signature__")}
+    vars(call).update(extra)
+    call.__qualname__ = getattr(func, "__qualname__", call.__qualname__)
+    return call
 
 
 def _plan_parameter(

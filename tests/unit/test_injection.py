@@ -533,6 +533,33 @@ def test_variadic_parameters_are_left_alone(test_client_factory: TestClientFacto
     assert test_client_factory(App(routes=[Route("/", flexible)])).get("/").json() == 0
 
 
+def test_an_endpoint_taking_only_args_gets_the_connection(
+    test_client_factory: TestClientFactory,
+) -> None:
+    # The usual shape of a decorator's wrapper that copies nothing from what it wraps.
+    async def wrapper(*args: Any, **kwargs: Any) -> Response:
+        request = args[0]
+        return PlainTextResponse(f"{type(request).__name__} {len(args)} {sorted(kwargs)}")
+
+    def sync_wrapper(*args: Any) -> Response:
+        return PlainTextResponse(f"sync {args[0].url.path}")
+
+    async def socket(*args: Any) -> None:
+        websocket = args[0]
+        await websocket.accept()
+        await websocket.send_text(type(websocket).__name__)
+        await websocket.close()
+
+    app = App(
+        routes=[Route("/", wrapper), Route("/sync", sync_wrapper), WebSocketRoute("/ws", socket)]
+    )
+    client = test_client_factory(app)
+    assert client.get("/").text == "Request 1 []"
+    assert client.get("/sync").text == "sync /sync"
+    with client.websocket_connect("/ws") as session:
+        assert session.receive_text() == "WebSocket"
+
+
 def test_provider_errors_fail_at_startup(test_client_factory: TestClientFactory) -> None:
     async def read(store: Store) -> None: ...  # never called: the app does not start
 
