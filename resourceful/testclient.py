@@ -161,6 +161,11 @@ async def _open_stream() -> tuple[
     return anyio.create_memory_object_stream[Message](math.inf)
 
 
+#: The extension that marks a request made by ``websocket_connect``, and carries the session
+#: back on its response.
+_WEBSOCKET = "resourceful.websocket_connect"
+
+
 class _TestClientTransport(httpx.BaseTransport):
     def __init__(
         self,
@@ -212,6 +217,10 @@ class _TestClientTransport(httpx.BaseTransport):
         return WebSocketTestSession(self.app, scope, self.portal_factory)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.extensions.get(_WEBSOCKET):
+            # 101 Switching Protocols, with the session to talk to the app through.
+            session = self.websocket_session(request)
+            return httpx.Response(101, request=request, extensions={_WEBSOCKET: session})
         if request.url.scheme in ("ws", "wss") or _is_upgrade(request):
             msg = "Open websockets with client.websocket_connect(url), not an HTTP request."
             raise RuntimeError(msg)
@@ -368,27 +377,27 @@ class TestClient(httpx.Client):
         return manager
 
     def websocket_connect(
-        self,
-        url: str,
-        subprotocols: Iterable[str] | None = None,
-        headers: MutableMapping[str, str] | None = None,
+        self, url: str, subprotocols: Iterable[str] | None = None, **kwargs: Any
     ) -> WebSocketTestSession:
         """Open a websocket to ``url``; use the result as a context manager.
 
         A relative ``url`` is joined to ``base_url`` (``http`` becomes ``ws``, ``https``
-        becomes ``wss``); the client's cookies and headers are sent along.
+        becomes ``wss``); the client's cookies and headers are sent along, and the keyword
+        arguments of an httpx request (``params``, ``headers``, ``cookies``, ``auth``) apply.
         """
-        ws_headers = {
+        headers = {
             "connection": "upgrade",
             "upgrade": "websocket",
             "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
             "sec-websocket-version": "13",
-            **(headers or {}),
+            **dict(kwargs.pop("headers", None) or {}),
         }
         if subprotocols is not None:
-            ws_headers["sec-websocket-protocol"] = ", ".join(subprotocols)
-        request = self.build_request("GET", url, headers=ws_headers)
-        return self._test_transport.websocket_session(request)
+            headers["sec-websocket-protocol"] = ", ".join(subprotocols)
+        extensions = {**kwargs.pop("extensions", {}), _WEBSOCKET: True}
+        switching = self.request("GET", url, headers=headers, extensions=extensions, **kwargs)
+        session: WebSocketTestSession = switching.extensions[_WEBSOCKET]
+        return session
 
     def __enter__(self) -> TestClient:
         with contextlib.ExitStack() as stack:

@@ -101,7 +101,10 @@ class Container:
         self._context_types: dict[Any, str] = {}
         self._factories: dict[Any, Factory] = {}
         self._app_values: dict[Any, Any] = {}
-        self._app_locks: dict[Any, anyio.Lock] = {}
+        # The app-scoped values being made, each with the event its other askers wait on. An
+        # event lives only while its value is made: the app may run in several event loops
+        # in turn (a test client per test), and an event belongs to one.
+        self._app_making: dict[Any, anyio.Event] = {}
         self._app_stack = AsyncExitStack()
         self._compiled = False
         #: Types this app cannot provide, with why and how to fix it; endpoints that need
@@ -252,17 +255,21 @@ class Container:
                 return value
 
             return request_scoped
-        lock = self._app_locks.setdefault(key, anyio.Lock())
 
         async def app_scoped(context: InjectionContext) -> Any:
             values = self._app_values
-            if key in values:
-                return values[key]
-            async with lock:
-                if key in values:  # made by another task while this one waited
-                    return values[key]
-                value = values[key] = await make(self._app_context)
-            return value
+            while key not in values:
+                making = self._app_making.get(key)
+                if making is None:
+                    making = self._app_making[key] = anyio.Event()
+                    try:
+                        values[key] = await make(self._app_context)
+                    finally:
+                        del self._app_making[key]
+                        making.set()
+                else:  # another task is making it: wait, then take it (or make it, if it failed)
+                    await making.wait()
+            return values[key]
 
         return app_scoped
 

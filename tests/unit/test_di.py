@@ -168,6 +168,47 @@ async def test_app_scoped_value_is_made_once_under_concurrency() -> None:
     assert all(result is results[0] for result in results)
 
 
+async def test_when_making_an_app_scoped_value_fails_a_waiting_task_makes_it() -> None:
+    attempts: list[int] = []
+
+    async def flaky() -> Slow:
+        attempts.append(1)
+        await anyio.sleep(0.01)
+        if len(attempts) == 1:
+            raise OSError("the first attempt failed")
+        return Slow()
+
+    container = container_with(Provider(flaky, scope="app", provides=Slow))
+    outcomes: list[Any] = []
+
+    async def fetch() -> None:
+        try:
+            outcomes.append(await container.resolve(Slow, container.context()))
+        except OSError as exc:
+            outcomes.append(exc)
+
+    async with anyio.create_task_group() as group:
+        for _ in range(3):
+            group.start_soon(fetch)
+    assert len(attempts) == 2
+    assert isinstance(outcomes[0], OSError)
+    assert outcomes[1] is outcomes[2]
+    assert isinstance(outcomes[1], Slow)
+
+
+def test_one_container_serves_one_event_loop_after_another() -> None:
+    made.clear()
+    container = container_with(Provider(make_slow, scope="app", provides=Slow))
+    for backend in ("asyncio", "trio", "asyncio"):
+
+        async def life() -> None:
+            await container.startup()
+            await container.aclose()
+
+        anyio.run(life, backend=backend)
+    assert len(made) == 3
+
+
 async def test_sync_function_providers_run_in_a_worker_thread() -> None:
     container = container_with(make_clock)
     async with container.context() as context:

@@ -365,6 +365,35 @@ def test_websocket_carries_the_clients_cookies(test_client_factory: TestClientFa
         assert ws.receive_json() == {"session": "abc"}
 
 
+def test_websocket_connect_takes_an_httpx_requests_arguments(
+    test_client_factory: TestClientFactory,
+) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        websocket = WebSocket(scope, receive, send)
+        await websocket.accept()
+        await websocket.send_json(
+            {
+                "query": str(websocket.query_params),
+                "authorization": websocket.headers.get("authorization"),
+                "extra": websocket.headers.get("x-extra"),
+            }
+        )
+        await websocket.close()
+
+    client = test_client_factory(app)
+    with client.websocket_connect(
+        "/?a=1",
+        params={"b": "2"},
+        auth=("ann", "pw"),
+        headers={"x-extra": "yes"},
+    ) as ws:
+        assert ws.receive_json() == {
+            "query": "b=2",
+            "authorization": "Basic YW5uOnB3",
+            "extra": "yes",
+        }
+
+
 def test_http_request_for_a_websocket_points_to_websocket_connect(
     test_client_factory: TestClientFactory,
 ) -> None:
