@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import re
+import ipaddress
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import SplitResult, unquote_plus, urlencode, urlsplit
+from urllib.parse import SplitResult, unquote_plus, urlencode, urlsplit, urlunsplit
 
 from resourceful._cached import cached_property
+from resourceful._hosts import parse_host
 from resourceful.types import Scope
 
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
@@ -51,12 +52,6 @@ class URL:
                 msg = "URL() takes either a string, a scope or components, not several of them"
                 raise TypeError(msg)
             url = _url_from_scope(scope)
-            split = _split_checked(url)
-            if split is None:
-                # A Host header no URL can hold ("[", "a:x"): the server's address stands in.
-                url = _url_from_scope(scope, use_host=False)
-                split = urlsplit(url)
-            self.__dict__["components"] = split
         elif components:
             if url:
                 msg = "URL() takes either a string, a scope or components, not several of them"
@@ -126,6 +121,8 @@ class URL:
                 _, _, hostname = netloc.rpartition("@")
                 if hostname[-1:] != "]":
                     hostname = hostname.rsplit(":", 1)[0]
+            if _is_ipv6(hostname):
+                hostname = f"[{hostname}]"
             netloc = hostname
             if port is not None:
                 netloc += f":{port}"
@@ -171,46 +168,45 @@ class URL:
         return f"{type(self).__name__}({str(url)!r})"
 
 
-def _split_checked(url: str) -> SplitResult | None:
-    """``urlsplit(url)``, or None when its host and port cannot be read back."""
+def _is_ipv6(host: str) -> bool:
     try:
-        split = urlsplit(url)
-        split.port  # noqa: B018 - raises for a port that is not a number in range
+        ipaddress.IPv6Address(host)
     except ValueError:
-        return None
-    return split
+        return False
+    return True
 
 
-# Characters that would move a Host header's text into another part of the URL.
-_NOT_IN_HOST = re.compile(r"[/?#@\\\s\x00-\x1f\x7f]")
+#: Characters of a path that would end it early in a URL string.
+_PATH_DELIMITERS = str.maketrans({"?": "%3F", "#": "%23", "\\": "%5C"})
 
 
-def _url_from_scope(scope: Scope, *, use_host: bool = True) -> str:
+def _url_from_scope(scope: Scope) -> str:
     scheme = scope.get("scheme", "http")
     server = scope.get("server")
-    path = scope["path"]
-    query_string = scope.get("query_string", b"")
-    host = None
-    if use_host:
-        for name, value in scope["headers"]:
-            if name == b"host":
-                host = value.decode("latin-1")
-                if _NOT_IN_HOST.search(host):
-                    host = None
-                break
-    if host is not None:
-        url = f"{scheme}://{host}{path}"
-    elif server is None:
-        url = path
-    else:
+    path = scope["path"].translate(_PATH_DELIMITERS)
+    query = scope.get("query_string", b"").decode("latin-1")
+    netloc = None
+    for name, value in scope["headers"]:
+        if name == b"host":
+            # A Host header that is no valid host (one whose text would move into another
+            # part of the URL, say) is ignored for the server's address.
+            host = parse_host(value.decode("latin-1"))
+            if host is not None and host.has_valid_port:
+                netloc = host.authority
+            break
+    if netloc is None and server is not None:
         server_host, port = server
-        if port != _DEFAULT_PORTS.get(scheme):
-            url = f"{scheme}://{server_host}:{port}{path}"
-        else:
-            url = f"{scheme}://{server_host}{path}"
-    if query_string:
-        url += "?" + query_string.decode("latin-1")
-    return url
+        if ":" in server_host and not server_host.startswith("["):
+            server_host = f"[{server_host}]"  # an IPv6 address
+        default = port == _DEFAULT_PORTS.get(scheme)
+        netloc = server_host if default else f"{server_host}:{port}"
+    if netloc is not None:
+        # A path that does not start with "/" gets one, so it cannot join the authority.
+        url: str = urlunsplit((scheme, netloc, path, query, ""))
+        return url
+    if path.startswith("//"):  # without a host, it would be read as one
+        path = "/%2F" + path[2:]
+    return f"{path}?{query}" if query else path
 
 
 class URLPath(str):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, Sequence, ValuesView
 from shlex import shlex as Lexer
 from tempfile import SpooledTemporaryFile
@@ -80,7 +79,12 @@ class CommaSeparatedStrings(Sequence[str]):
         return f"{type(self).__name__}({self._items!r})"
 
     def __str__(self) -> str:
-        return ", ".join(shlex.quote(item) if "," in item else item for item in self._items)
+        # Starlette's spelling: every item quoted, so the text reads back as the same items.
+        return ", ".join(repr(item) for item in self._items)
+
+
+def _first(pair: tuple[Any, Any]) -> Any:
+    return pair[0]
 
 
 class ImmutableMultiDict(Mapping[_KeyType, _CovariantValueType]):
@@ -144,7 +148,8 @@ class ImmutableMultiDict(Mapping[_KeyType, _CovariantValueType]):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, type(self)):
             return False
-        return sorted(self._list, key=repr) == sorted(other._list, key=repr)
+        # Keys in any order; the values of one key in theirs (the sort is stable).
+        return sorted(self._list, key=_first) == sorted(other._list, key=_first)
 
     __hash__ = None  # type: ignore[assignment]
 

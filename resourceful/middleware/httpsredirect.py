@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from resourceful.datastructures import URL
 from resourceful.middleware._refuse import refuse
-from resourceful.responses import RedirectResponse
+from resourceful.responses import PlainTextResponse, RedirectResponse
 from resourceful.types import ASGIApp, Receive, Scope, Send
 
 _SECURE = {"http": "https", "ws": "wss"}
@@ -26,6 +26,9 @@ class HTTPSRedirectMiddleware:
             return
         url = URL(scope=scope)
         netloc = url.netloc
+        if not netloc:  # no valid Host header, and no server address to fall back on
+            await refuse(scope, receive, send, PlainTextResponse("Invalid host header", 400))
+            return
         if url.port in (80, 443):
             netloc = netloc.rsplit(":", 1)[0]
         secure = url.replace(scheme=_SECURE[scheme], netloc=netloc)

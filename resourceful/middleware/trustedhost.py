@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from resourceful._hosts import parse_host
 from resourceful.datastructures import URL, Headers
 from resourceful.middleware._refuse import refuse
 from resourceful.responses import PlainTextResponse, RedirectResponse
@@ -33,6 +34,7 @@ class TrustedHostMiddleware:
             if "*" in pattern and pattern != "*" and not is_wildcard:
                 raise ValueError(ENFORCE_DOMAIN_WILDCARD)
         self.app = app
+        self.allowed_hosts = [pattern.lower() for pattern in hosts]
         self.allow_any = "*" in hosts
         self.exact = {pattern.lower() for pattern in hosts if not pattern.startswith("*")}
         self.suffixes = tuple(pattern[1:].lower() for pattern in hosts if pattern.startswith("*."))
@@ -46,8 +48,9 @@ class TrustedHostMiddleware:
         if self.allow_any or scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        host = _host_without_port(Headers(scope=scope).get("host", "")).lower()
-        if self.is_allowed(host):
+        parsed = parse_host(Headers(scope=scope).get("host"))
+        host = "" if parsed is None else parsed.host.lower()
+        if host and self.is_allowed(host):
             await self.app(scope, receive, send)
             return
         if self.www_redirect and host and self.is_allowed("www." + host):
@@ -56,12 +59,6 @@ class TrustedHostMiddleware:
             await refuse(scope, receive, send, RedirectResponse(redirect, status_code=301))
             return
         await refuse(scope, receive, send, PlainTextResponse("Invalid host header", 400))
-
-
-def _host_without_port(host: str) -> str:
-    if host.startswith("["):  # an IPv6 address: [::1]:8000
-        return host.split("]", 1)[0] + "]"
-    return host.split(":", 1)[0]
 
 
 __all__ = ["TrustedHostMiddleware"]

@@ -51,6 +51,10 @@ def test_url_replace_rebuilds_netloc() -> None:
     assert URL("http://example.org/").replace(port=None, username=None) == "http://example.org/"
     assert URL("http://[::1]:80/").replace(port=81) == "http://[::1]:81/"
     assert URL("http://[::1]/").replace(port=81) == "http://[::1]:81/"
+    ipv6 = URL("https://[fe::2]:12345")
+    assert ipv6.replace(hostname=ipv6.hostname) == ipv6
+    assert url.replace(hostname="[::1]") == "http://user:pw@[::1]:8000/a"
+    assert url.replace(hostname="other.org:1", port=None) == "http://user:pw@other.org:1/a"
 
 
 def test_url_query_param_helpers() -> None:
@@ -77,6 +81,46 @@ def test_url_from_scope() -> None:
     assert URL(scope={**base, "server": ("srv", 80)}) == "http://srv/p"
     assert URL(scope={**base, "server": ("srv", 8080)}) == "http://srv:8080/p"
     assert URL(scope={**base, "server": None, "query_string": b"x=1"}) == "/p?x=1"
+    assert URL(scope={**base, "server": ("::1", 8000)}) == "http://[::1]:8000/p"
+    assert URL(scope={**base, "headers": [(b"host", b"[v1.fo]")]}).netloc == "[v1.fo]"
+
+
+@pytest.mark.parametrize("with_host", [True, False], ids=["host-header", "server"])
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("@evil.org", "/@evil.org"),
+        ("user:pw@evil.org", "/user:pw@evil.org"),
+        ("//evil.org/x", "//evil.org/x"),
+        ("http://evil.org/x", "/http://evil.org/x"),
+        ("/a?b#c", "/a%3Fb%23c"),
+        ("/a\\b", "/a%5Cb"),
+    ],
+)
+def test_a_path_from_the_client_stays_a_path(path: str, expected: str, with_host: bool) -> None:
+    # The client sent a request target that looks like an authority, or holds delimiters.
+    scope = {
+        "scheme": "http",
+        "path": path,
+        "query_string": b"q=1",
+        "headers": [(b"host", b"site.example")] if with_host else [],
+        "server": ("site.example", 80),
+    }
+    url = URL(scope=scope)
+    assert (url.hostname, url.path, url.query) == ("site.example", expected, "q=1")
+
+
+def test_a_path_without_a_host_cannot_become_one() -> None:
+    url = URL(scope={"path": "//evil.org/a", "query_string": b"", "headers": []})
+    assert (str(url), url.netloc) == ("/%2Fevil.org/a", "")
+
+
+@pytest.mark.parametrize(
+    "host", [b"[::1", b"a@b", b"a/b", b"a b", b"[:::]", b"[V1.x]", b"a:99999", b"a:"]
+)
+def test_an_invalid_host_header_gives_way_to_the_server_address(host: bytes) -> None:
+    scope = {"path": "/", "query_string": b"", "headers": [(b"host", host)], "server": ("s", 81)}
+    assert URL(scope=scope) == "http://s:81/"
 
 
 def test_url_equality_hash_and_repr_hide_password() -> None:
@@ -120,7 +164,8 @@ def test_comma_separated_strings() -> None:
     assert items[2] == "c, d"
     assert items[1:] == ["b", "c, d", "e"]
     assert repr(items) == "CommaSeparatedStrings(['a', 'b', 'c, d', 'e'])"
-    assert str(items) == "a, b, 'c, d', e"
+    assert str(items) == "'a', 'b', 'c, d', 'e'"
+    assert list(CommaSeparatedStrings(str(items))) == list(items)
     assert list(CommaSeparatedStrings(["x", "y"])) == ["x", "y"]
 
 
@@ -137,6 +182,7 @@ def test_immutable_multi_dict() -> None:
     assert list(data) == ["a", "b"]
     assert len(data) == 2
     assert data == ImmutableMultiDict([("b", "3"), ("a", "1"), ("a", "2")])
+    assert data != ImmutableMultiDict([("a", "2"), ("a", "1"), ("b", "3")]), "a's order"
     assert data != {"a": "2", "b": "3"}
     assert repr(data) == "ImmutableMultiDict([('a', '1'), ('a', '2'), ('b', '3')])"
     assert ImmutableMultiDict({"x": 1})["x"] == 1

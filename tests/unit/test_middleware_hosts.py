@@ -52,10 +52,24 @@ def trusted(*hosts: str, www_redirect: bool = True) -> App:
         ("notexample.org", False),
         ("", False),
         ("[::1]:8000", True),
+        ("[V1.fo]", False),
+        ("[v1.fo]", True),
+        ("example.org:65536", True),
+        # Host headers that are no valid host, however much of them looks allowed.
+        ("[::1", False),
+        ("[::1]:", False),
+        ("[::1].", False),
+        ("[::1]:evil", False),
+        ("[::1]@attacker", False),
+        ("[::1]evil.example.org", False),
+        ("[:::]", False),
+        ("example.org@evil.org", False),
+        ("example.org/x", False),
+        ("example org", False),
     ],
 )
 def test_allowed_hosts(test_client_factory: TestClientFactory, host: str, allowed: bool) -> None:
-    client = test_client_factory(trusted("example.org", "*.example.org", "[::1]"))
+    client = test_client_factory(trusted("example.org", "*.example.org", "[::1]", "[v1.fo]"))
     # The client sent this Host header.
     response = client.get("/", headers={"host": host})
     if allowed:
@@ -65,6 +79,9 @@ def test_allowed_hosts(test_client_factory: TestClientFactory, host: str, allowe
 
 
 def test_any_host_by_default(test_client_factory: TestClientFactory) -> None:
+    inner = PlainTextResponse("inner")
+    assert TrustedHostMiddleware(inner).allowed_hosts == ["*"]
+    assert TrustedHostMiddleware(inner, ["A.org"]).allowed_hosts == ["a.org"]
     client = test_client_factory(hosts_app(Middleware(TrustedHostMiddleware)))
     assert client.get("/", headers={"host": "anything.example"}).status_code == 200
 
@@ -147,6 +164,38 @@ def test_https_redirect(
     assert response.headers["location"] == location
     secure = test_client_factory(app, base_url="https://example.org")
     assert secure.get("/").text == "https://example.org/"
+
+
+@pytest.mark.parametrize(
+    ("host", "server", "location"),
+    [
+        ("example.org:65536", ("example.org", 80), "https://example.org/"),
+        ("[:::]", ("::1", 80), "https://[::1]/"),
+        ("[:::]", ("::1", 8080), "https://[::1]:8080/"),
+        ("example.org:000080", ("other.org", 80), "https://example.org/"),
+        ("[:::]", None, None),
+        ("example.org:65536", None, None),
+    ],
+)
+def test_https_redirect_of_an_invalid_host_uses_the_server_address(
+    test_client_factory: TestClientFactory,
+    host: str,
+    server: tuple[str, int] | None,
+    location: str | None,
+) -> None:
+    middleware = HTTPSRedirectMiddleware(PlainTextResponse("unused"))
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        scope["server"] = server
+        await middleware(scope, receive, send)
+
+    client = test_client_factory(app, follow_redirects=False)
+    # The client sent a Host header that is no valid host (or a valid one with a long port).
+    response = client.get("/", headers={"host": host})
+    if location is None:
+        assert (response.status_code, response.text) == (400, "Invalid host header")
+    else:
+        assert (response.status_code, response.headers["location"]) == (307, location)
 
 
 def test_ws_is_redirected_to_wss(test_client_factory: TestClientFactory) -> None:
