@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Generator, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeGuard
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn, TypeGuard
 
 import cattrs
 
@@ -26,7 +26,7 @@ from resourceful.websockets import WebSocket, WebSocketDisconnect, WebSocketStat
 if TYPE_CHECKING:
     from resourceful.middleware import Middleware
 
-HTTP_VERBS = ("get", "post", "put", "patch", "delete", "options")
+HTTP_VERBS = ("get", "post", "put", "patch", "delete", "options", "query")
 
 
 def responds(
@@ -102,11 +102,14 @@ class HTTPResource:
 
     middleware: ClassVar[Sequence[Middleware]] = ()
     converter: ClassVar[cattrs.Converter | None] = None
+    #: Answer ``OPTIONS`` with ``204`` and ``Allow`` when the class defines no ``options``.
+    answers_options: ClassVar[bool] = True
 
     def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.scope = scope
+        self.receive = receive
+        self.send = send
         self.request = Request(scope, receive, send)
-        self._channels = (receive, send)
 
     @classmethod
     def allowed_methods(cls) -> list[str]:
@@ -114,7 +117,8 @@ class HTTPResource:
         verbs = {verb.upper() for verb in HTTP_VERBS if callable(getattr(cls, verb, None))}
         if "GET" in verbs:
             verbs.add("HEAD")
-        verbs.add("OPTIONS")
+        if cls.answers_options:
+            verbs.add("OPTIONS")
         return sorted(verbs)
 
     @classmethod
@@ -129,7 +133,7 @@ class HTTPResource:
 
     # Used as a plain ASGI app (a Router without an App): planned once, without providers.
     def __await__(self) -> Generator[Any, None, None]:
-        return _standalone(self.scope, type(self), *self._channels).__await__()
+        return _standalone(self.scope, type(self), self.receive, self.send).__await__()
 
 
 def _resource_http_app(
@@ -148,6 +152,7 @@ def _resource_http_app(
         {"after": ("response",)},
     )
     allow = ", ".join(cls.allowed_methods())
+    answers_options = cls.answers_options
     handlers = {verb.upper(): plans.plans[verb] for verb in HTTP_VERBS if verb in plans.plans}
     if "GET" in handlers:
         handlers.setdefault("HEAD", handlers["GET"])
@@ -167,7 +172,7 @@ def _resource_http_app(
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         found = served.get(scope["method"])
         if found is None:
-            await _not_handled(scope, receive, send, allow)
+            await _not_handled(scope, receive, send, allow, answers_options)
             return
         plan, requirements, status_code, headers = found
         resource = cls(scope, receive, send)
@@ -204,9 +209,11 @@ def _resource_http_app(
     return app
 
 
-async def _not_handled(scope: Scope, receive: Receive, send: Send, allow: str) -> None:
+async def _not_handled(
+    scope: Scope, receive: Receive, send: Send, allow: str, answers_options: bool
+) -> None:
     headers = {"Allow": allow}
-    if scope["method"] == "OPTIONS":
+    if answers_options and scope["method"] == "OPTIONS":
         await Response(status_code=204, headers=headers)(scope, receive, send)
     elif "app" in scope:
         raise HTTPException(405, headers=headers)
@@ -230,11 +237,12 @@ class WebSocketResource:
 
     def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.scope = scope
+        self.receive = receive
+        self.send = send
         self.websocket = WebSocket(scope, receive, send)
-        self._channels = (receive, send)
 
     def __await__(self) -> Generator[Any, None, None]:
-        return _standalone(self.scope, type(self), *self._channels).__await__()
+        return _standalone(self.scope, type(self), self.receive, self.send).__await__()
 
 
 _STANDALONE: dict[tuple[type[Any], frozenset[str]], ASGIApp] = {}
@@ -285,6 +293,7 @@ def _resource_websocket_app(
     on_receive = plans.plans.get("on_receive")
     on_disconnect = plans.plans.get("on_disconnect")
     encoding = cls.encoding
+    decode = getattr(cls, "decode", None)
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         resource = cls(scope, receive, send)
@@ -303,12 +312,15 @@ def _resource_websocket_app(
                 if message["type"] == "websocket.disconnect":
                     close_code = int(message.get("code") or 1000)
                     break
-                try:
-                    data = _decode(encoding, message)
-                except _BadFrame as exc:
-                    close_code = 1003
-                    await websocket.close(code=1003, reason=str(exc))
-                    break
+                if decode is not None:
+                    data = await decode(resource, websocket, message)
+                else:
+                    try:
+                        data = _decode(encoding, message)
+                    except _BadFrame as exc:
+                        close_code = 1003
+                        await websocket.close(code=1003, reason=str(exc))
+                        break
                 if on_receive is not None:
                     given = {"data": data}
                     await _call(
@@ -340,6 +352,46 @@ async def _run_disconnect(
         await _call(plan, resource, await plan.arguments(websocket, context, given))
 
 
+class HTTPEndpoint(HTTPResource):
+    """Starlette's ``HTTPEndpoint``: an :class:`HTTPResource` that, like Starlette's, leaves
+    ``OPTIONS`` unanswered (405) unless it defines ``options``."""
+
+    answers_options = False
+
+
+class WebSocketEndpoint(WebSocketResource):
+    """Starlette's ``WebSocketEndpoint``: a :class:`WebSocketResource` whose frames are decoded
+    by :meth:`decode` as Starlette decodes them.
+
+    With no ``encoding``, ``data`` is the frame's text or bytes; ``"json"`` takes text and
+    binary frames. A frame that does not fit closes the connection with 1003 and raises
+    :class:`RuntimeError`.
+    """
+
+    async def decode(self, websocket: WebSocket, message: Message) -> Any:
+        """The data ``on_receive`` gets for ``message``; override to decode otherwise."""
+        text, data = message.get("text"), message.get("bytes")
+        if self.encoding == "text":
+            if text is None:
+                await _unsupported(websocket, "Expected text websocket messages, but got bytes")
+            return text
+        if self.encoding == "bytes":
+            if data is None:
+                await _unsupported(websocket, "Expected bytes websocket messages, but got text")
+            return data
+        if self.encoding == "json":
+            try:
+                return json_loads_strict(text if text is not None else (data or b"").decode())
+            except ValueError:
+                await _unsupported(websocket, "Malformed JSON data received.")
+        return text if text is not None else data
+
+
+async def _unsupported(websocket: WebSocket, message: str) -> NoReturn:
+    await websocket.close(code=1003)
+    raise RuntimeError(message)
+
+
 def is_resource(endpoint: Any) -> TypeGuard[type[HTTPResource | WebSocketResource]]:
     """Whether ``endpoint`` is an HTTPResource or WebSocketResource subclass."""
     return isinstance(endpoint, type) and issubclass(endpoint, HTTPResource | WebSocketResource)
@@ -363,10 +415,6 @@ def resource_app(
         app = middleware_cls(app, *args, **kwargs)
     return app
 
-
-#: Starlette's names, so Starlette code keeps working.
-HTTPEndpoint = HTTPResource
-WebSocketEndpoint = WebSocketResource
 
 __all__ = [
     "HTTPEndpoint",

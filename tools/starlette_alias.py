@@ -21,10 +21,6 @@ from typing import Any, NoReturn
 #: Starlette's names that resourceful spells differently, by Starlette module.
 RENAMED: dict[str, dict[str, str]] = {
     "starlette.applications": {"Starlette": "App"},
-    "starlette.endpoints": {
-        "HTTPEndpoint": "HTTPResource",
-        "WebSocketEndpoint": "WebSocketResource",
-    },
     "starlette.middleware.base": {"RequestResponseEndpoint": "CallNext"},
 }
 #: Names Starlette's suite needs that are no part of resourceful: its deprecation warning

@@ -395,6 +395,118 @@ def test_resources_work_in_a_plain_router(test_client_factory: TestClientFactory
         client.get("/notes")
 
 
+class Search(HTTPResource):
+    async def query(self, request: Request) -> str:
+        return f"searched {(await request.body()).decode()}"
+
+
+class StarletteShaped(HTTPEndpoint):
+    async def post(self, request: Request) -> Response:
+        return PlainTextResponse(f"{self.receive is not None} {self.send is not None}")
+
+
+def test_query_is_a_verb_and_starlettes_endpoint_leaves_options_alone(
+    test_client_factory: TestClientFactory,
+) -> None:
+    client = test_client_factory(
+        App(routes=[Route("/search", Search), Route("/shaped", StarletteShaped)])
+    )
+    assert client.request("QUERY", "/search", content=b"cats").json() == "searched cats"
+    assert client.options("/search").headers["allow"] == "OPTIONS, QUERY"
+    assert client.post("/shaped").text == "True True"
+    # The client asked for OPTIONS, which a Starlette-style endpoint does not answer.
+    refused = client.options("/shaped")
+    assert (refused.status_code, refused.headers["allow"]) == (405, "POST")
+    assert client.head("/shaped").headers["allow"] == "POST"
+
+
+class Frames(WebSocketEndpoint):
+    async def on_receive(self, websocket: WebSocket, data: Any) -> None:
+        await websocket.send_json({"type": type(data).__name__, "data": str(data)})
+
+
+class JSONFrames(WebSocketEndpoint):
+    encoding = "json"
+
+    async def on_receive(self, websocket: WebSocket, data: Any) -> None:
+        await websocket.send_json(data)
+
+
+class TextFrames(WebSocketEndpoint):
+    encoding = "text"
+
+
+class ByteFrames(WebSocketEndpoint):
+    encoding = "bytes"
+
+    async def on_receive(self, websocket: WebSocket, data: bytes) -> None:
+        await websocket.send_bytes(data)
+
+
+def test_starlettes_websocket_endpoint_decodes_as_starlette_does(
+    test_client_factory: TestClientFactory,
+) -> None:
+    client = test_client_factory(
+        App(
+            routes=[
+                WebSocketRoute("/any", Frames),
+                WebSocketRoute("/json", JSONFrames),
+                WebSocketRoute("/text", TextFrames),
+                WebSocketRoute("/bytes", ByteFrames),
+            ]
+        )
+    )
+    with client.websocket_connect("/any") as session:
+        session.send_text("hi")
+        assert session.receive_json() == {"type": "str", "data": "hi"}
+        session.send_bytes(b"hi")
+        assert session.receive_json() == {"type": "bytes", "data": "b'hi'"}
+    with client.websocket_connect("/json") as session:
+        session.send_bytes(b'{"a": 1}')
+        assert session.receive_json() == {"a": 1}
+    with client.websocket_connect("/bytes") as session:
+        session.send_bytes(b"raw")
+        assert session.receive_bytes() == b"raw"
+    # The client sent frames that do not fit the encoding: closed with 1003, and an error.
+    frames: list[tuple[str, str | bytes]] = [
+        ("/json", "{not json"),
+        ("/json", b"\xff"),
+        ("/text", b"bytes"),
+        ("/bytes", "text"),
+    ]
+    for path, frame in frames:
+        codes: list[int] = []
+
+        def talk(path: str = path, frame: str | bytes = frame, codes: list[int] = codes) -> None:
+            with client.websocket_connect(path) as session:
+                if isinstance(frame, str):
+                    session.send_text(frame)
+                else:
+                    session.send_bytes(frame)
+                with pytest.raises(WebSocketDisconnect) as info:
+                    session.receive_text()
+                codes.append(info.value.code)
+
+        with pytest.raises(RuntimeError, match="Expected|Malformed"):
+            talk()
+        assert codes == [1003]
+
+
+async def test_decode_can_be_called_alone() -> None:
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {"type": "websocket", "path": "/", "headers": [], "query_string": b""}
+    endpoint = TextFrames(scope, receive=None, send=send)  # type: ignore[arg-type]
+    websocket = WebSocket(endpoint.scope, endpoint.receive, endpoint.send)
+    assert await endpoint.decode(websocket, {"type": "websocket.receive", "text": "t"}) == "t"
+    with pytest.raises(RuntimeError, match="Expected text websocket messages, but got bytes"):
+        await endpoint.decode(websocket, {"type": "websocket.receive", "bytes": b"b"})
+    assert sent == [{"type": "websocket.close", "code": 1003, "reason": ""}]
+
+
 def test_resources_must_match_their_route_kind(test_client_factory: TestClientFactory) -> None:
     with pytest.raises(
         TypeError, match="Chat cannot be served by a Route: route it with WebSocketRoute"

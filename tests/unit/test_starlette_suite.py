@@ -54,7 +54,7 @@ def test_a_starlette_module_is_resourceful_with_starlettes_names() -> None:
     applications = alias("starlette.applications")
     assert applications is sys.modules["resourceful.applications"]
     assert applications.Starlette is App
-    assert alias("starlette.endpoints").HTTPEndpoint is HTTPResource
+    assert issubclass(alias("starlette.endpoints").HTTPEndpoint, HTTPResource)
     assert alias("starlette.middleware.base").RequestResponseEndpoint is CallNext
     assert alias("starlette.exceptions").StarletteDeprecationWarning is DeprecationWarning
 
