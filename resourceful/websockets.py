@@ -30,6 +30,10 @@ class WebSocketDisconnect(Exception):
         super().__init__(code, self.reason)
 
 
+class WebSocketDisconnected(RuntimeError):
+    """The app used a websocket that is not open: before ``accept``, or after it closed."""
+
+
 # The states as plain names: reading an enum member off its class costs on every message.
 _CONNECTING = WebSocketState.CONNECTING
 _CONNECTED = WebSocketState.CONNECTED
@@ -84,7 +88,7 @@ class WebSocket(HTTPConnection[StateT]):
             self.client_state = _CONNECTED
             return message
         msg = "Cannot receive: the websocket has already disconnected."
-        raise RuntimeError(msg)
+        raise WebSocketDisconnected(msg)
 
     async def send(self, message: Message) -> None:
         """Send an ASGI message, checking that it may go now."""
@@ -124,7 +128,7 @@ class WebSocket(HTTPConnection[StateT]):
             more = message.get("more_body", False)
             return _RESPONSE if more else _DISCONNECTED
         msg = "Cannot send: the websocket is already closed."
-        raise RuntimeError(msg)
+        raise WebSocketDisconnected(msg)
 
     async def accept(
         self, subprotocol: str | None = None, headers: Iterable[tuple[bytes, bytes]] | None = None
@@ -142,7 +146,7 @@ class WebSocket(HTTPConnection[StateT]):
 
     def _not_connected(self) -> NoReturn:
         msg = 'The websocket is not connected. Call "await websocket.accept()" first.'
-        raise RuntimeError(msg)
+        raise WebSocketDisconnected(msg)
 
     async def receive_text(self) -> str:
         """The next text message (raises :class:`WebSocketDisconnect` when the client left)."""
@@ -245,4 +249,10 @@ class WebSocketClose:
         await send({"type": "websocket.close", "code": self.code, "reason": self.reason})
 
 
-__all__ = ["WebSocket", "WebSocketClose", "WebSocketDisconnect", "WebSocketState"]
+__all__ = [
+    "WebSocket",
+    "WebSocketClose",
+    "WebSocketDisconnect",
+    "WebSocketDisconnected",
+    "WebSocketState",
+]

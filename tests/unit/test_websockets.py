@@ -13,6 +13,7 @@ from resourceful.websockets import (
     WebSocket,
     WebSocketClose,
     WebSocketDisconnect,
+    WebSocketDisconnected,
     WebSocketState,
 )
 from tests.conftest import TestClientFactory
@@ -190,7 +191,7 @@ async def test_protocol_order_is_enforced_on_receive() -> None:
     websocket, _ = make([{"type": "websocket.connect"}, {"type": "websocket.disconnect"}])
     await websocket.accept()
     await websocket.receive()
-    with pytest.raises(RuntimeError, match="already disconnected"):
+    with pytest.raises(WebSocketDisconnected, match="already disconnected"):
         await websocket.receive()
 
 
@@ -203,7 +204,7 @@ async def test_protocol_order_is_enforced_on_send() -> None:
     with pytest.raises(RuntimeError, match="Expected 'websocket.send' or 'websocket.close'"):
         await websocket.send({"type": "websocket.accept"})
     await websocket.close()
-    with pytest.raises(RuntimeError, match="already closed"):
+    with pytest.raises(WebSocketDisconnected, match="already closed"):
         await websocket.send_text("too late")
     websocket, _ = make([])
     await websocket.send({"type": "websocket.http.response.start", "status": 403, "headers": []})
@@ -221,7 +222,9 @@ async def test_accept_after_reading_the_connect_message() -> None:
 async def test_receiving_before_accept_is_an_error() -> None:
     websocket, _ = make([])
     for receive in (websocket.receive_text, websocket.receive_bytes, websocket.receive_json):
-        with pytest.raises(RuntimeError, match='Call "await websocket.accept\\(\\)" first'):
+        with pytest.raises(
+            WebSocketDisconnected, match='Call "await websocket.accept\\(\\)" first'
+        ):
             await receive()
 
 
