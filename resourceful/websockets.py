@@ -123,7 +123,7 @@ class WebSocket(HTTPConnection[StateT]):
             return _DISCONNECTED
         if state is _RESPONSE:
             if kind != "websocket.http.response.body":
-                msg = f"Expected 'websocket.http.response.body', but got {kind!r}"
+                msg = f'Expected ASGI message "websocket.http.response.body", but got {kind!r}'
                 raise RuntimeError(msg)
             more = message.get("more_body", False)
             return _RESPONSE if more else _DISCONNECTED
@@ -231,11 +231,18 @@ class WebSocket(HTTPConnection[StateT]):
         """
         if "websocket.http.response" not in self.scope.get("extensions", {}):
             msg = (
-                "The server does not support the 'websocket.http.response' extension; "
-                "close the websocket instead of sending a denial response."
+                "The server doesn't support the Websocket Denial Response extension "
+                "('websocket.http.response'): close the websocket instead."
             )
             raise RuntimeError(msg)
-        await response(self.scope, self.receive, self.send)
+        await response(self.scope, self.receive, self._send_as_denial)
+
+    async def _send_as_denial(self, message: Message) -> None:
+        # Any response class sends HTTP messages; over a websocket they are a denial's.
+        kind = message["type"]
+        if kind.startswith("http.response."):
+            message = {**message, "type": "websocket." + kind}
+        await self.send(message)
 
 
 class WebSocketClose:

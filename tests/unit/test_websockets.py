@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from resourceful.responses import PlainTextResponse
+from resourceful.responses import FileResponse, PlainTextResponse, StreamingResponse
 from resourceful.testclient import WebSocketDenialResponse
 from resourceful.types import Message, Receive, Scope, Send
 from resourceful.websockets import (
@@ -157,9 +158,34 @@ def test_streamed_denial_response(test_client_factory: TestClientFactory) -> Non
     assert info.value.text == "log in"
 
 
+def test_any_response_class_can_deny(
+    test_client_factory: TestClientFactory, tmp_path: Path
+) -> None:
+    denial = tmp_path / "denial.txt"
+    denial.write_text("from a file")
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b"streamed "
+        yield b"denial"
+
+    responses = {
+        "/stream": StreamingResponse(chunks(), status_code=403),
+        "/file": FileResponse(denial, status_code=401),
+    }
+
+    async def handler(websocket: WebSocket) -> None:
+        await websocket.send_denial_response(responses[websocket.url.path])
+
+    client = test_client_factory(ws_app(handler))
+    for path, status, text in [("/stream", 403, "streamed denial"), ("/file", 401, "from a file")]:
+        with ExitStack() as stack, pytest.raises(WebSocketDenialResponse) as info:
+            stack.enter_context(client.websocket_connect(path))
+        assert (info.value.status_code, info.value.text) == (status, text)
+
+
 async def test_denial_response_needs_the_extension() -> None:
     websocket, _ = make([])
-    with pytest.raises(RuntimeError, match="does not support the 'websocket.http.response'"):
+    with pytest.raises(RuntimeError, match="doesn't support the Websocket Denial Response"):
         await websocket.send_denial_response(PlainTextResponse("no"))
 
 
@@ -208,7 +234,7 @@ async def test_protocol_order_is_enforced_on_send() -> None:
         await websocket.send_text("too late")
     websocket, _ = make([])
     await websocket.send({"type": "websocket.http.response.start", "status": 403, "headers": []})
-    with pytest.raises(RuntimeError, match="Expected 'websocket.http.response.body'"):
+    with pytest.raises(RuntimeError, match='Expected ASGI message "websocket.http.response.body"'):
         await websocket.send_text("not a body")
 
 
