@@ -153,8 +153,8 @@ class MutableHeaders(Headers):
 
     def add_vary_header(self, vary: str) -> None:
         """Add ``vary`` to the ``Vary`` header, keeping what it already names."""
-        existing = self.get("vary")
-        if existing is None:
+        existing = ", ".join(self.getlist("vary"))  # all the Vary headers, as one
+        if not existing:
             self["vary"] = vary
         elif vary.lower() not in (item.strip().lower() for item in existing.split(",")):
             self["vary"] = f"{existing}, {vary}"

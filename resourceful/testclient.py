@@ -11,7 +11,7 @@ import contextlib
 import json
 import math
 import queue
-from collections.abc import Callable, Generator, Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from types import TracebackType
 from typing import Any, Literal
@@ -21,6 +21,7 @@ import anyio
 import anyio.from_thread
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
+from resourceful._testhttp import HTTPExchange, ResponseStream
 from resourceful.exceptions import MissingDependencyError
 from resourceful.types import ASGIApp, Message, Scope
 from resourceful.websockets import WebSocketDisconnect
@@ -182,6 +183,7 @@ class _TestClientTransport(httpx.BaseTransport):
         self.root_path = root_path
         self.app_state = app_state
         self.client = client
+        self.open_streams: set[ResponseStream] = set()
 
     def _scope(self, request: httpx.Request) -> Scope:
         url = request.url
@@ -225,75 +227,58 @@ class _TestClientTransport(httpx.BaseTransport):
             msg = "Open websockets with client.websocket_connect(url), not an HTTP request."
             raise RuntimeError(msg)
         scope = self._scope(request)
-        scope.update(type="http", method=request.method, extensions={"http.response.debug": {}})
-        body = request.read()
-        with self.portal_factory() as portal:
-            result = portal.call(self._call_app, scope, body)
+        extensions: dict[str, Any] = {"http.response.debug": {}, "http.response.trailers": {}}
+        scope.update(type="http", method=request.method, extensions=extensions)
+        exchange = HTTPExchange(self.app, scope, request.read())
+        with contextlib.ExitStack() as stack:
+            portal = stack.enter_context(self.portal_factory())
+            portal.call(exchange.open)
+            task = portal.start_task_soon(exchange.run)
+            portal.call(exchange.started.wait)
+            stream = ResponseStream(
+                exchange, portal, task, stack.pop_all(), self.raise_server_exceptions
+            )
+        start = exchange.start
+        if start is None:
+            stream.close()  # raises the app's error, if it failed and errors are raised
+            if self.raise_server_exceptions:
+                msg = "TestClient did not receive any response: the app returned without one."
+                raise AssertionError(msg)
+            return httpx.Response(500, request=request)
+        self.open_streams.add(stream)
         response = httpx.Response(
-            status_code=result.status,
-            headers=result.headers,
-            stream=httpx.ByteStream(bytes(result.body)),
+            status_code=start["status"],
+            headers=start.get("headers", []),
+            stream=_ClosingStream(stream, self.open_streams),
             request=request,
         )
-        response.template = result.template  # type: ignore[attr-defined]
-        response.context = result.context  # type: ignore[attr-defined]
+        if exchange.trailers_expected:
+            response.extensions["http.response.trailers"] = exchange.trailers
+        if exchange.debug is not None:
+            response.extensions["http.response.debug"] = exchange.debug
+        response.template = (exchange.debug or {}).get("template")  # type: ignore[attr-defined]
+        response.context = (exchange.debug or {}).get("context")  # type: ignore[attr-defined]
         return response
 
-    async def _call_app(self, scope: Scope, body: bytes) -> _Result:
-        result = _Result()
-        request_complete = False
-        response_complete = anyio.Event()
-
-        async def receive() -> Message:
-            nonlocal request_complete
-            if request_complete:
-                await response_complete.wait()
-                return {"type": "http.disconnect"}
-            request_complete = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        async def send(message: Message) -> None:
-            kind = message["type"]
-            if kind == "http.response.start":
-                if result.status is not None:
-                    msg = "The app sent 'http.response.start' twice."
-                    raise RuntimeError(msg)
-                result.status = message["status"]
-                result.headers = list(message.get("headers", []))
-            elif kind == "http.response.body":
-                if result.status is None:
-                    msg = "The app sent 'http.response.body' before 'http.response.start'."
-                    raise RuntimeError(msg)
-                if scope["method"] != "HEAD":
-                    result.body += message.get("body", b"")
-                if not message.get("more_body", False):
-                    response_complete.set()
-            elif kind == "http.response.debug":
-                result.template = message["info"]["template"]
-                result.context = message["info"]["context"]
-
-        try:
-            await self.app(scope, receive, send)
-        except BaseException:
-            if self.raise_server_exceptions:
-                raise
-            if result.status is None:
-                result.status, result.headers, result.body = 500, [], bytearray()
-        finally:
-            response_complete.set()
-        if result.status is None:
-            msg = "The app returned without sending a response."
-            raise RuntimeError(msg)
-        return result
+    def close(self) -> None:
+        """Stop every response still being read (the client is closing)."""
+        while self.open_streams:
+            self.open_streams.pop().close()
 
 
-class _Result:
-    def __init__(self) -> None:
-        self.status: Any = None
-        self.headers: list[tuple[bytes, bytes]] = []
-        self.body = bytearray()
-        self.template: Any = None
-        self.context: Any = None
+class _ClosingStream(httpx.SyncByteStream):
+    """A response body for httpx, which forgets the stream once it is closed."""
+
+    def __init__(self, stream: ResponseStream, open_streams: set[ResponseStream]) -> None:
+        self.stream = stream
+        self.open_streams = open_streams
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.stream)
+
+    def close(self) -> None:
+        self.open_streams.discard(self.stream)
+        self.stream.close()
 
 
 def _is_upgrade(request: httpx.Request) -> bool:
@@ -419,7 +404,7 @@ class TestClient(httpx.Client):
             self._expect(to_client, "startup", future)
             self._lifespan_channels = (to_app_tx, to_client, future)
             self._exit_stack = stack.pop_all()
-        super().__enter__()
+        # The httpx client itself stays open: the client works again after the block.
         return self
 
     def _expect(
@@ -457,6 +442,7 @@ class TestClient(httpx.Client):
     ) -> None:
         to_app_tx, to_client, future = self._lifespan_channels
         try:
+            self._test_transport.close()  # responses left unread end with the loop
             if not future.done():
                 self.portal.call(to_app_tx.send, {"type": "lifespan.shutdown"})  # type: ignore[union-attr]
                 self._expect(to_client, "shutdown", future)
@@ -464,7 +450,6 @@ class TestClient(httpx.Client):
             # Leaving with an error (a failed or timed-out test) stops the tasks left in the
             # event loop instead of waiting for them, perhaps forever.
             self._exit_stack.__exit__(exc_type, exc_value, traceback)
-        super().__exit__(exc_type, exc_value, traceback)
 
 
 __all__ = ["TestClient", "WebSocketDenialResponse", "WebSocketTestSession"]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import importlib.util
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import ExitStack, asynccontextmanager
 from typing import Any
@@ -133,8 +134,8 @@ def test_error_after_the_response_started_keeps_the_response(
 @pytest.mark.parametrize(
     ("messages", "error"),
     [
-        ([], "returned without sending a response"),
-        ([{"type": "http.response.body", "body": b""}], "before 'http.response.start'"),
+        ([], "did not receive any response"),
+        ([{"type": "http.response.body", "body": b""}], "'http.response.body' before the start"),
         (
             [
                 {"type": "http.response.start", "status": 200},
@@ -142,17 +143,142 @@ def test_error_after_the_response_started_keeps_the_response(
             ],
             "'http.response.start' twice",
         ),
+        ([{"type": "http.response.trailers"}], "without declaring trailers"),
+        (
+            [
+                {"type": "http.response.start", "status": 200, "trailers": True},
+                {"type": "http.response.trailers"},
+            ],
+            "before body completed",
+        ),
+        (
+            [
+                {"type": "http.response.start", "status": 200},
+                {"type": "http.response.body"},
+                {"type": "http.response.body"},
+            ],
+            "after body completed",
+        ),
+        (
+            [
+                {"type": "http.response.start", "status": 200, "trailers": True},
+                {"type": "http.response.body"},
+                {"type": "http.response.trailers"},
+                {"type": "http.response.trailers"},
+            ],
+            "after response completed",
+        ),
     ],
 )
-def test_broken_apps_are_reported(
+def test_apps_that_break_the_protocol_fail_the_test(
     test_client_factory: TestClientFactory, messages: list[Message], error: str
 ) -> None:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         for message in messages:
             await send(message)
 
-    with pytest.raises(RuntimeError, match=error):
+    with pytest.raises(AssertionError, match=error):
         test_client_factory(app).get("/")
+
+
+def test_a_streamed_response_arrives_chunk_by_chunk(test_client_factory: TestClientFactory) -> None:
+    sent: list[int] = []
+    release = threading.Event()
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"x-a", b"1")]})
+        await anyio.to_thread.run_sync(release.wait)  # the client has the headers by now
+        for number in range(3):
+            await send({"type": "http.response.body", "body": b"%d" % number, "more_body": True})
+            sent.append(number)
+        await send({"type": "http.response.body", "body": b""})
+
+    with test_client_factory(app).stream("GET", "/") as response:
+        assert (response.status_code, response.headers["x-a"]) == (200, "1")
+        release.set()
+        chunks = response.iter_bytes()
+        assert next(chunks) == b"0"
+        time.sleep(0.05)
+        assert sent == [0], "the app waits for the client to read (back-pressure)"
+        assert next(chunks) == b"1"
+        assert b"".join(chunks) == b"2"
+    assert sent == [0, 1, 2]
+
+
+def test_closing_an_unfinished_response_cancels_the_app(
+    test_client_factory: TestClientFactory,
+) -> None:
+    events: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        try:
+            while True:
+                await send({"type": "http.response.body", "body": b"x", "more_body": True})
+        except anyio.get_cancelled_exc_class():
+            events.append("cancelled")
+            raise
+
+    client = test_client_factory(app)
+    with client.stream("GET", "/") as response:
+        assert next(response.iter_bytes()) == b"x"
+    assert events == ["cancelled"]
+    response = client.send(client.build_request("GET", "/"), stream=True)
+    chunks = response.iter_bytes()
+    assert next(chunks) == b"x"
+    client.close()  # the client goes before the response was read
+    assert events == ["cancelled", "cancelled"]
+    response.close()  # closing it again changes nothing
+    assert list(chunks) == []
+
+
+def test_closing_a_complete_response_waits_for_the_app_to_end(
+    test_client_factory: TestClientFactory,
+) -> None:
+    events: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"all"})
+        await anyio.sleep(0.05)  # work after the answer, like a background task
+        events.append("finished")
+
+    with test_client_factory(app).stream("GET", "/") as response:
+        chunks = response.iter_bytes()
+        assert next(chunks) == b"all"
+        assert events == []
+    assert events == ["finished"]
+
+
+def test_trailers_and_debug_messages_reach_the_response(
+    test_client_factory: TestClientFactory,
+) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        assert "http.response.trailers" in scope["extensions"]
+        await send({"type": "http.response.debug", "info": {"template": "t", "context": {}}})
+        await send({"type": "http.response.start", "status": 200, "trailers": True})
+        await send({"type": "http.response.body", "body": b"data"})
+        await send(
+            {"type": "http.response.trailers", "headers": [(b"a", b"1")], "more_trailers": True}
+        )
+        await send({"type": "http.response.trailers", "headers": [(b"b", b"2")]})
+
+    response = test_client_factory(app).get("/")
+    assert response.content == b"data"
+    assert response.extensions["http.response.trailers"] == [(b"a", b"1"), (b"b", b"2")]
+    assert response.extensions["http.response.debug"] == {"template": "t", "context": {}}
+    assert (response.template, response.context) == ("t", {})
+
+
+def test_the_client_works_again_after_its_block(test_client_factory: TestClientFactory) -> None:
+    events: list[str] = []
+    client = test_client_factory(lifespan_app(events))
+    with client:
+        assert client.get("/").text == "hello"
+    assert events[0::2] == ["startup", "shutdown"]
+    with client:
+        assert client.get("/").text == "hello"
+    assert [event.split()[0] for event in events] == ["startup", "request", "shutdown"] * 2
 
 
 def test_receive_after_the_body_waits_for_the_response_then_disconnects(
