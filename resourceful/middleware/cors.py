@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection
 
 from resourceful.datastructures import Headers, MutableHeaders
 from resourceful.responses import PlainTextResponse
 from resourceful.types import ASGIApp, Message, Receive, Scope, Send
 
-ALL_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
-SAFELISTED_HEADERS = frozenset({"accept", "accept-language", "content-language", "content-type"})
+ALL_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY")
+#: Request headers a browser may always send (the Fetch standard's CORS-safelisted ones).
+SAFELISTED_HEADERS = frozenset({"Accept", "Accept-Language", "Content-Language", "Content-Type"})
+#: What a preflight's answer depends on, for caches.
+_PREFLIGHT_VARY = (
+    "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, "
+    "Access-Control-Request-Private-Network"
+)
 
 
 class CORSMiddleware:
@@ -23,6 +29,8 @@ class CORSMiddleware:
         allow_credentials: let browsers send cookies; then the origin is always echoed,
             never ``*``.
         allow_origin_regex: a regular expression that allowed origins fully match.
+        allow_private_network: answer Private Network Access preflights (a public page
+            calling an app on a private network) with consent.
         expose_headers: response headers the browser may show to the calling script.
         max_age: seconds a browser may cache a preflight answer.
     """
@@ -30,29 +38,29 @@ class CORSMiddleware:
     def __init__(
         self,
         app: ASGIApp,
-        allow_origins: Sequence[str] = (),
-        allow_methods: Sequence[str] = ("GET",),
-        allow_headers: Sequence[str] = (),
+        allow_origins: Collection[str] = (),
+        allow_methods: Collection[str] = ("GET",),
+        allow_headers: Collection[str] = (),
         allow_credentials: bool = False,
         allow_origin_regex: str | None = None,
-        expose_headers: Sequence[str] = (),
+        allow_private_network: bool = False,
+        expose_headers: Collection[str] = (),
         max_age: int = 600,
     ) -> None:
         self.app = app
         self.allow_all_origins = "*" in allow_origins
         self.allow_origins = frozenset(allow_origins)
         self.allow_origin_regex = re.compile(allow_origin_regex) if allow_origin_regex else None
-        self.allow_all_methods = "*" in allow_methods
         self.allow_methods = (
             ALL_METHODS
-            if self.allow_all_methods
+            if "*" in allow_methods
             else tuple(method.upper() for method in allow_methods)
         )
         self.allow_all_headers = "*" in allow_headers
-        self.allow_headers = (
-            frozenset(header.lower() for header in allow_headers) | SAFELISTED_HEADERS
-        )
+        allowed_headers = sorted(SAFELISTED_HEADERS | set(allow_headers))
+        self.allow_headers = frozenset(header.lower() for header in allowed_headers)
         self.allow_credentials = allow_credentials
+        self.allow_private_network = allow_private_network
         # The answer names the calling origin (not "*") when it depends on it.
         self.echo_origin = not self.allow_all_origins or allow_credentials
         simple = {}
@@ -63,14 +71,13 @@ class CORSMiddleware:
         if expose_headers:
             simple["access-control-expose-headers"] = ", ".join(expose_headers)
         self.simple_headers = simple
-        preflight = {
-            "access-control-allow-methods": ", ".join(self.allow_methods),
-            "access-control-max-age": str(max_age),
-        }
-        if self.allow_all_origins and not allow_credentials:
+        preflight = {"vary": _PREFLIGHT_VARY}
+        if not self.echo_origin:
             preflight["access-control-allow-origin"] = "*"
+        preflight["access-control-allow-methods"] = ", ".join(self.allow_methods)
+        preflight["access-control-max-age"] = str(max_age)
         if not self.allow_all_headers:
-            preflight["access-control-allow-headers"] = ", ".join(sorted(self.allow_headers))
+            preflight["access-control-allow-headers"] = ", ".join(allowed_headers)
         if allow_credentials:
             preflight["access-control-allow-credentials"] = "true"
         self.preflight_headers = preflight
@@ -89,10 +96,11 @@ class CORSMiddleware:
             return
         headers = Headers(scope=scope)
         origin = headers.get("origin")
-        if origin is None:
-            await self.app(scope, receive, send)
-            return
-        if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
+        if (
+            origin is not None
+            and scope["method"] == "OPTIONS"
+            and "access-control-request-method" in headers
+        ):
             await self.preflight(origin, headers)(scope, receive, send)
             return
         await self.app(scope, receive, self._with_cors_headers(send, origin))
@@ -101,39 +109,42 @@ class CORSMiddleware:
         """The answer to a preflight: 200 with what is allowed, or 400 saying what is not."""
         answer = dict(self.preflight_headers)
         refused = []
-        if self.is_allowed_origin(origin):
-            if self.echo_origin:
-                answer["access-control-allow-origin"] = origin
-                answer["vary"] = "Origin"
-        else:
+        if not self.is_allowed_origin(origin):
             refused.append("origin")
-        method = headers["access-control-request-method"].upper()
-        if method not in self.allow_methods:
+        elif self.echo_origin:
+            answer["access-control-allow-origin"] = origin
+        if headers["access-control-request-method"] not in self.allow_methods:
             refused.append("method")
-        requested = headers.get("access-control-request-headers", "")
-        names = [name.strip().lower() for name in requested.split(",") if name.strip()]
-        if self.allow_all_headers:
-            if requested:
+        requested = headers.get("access-control-request-headers")
+        if requested is not None:
+            names = (name.strip().lower() for name in requested.split(","))
+            if self.allow_all_headers:
                 answer["access-control-allow-headers"] = requested
-        elif any(name not in self.allow_headers for name in names):
-            refused.append("headers")
+            elif any(name not in self.allow_headers for name in names):
+                refused.append("headers")
+        if "access-control-request-private-network" in headers:
+            if self.allow_private_network:
+                answer["access-control-allow-private-network"] = "true"
+            else:
+                refused.append("private-network")
         if refused:
             reason = f"Disallowed CORS {', '.join(refused)}"
             return PlainTextResponse(reason, status_code=400, headers=answer)
         return PlainTextResponse("OK", status_code=200, headers=answer)
 
-    def _with_cors_headers(self, send: Send, origin: str) -> Send:
-        allowed = self.is_allowed_origin(origin)
+    def _with_cors_headers(self, send: Send, origin: str | None) -> Send:
+        allowed = origin is not None and self.is_allowed_origin(origin)
+        echoed = origin if allowed and self.echo_origin else None
 
         async def send_with_cors(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                if self.echo_origin:
-                    headers.add_vary_header("Origin")
                 if allowed:
                     headers.update(self.simple_headers)
-                    if self.echo_origin:
-                        headers["access-control-allow-origin"] = origin
+                if echoed is not None:
+                    headers["access-control-allow-origin"] = echoed
+                # Whether and how the answer carries CORS headers depends on the Origin.
+                headers.add_vary_header("Origin")
             await send(message)
 
         return send_with_cors

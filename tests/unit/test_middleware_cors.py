@@ -51,7 +51,7 @@ def test_allow_all_origins_without_credentials(test_client_factory: TestClientFa
     simple = client.get("/", headers={"origin": "https://a.example"})
     assert simple.headers["access-control-allow-origin"] == "*"
     assert simple.headers["access-control-expose-headers"] == "X-Total"
-    assert "vary" not in simple.headers
+    assert simple.headers["vary"] == "Origin", "whether CORS headers come depends on Origin"
     answer = client.options(
         "/", headers=preflight("https://a.example", "DELETE", "X-Custom, X-Other")
     )
@@ -59,12 +59,18 @@ def test_allow_all_origins_without_credentials(test_client_factory: TestClientFa
     assert answer.headers["access-control-allow-origin"] == "*"
     assert (
         answer.headers["access-control-allow-methods"]
-        == "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT"
+        == "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT, QUERY"
     )
     assert answer.headers["access-control-allow-headers"] == "X-Custom, X-Other"
     assert answer.headers["access-control-max-age"] == "600"
     bare = client.options("/", headers=preflight("https://a.example"))
     assert "access-control-allow-headers" not in bare.headers
+
+
+PREFLIGHT_VARY = (
+    "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, "
+    "Access-Control-Request-Private-Network"
+)
 
 
 def test_credentials_never_get_a_star(test_client_factory: TestClientFactory) -> None:
@@ -76,7 +82,7 @@ def test_credentials_never_get_a_star(test_client_factory: TestClientFactory) ->
     answer = client.options("/", headers=preflight("https://a.example"))
     assert answer.headers["access-control-allow-origin"] == "https://a.example"
     assert answer.headers["access-control-allow-credentials"] == "true"
-    assert answer.headers["vary"] == "Origin"
+    assert answer.headers["vary"] == PREFLIGHT_VARY
 
 
 def test_specific_origins_and_regex(test_client_factory: TestClientFactory) -> None:
@@ -104,7 +110,7 @@ def test_specific_origins_and_regex(test_client_factory: TestClientFactory) -> N
     assert good.status_code == 200
     assert (
         good.headers["access-control-allow-headers"]
-        == "accept, accept-language, content-language, content-type, x-token"
+        == "Accept, Accept-Language, Content-Language, Content-Type, X-Token"
     )
 
 
@@ -152,3 +158,32 @@ async def test_lifespan_passes_through() -> None:
     with sender, receiver:
         await CORSMiddleware(inner)({"type": "lifespan"}, receiver.receive, sender.send)
     assert seen == ["lifespan"]
+
+
+@pytest.mark.parametrize(("allow", "status", "granted"), [(True, 200, "true"), (False, 400, None)])
+def test_private_network_access_needs_consent(
+    test_client_factory: TestClientFactory, allow: bool, status: int, granted: str | None
+) -> None:
+    client = test_client_factory(
+        cors_app(allow_origins=["https://a.example"], allow_private_network=allow)
+    )
+    # A public page asks before it calls an app on a private network.
+    headers = {**preflight("https://a.example"), "access-control-request-private-network": "true"}
+    answer = client.options("/", headers=headers)
+    assert answer.status_code == status
+    assert answer.headers.get("access-control-allow-private-network") == granted
+    assert answer.headers["vary"] == PREFLIGHT_VARY
+    if not allow:
+        assert answer.text == "Disallowed CORS private-network"
+
+
+def test_vary_origin_joins_every_vary_header(test_client_factory: TestClientFactory) -> None:
+    async def varied(scope: Scope, receive: Receive, send: Send) -> None:
+        response = PlainTextResponse("x", headers={"vary": "Accept-Encoding"})
+        response.headers.append("vary", "Accept-Language")
+        await response(scope, receive, send)
+
+    client = test_client_factory(CORSMiddleware(varied, allow_origins=["*"]))
+    for headers in ({"origin": "https://a.example"}, {}):
+        answer = client.get("/", headers=headers)
+        assert answer.headers["vary"] == "Accept-Encoding, Accept-Language, Origin"
