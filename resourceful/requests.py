@@ -135,6 +135,9 @@ class HTTPConnection(Mapping[str, Any], Generic[StateT]):
             msg = "SessionMiddleware must be installed to access request.session"
             raise AssertionError(msg)
         session: dict[str, Any] = self.scope["session"]
+        mark_accessed = getattr(session, "mark_accessed", None)
+        if mark_accessed is not None:  # the answer now depends on the Cookie header
+            mark_accessed()
         return session
 
     @property

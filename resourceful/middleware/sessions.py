@@ -7,50 +7,59 @@ from base64 import b64decode, b64encode
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from resourceful.datastructures import MutableHeaders
+from resourceful.datastructures import MutableHeaders, Secret
 from resourceful.exceptions import MissingDependencyError
 from resourceful.requests import HTTPConnection
 from resourceful.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class Session(dict[str, Any]):
-    """The session mapping; it knows whether it was changed, so unchanged ones are not resent."""
+    """The session mapping; it knows whether it was read or changed, so an unchanged one is
+    not sent again and a read one makes the answer vary on ``Cookie``."""
 
+    accessed = False
     modified = False
 
-    def _changed(self) -> None:
-        self.modified = True
+    def mark_accessed(self) -> None:
+        self.accessed = True
+
+    def mark_modified(self) -> None:
+        self.accessed = self.modified = True
 
     def __setitem__(self, key: str, value: Any) -> None:
         super().__setitem__(key, value)
-        self._changed()
+        self.mark_modified()
 
     def __delitem__(self, key: str) -> None:
         super().__delitem__(key)
-        self._changed()
+        self.mark_modified()
+
+    def __ior__(self, other: Any) -> Session:  # type: ignore[override,misc]
+        self.update(other)
+        return self
 
     def clear(self) -> None:
         super().clear()
-        self._changed()
+        self.mark_modified()
 
     def pop(self, key: str, *default: Any) -> Any:
-        value = super().pop(key, *default)
-        self._changed()
-        return value
+        if key in self:
+            self.mark_modified()
+        return super().pop(key, *default)
 
     def popitem(self) -> tuple[str, Any]:
         item = super().popitem()
-        self._changed()
+        self.mark_modified()
         return item
 
     def setdefault(self, key: str, default: Any = None) -> Any:
         if key not in self:
-            self._changed()
+            self.mark_modified()
         return super().setdefault(key, default)
 
     def update(self, *args: Any, **kwargs: Any) -> None:
         super().update(*args, **kwargs)
-        self._changed()
+        self.mark_modified()
 
 
 class SessionMiddleware:
@@ -71,18 +80,21 @@ class SessionMiddleware:
     def __init__(
         self,
         app: ASGIApp,
-        secret_key: str | Sequence[str],
+        secret_key: str | Secret | Sequence[str],
         session_cookie: str = "session",
         max_age: int | None = 14 * 24 * 60 * 60,
         path: str = "/",
         same_site: Literal["lax", "strict", "none"] = "lax",
         https_only: bool = False,
         domain: str | None = None,
+        partitioned: bool = False,
     ) -> None:
         try:
             import itsdangerous
         except ImportError:
             raise MissingDependencyError("itsdangerous", "sessions", "SessionMiddleware") from None
+        if isinstance(secret_key, Secret):
+            secret_key = str(secret_key)
         keys = [secret_key] if isinstance(secret_key, str) else list(secret_key)
         if not keys or not all(keys):
             msg = "SessionMiddleware needs a non-empty secret_key (or list of keys)."
@@ -93,14 +105,17 @@ class SessionMiddleware:
         self.bad_signature = itsdangerous.BadSignature
         self.session_cookie = session_cookie
         self.max_age = max_age
-        common = [f"path={path}", "httponly", f"samesite={same_site}"]
+        flags = ["httponly", f"samesite={same_site}"]
         if https_only:
-            common.append("secure")
+            flags.append("secure")
         if domain is not None:
-            common.append(f"domain={domain}")
+            flags.append(f"domain={domain}")
+        if partitioned:  # CHIPS: a cookie kept apart per top-level site
+            flags.append("partitioned")
         lifetime = [] if max_age is None else [f"Max-Age={max_age}"]
-        self.attributes = "; ".join([*common, *lifetime])
-        self.clear_attributes = "; ".join([*common, "expires=Thu, 01 Jan 1970 00:00:00 GMT"])
+        self.attributes = "; ".join([f"path={path}", *lifetime, *flags])
+        expired = "expires=Thu, 01 Jan 1970 00:00:00 GMT"
+        self.clear_attributes = "; ".join([f"path={path}", expired, *flags])
 
     def load(self, cookie: str | None) -> tuple[Session, bool]:
         """The session in ``cookie`` (empty when absent or bad), and whether one was sent."""
@@ -130,6 +145,8 @@ class SessionMiddleware:
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start":
                 current = scope["session"]
+                if getattr(current, "accessed", False):
+                    MutableHeaders(scope=message).add_vary_header("Cookie")
                 header = None
                 if current and (getattr(current, "modified", True) or current is not session):
                     value = self.dump(current if isinstance(current, Session) else Session(current))

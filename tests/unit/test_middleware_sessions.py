@@ -9,6 +9,7 @@ import attrs
 import pytest
 
 from resourceful import App, JSONResponse, Middleware, Route, WebSocketRoute
+from resourceful.datastructures import Secret
 from resourceful.di import DependencyError
 from resourceful.middleware.sessions import Session, SessionMiddleware
 from resourceful.requests import Request
@@ -37,6 +38,10 @@ async def replace(request: Request) -> Response:
     return PlainTextResponse("replaced")
 
 
+async def untouched(request: Request) -> Response:
+    return PlainTextResponse("no session read")
+
+
 def session_app(**options: Any) -> App:
     options.setdefault("secret_key", "s3cret")
     return App(
@@ -45,6 +50,7 @@ def session_app(**options: Any) -> App:
             Route("/update", update, methods=["POST"]),
             Route("/clear", clear, methods=["POST"]),
             Route("/replace", replace, methods=["POST"]),
+            Route("/untouched", untouched),
         ],
         middleware=[Middleware(SessionMiddleware, **options)],
     )
@@ -55,7 +61,7 @@ def test_session_round_trip(test_client_factory: TestClientFactory) -> None:
     assert client.get("/").json() == {}
     set_cookie = client.post("/update", json={"user": "ann"}).headers["set-cookie"]
     assert set_cookie.startswith("session=")
-    assert "path=/; httponly; samesite=lax; Max-Age=1209600" in set_cookie
+    assert "path=/; Max-Age=1209600; httponly; samesite=lax" in set_cookie
     assert client.get("/").json() == {"user": "ann"}
 
 
@@ -141,13 +147,36 @@ def test_cookie_attributes(test_client_factory: TestClientFactory) -> None:
             same_site="strict",
             https_only=True,
             domain="example.org",
+            partitioned=True,
         ),
         base_url="https://example.org",
     )
     header = client.post("/update", json={"a": 1}).headers["set-cookie"]
     assert header.startswith("sid=")
-    assert header.endswith("; path=/app; httponly; samesite=strict; secure; domain=example.org")
+    assert header.endswith(
+        "; path=/app; httponly; samesite=strict; secure; domain=example.org; partitioned"
+    )
     assert "Max-Age" not in header
+    sent = header.partition(";")[0]  # the cookie is for /app: send it along by hand
+    cleared = client.post("/clear", headers={"cookie": sent}).headers["set-cookie"]
+    assert cleared == (
+        "sid=null; path=/app; expires=Thu, 01 Jan 1970 00:00:00 GMT; httponly; samesite=strict;"
+        " secure; domain=example.org; partitioned"
+    )
+
+
+def test_a_secret_can_be_the_key(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(session_app(secret_key=Secret("hidden")))
+    client.post("/update", json={"a": 1})
+    assert client.get("/").json() == {"a": 1}
+
+
+def test_an_answer_that_read_the_session_varies_on_cookie(
+    test_client_factory: TestClientFactory,
+) -> None:
+    client = test_client_factory(session_app())
+    assert client.get("/").headers["vary"] == "Cookie"
+    assert "vary" not in client.get("/untouched").headers
 
 
 def test_session_in_websockets_and_lifespan(test_client_factory: TestClientFactory) -> None:
@@ -164,6 +193,10 @@ def test_session_in_websockets_and_lifespan(test_client_factory: TestClientFacto
             assert session.receive_json() == {"user": "ann"}
 
 
+def in_place(session: Session) -> None:
+    session |= {"f": 6}
+
+
 def test_session_tracks_every_change() -> None:
     session = Session(a=1, b=2)
     assert not session.modified
@@ -176,15 +209,19 @@ def test_session_tracks_every_change() -> None:
         lambda s: s.update(e=5),
         lambda s: s.clear(),
     ]
-    for change in changes:
-        session.modified = False
+    for change in [*changes, in_place]:
+        session.modified = session.accessed = False
         change(session)
         assert session.modified
+        assert session.accessed
     session.modified = False
     session["x"] = 1
     session.modified = False
     session.setdefault("x", 2)
-    assert not session.modified, "setdefault of a present key changes nothing"
+    session.pop("missing", None)
+    assert not session.modified, "setdefault of a present key, pop of a missing one: no change"
+    session.mark_accessed()
+    assert (session.accessed, session.modified) == (True, False)
 
 
 def test_configuration_errors(monkeypatch: pytest.MonkeyPatch) -> None:
