@@ -284,10 +284,14 @@ class UploadFile:
         """Append ``data`` and count it into ``size``."""
         if self.size is not None:
             self.size += len(data)
-        if self._in_memory:
+        if self._in_memory and not self._will_roll_over(len(data)):
             self.file.write(data)
-        else:
+        else:  # on disk, or about to move there: file I/O, in a worker thread
             await run_in_threadpool(self.file.write, data)
+
+    def _will_roll_over(self, added: int) -> bool:
+        max_size: int = getattr(self.file, "_max_size", 0)
+        return max_size > 0 and self.file.tell() + added > max_size
 
     async def read(self, size: int = -1) -> bytes:
         """Read up to ``size`` bytes (all that is left by default)."""

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+import codecs
+from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
-from typing import Any
+from tempfile import SpooledTemporaryFile
+from typing import Any, BinaryIO, cast
 from urllib.parse import unquote
 
 from resourceful._urls import parse_query
-from resourceful.datastructures import FormData, Headers, UploadFile, spooled_file
+from resourceful.datastructures import FormData, Headers, UploadFile
 from resourceful.exceptions import HTTPException, MissingDependencyError
 
 #: Uploads stay in memory up to this size, then roll over to a temporary file.
@@ -77,30 +79,69 @@ class FormParser:
     """Parses an ``application/x-www-form-urlencoded`` body."""
 
     def __init__(
-        self, headers: Headers, stream: AsyncGenerator[bytes, None], *, max_fields: int = 1000
+        self,
+        headers: Headers,
+        stream: AsyncGenerator[bytes, None],
+        *,
+        max_fields: int = 1000,
+        max_part_size: int = 1024 * 1024,
     ) -> None:
         self.headers = headers
         self.stream = stream
         self.max_fields = max_fields
+        self.max_part_size = max_part_size
 
     async def parse(self) -> FormData:
         async with aclosing(self.stream):
             chunks = [chunk async for chunk in self.stream]
-        return parse_urlencoded(b"".join(chunks), self.max_fields)
+        return parse_urlencoded(b"".join(chunks), self.max_fields, self.max_part_size)
 
 
-def parse_urlencoded(body: bytes, max_fields: int = 1000) -> FormData:
+def parse_urlencoded(
+    body: bytes, max_fields: int = 1000, max_part_size: int = 1024 * 1024
+) -> FormData:
     """The form in an ``application/x-www-form-urlencoded`` body.
 
     Raises:
-        MultiPartException: the body holds more than ``max_fields`` fields.
+        MultiPartException: the body holds more than ``max_fields`` fields, or a field whose
+            name or value (as sent) is longer than ``max_part_size`` bytes.
     """
     try:
         pairs = parse_query(body.decode("utf-8", errors="replace"), max_fields)
     except ValueError:
-        msg = f"Too many fields. The maximum number of fields is {max_fields}."
+        msg = f"Too many fields. Maximum number of fields is {max_fields}."
         raise MultiPartException(msg) from None
+    if len(body) > max_part_size:  # only then can one field be too long
+        for piece in body.split(b"&"):
+            name, _, value = piece.partition(b"=")
+            if len(name) > max_part_size or len(value) > max_part_size:
+                raise MultiPartException(_too_large("Field", max_part_size))
     return FormData([(name, value) for name, value in pairs if name or value])
+
+
+_INVALID = "Invalid multipart data."
+
+
+def _too_large(what: str, max_part_size: int) -> str:
+    size = f"{max_part_size // 1024}KB" if max_part_size >= 1024 else f"{max_part_size} bytes"
+    return f"{what} exceeded maximum size of {size}."
+
+
+def _decoder(charset: str | None) -> Callable[[bytes], str]:
+    """How to read a field's bytes: by the form's charset, else (or where that fails) as
+    Latin-1, which keeps every byte."""
+    try:
+        codec = codecs.lookup(charset or "utf-8")
+    except LookupError:
+        codec = codecs.lookup("latin-1")
+
+    def decode(value: bytes) -> str:
+        try:
+            return codec.decode(value)[0]
+        except UnicodeDecodeError:
+            return value.decode("latin-1")
+
+    return decode
 
 
 def _decode_header(value: bytes) -> str:
@@ -120,6 +161,9 @@ class MultiPartParser:
         max_fields: the most plain field parts accepted.
         max_part_size: the largest plain field value, in bytes (files are not capped here).
     """
+
+    #: Uploads are kept in memory up to this size, then on disk.
+    spool_max_size = SPOOL_MAX_SIZE
 
     def __init__(
         self,
@@ -173,24 +217,26 @@ class MultiPartParser:
         _, params = parse_options_header(self.headers.get("content-type", ""))
         boundary = params.get("boundary")
         if not boundary:
-            msg = "Missing boundary in the multipart Content-Type header."
+            msg = "Missing boundary in multipart."
             raise MultiPartException(msg)
-        parser = python_multipart.MultipartParser(boundary.encode("utf-8"), self._callbacks())
-        state = _PartState(self)
+        try:
+            parser = python_multipart.MultipartParser(boundary.encode("utf-8"), self._callbacks())
+        except python_multipart.exceptions.FormParserError:  # a boundary over 256 bytes, say
+            await self.stream.aclose()
+            raise MultiPartException(_INVALID) from None
+        state = _PartState(self, _decoder(params.get("charset")))
         try:
             async with aclosing(self.stream):
                 async for chunk in self.stream:
                     try:
                         parser.write(chunk)
-                    except python_multipart.exceptions.MultipartParseError as exc:
-                        msg = f"Malformed multipart body: {exc}"
-                        raise MultiPartException(msg) from None
+                    except python_multipart.exceptions.MultipartParseError:
+                        raise MultiPartException(_INVALID) from None
                     await state.handle(self._events)
                     self._events.clear()
             parser.finalize()
             if not state.ended:
-                msg = "Malformed multipart body: it ended before the closing boundary."
-                raise MultiPartException(msg)
+                raise MultiPartException(_INVALID)  # it ended before the closing boundary
         except BaseException:
             await state.close_files()
             raise
@@ -200,8 +246,9 @@ class MultiPartParser:
 class _PartState:
     """Turns parser events into form items while enforcing the parser's limits."""
 
-    def __init__(self, parser: MultiPartParser) -> None:
+    def __init__(self, parser: MultiPartParser, decode: Callable[[bytes], str]) -> None:
         self.parser = parser
+        self.decode = decode
         self.items: list[tuple[str, UploadFile | str]] = []
         self.files: list[UploadFile] = []
         self.field_count = 0
@@ -243,21 +290,22 @@ class _PartState:
             raise MultiPartException(msg)
         _, options = parse_options_header(_decode_header(raw))
         if "name" not in options:
-            msg = 'A multipart part\'s "Content-Disposition" header has no "name".'
+            msg = 'The Content-Disposition header field "name" must be provided.'
             raise MultiPartException(msg)
         self.name = options["name"]
         if "filename" in options:
             if len(self.files) >= self.parser.max_files:
-                msg = f"Too many files. The maximum number of files is {self.parser.max_files}."
+                msg = f"Too many files. Maximum number of files is {self.parser.max_files}."
                 raise MultiPartException(msg)
+            spooled = SpooledTemporaryFile(max_size=self.parser.spool_max_size)  # noqa: SIM115
             self.file = UploadFile(
-                spooled_file(SPOOL_MAX_SIZE), size=0, filename=options["filename"], headers=headers
+                cast(BinaryIO, spooled), size=0, filename=options["filename"], headers=headers
             )
             self.files.append(self.file)
         else:
             self.field_count += 1
             if self.field_count > self.parser.max_fields:
-                msg = f"Too many fields. The maximum number of fields is {self.parser.max_fields}."
+                msg = f"Too many fields. Maximum number of fields is {self.parser.max_fields}."
                 raise MultiPartException(msg)
 
     async def add_data(self, data: bytes) -> None:
@@ -266,18 +314,14 @@ class _PartState:
             return
         self.value += data
         if len(self.value) > self.parser.max_part_size:
-            msg = (
-                f"The field {self.name!r} is larger than the maximum part size of "
-                f"{self.parser.max_part_size} bytes."
-            )
-            raise MultiPartException(msg)
+            raise MultiPartException(_too_large("Part", self.parser.max_part_size))
 
     async def end_part(self) -> None:
         if self.file is not None:
             await self.file.seek(0)
             self.items.append((self.name, self.file))
         else:
-            self.items.append((self.name, self.value.decode("utf-8", errors="replace")))
+            self.items.append((self.name, self.decode(bytes(self.value))))
 
     async def close_files(self) -> None:
         for file in self.files:

@@ -319,7 +319,7 @@ class Request(HTTPConnection[StateT]):
                 )
                 self._form = await parser.parse()
             elif content_type == "application/x-www-form-urlencoded":
-                self._form = parse_urlencoded(await self.body(), max_fields)
+                self._form = parse_urlencoded(await self.body(), max_fields, max_part_size)
             else:
                 self._form = FormData()
         return self._form

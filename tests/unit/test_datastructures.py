@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import threading
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
@@ -368,6 +369,26 @@ async def test_upload_file_on_disk_uses_a_worker_thread() -> None:
     await plain.write(b"!")
     assert plain.size is None
     assert plain.content_type is None
+
+
+async def test_the_write_that_moves_an_upload_to_disk_runs_in_a_worker_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    upload = UploadFile(spooled_file(4), size=0, filename="grows.bin")
+    rollovers: list[int] = []
+    roll_over = upload.file.rollover  # type: ignore[attr-defined]
+
+    def record_rollover() -> None:
+        rollovers.append(threading.get_ident())
+        roll_over()
+
+    monkeypatch.setattr(upload.file, "rollover", record_rollover)
+    await upload.write(b"ab")
+    assert (rollovers, upload._in_memory) == ([], True)
+    await upload.write(b"cdef")  # past 4 bytes: the file moves to disk
+    assert len(rollovers) == 1
+    assert rollovers[0] != threading.get_ident(), "not on the event loop's thread"
+    await upload.close()
 
 
 async def test_form_data_close_closes_uploads() -> None:
