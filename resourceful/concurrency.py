@@ -1,13 +1,19 @@
-"""Running blocking code from async code without blocking the event loop."""
+"""Running blocking code from async code without blocking the event loop, and task groups
+whose lone error comes out as itself."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
+import sys
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import Any, ParamSpec, TypeVar
 
 import anyio.to_thread
+
+if sys.version_info < (3, 11):  # pragma: python<3.11 (the built-in exists from 3.11 on)
+    from exceptiongroup import BaseExceptionGroup
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -51,4 +57,21 @@ async def iterate_in_threadpool(iterable: Iterable[T]) -> AsyncIterator[T]:
         return
 
 
-__all__ = ["is_async_callable", "iterate_in_threadpool", "run_in_threadpool"]
+@contextlib.contextmanager
+def collapse_excgroups() -> Iterator[None]:
+    """Let the one error a task group wrapped (its tasks fail alone) out as it was raised."""
+    try:
+        yield
+    except BaseExceptionGroup as errors:
+        error: BaseException = errors
+        while isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
+            error = error.exceptions[0]
+        raise error from None
+
+
+__all__ = [
+    "collapse_excgroups",
+    "is_async_callable",
+    "iterate_in_threadpool",
+    "run_in_threadpool",
+]

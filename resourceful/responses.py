@@ -7,9 +7,10 @@ import http.cookies
 import mimetypes
 import os
 import stat
-from collections.abc import AsyncIterable, Iterable, Mapping
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from email.utils import format_datetime, formatdate
+from functools import partial
 from secrets import token_hex
 from typing import Any, Literal
 from urllib.parse import quote
@@ -18,11 +19,12 @@ import anyio
 
 from resourceful._cached import cached_property
 from resourceful._json import compact_json
-from resourceful._ranges import RangeNotSatisfiable, parse_range_header
+from resourceful._ranges import MalformedRange, RangeNotSatisfiable, parse_range_header
 from resourceful.background import BackgroundTask
-from resourceful.concurrency import iterate_in_threadpool
+from resourceful.concurrency import collapse_excgroups, iterate_in_threadpool
 from resourceful.datastructures import URL, Headers, MutableHeaders
-from resourceful.types import Receive, Scope, Send
+from resourceful.requests import ClientDisconnect
+from resourceful.types import Message, Receive, Scope, Send
 
 SameSite = Literal["lax", "strict", "none"]
 
@@ -160,6 +162,7 @@ class Response:
         secure: bool = False,
         httponly: bool = False,
         samesite: SameSite | None = "lax",
+        partitioned: bool = False,
     ) -> None:
         """Tell the client to forget the cookie ``key``."""
         self.set_cookie(
@@ -171,6 +174,7 @@ class Response:
             secure=secure,
             httponly=httponly,
             samesite=samesite,
+            partitioned=partitioned,
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -265,33 +269,69 @@ class StreamingResponse(Response):
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        async with anyio.create_task_group() as group:
-
-            async def stream_then_stop() -> None:
-                await self._stream(send)
-                group.cancel_scope.cancel()
-
-            group.start_soon(stream_then_stop)
-            await _wait_for_disconnect(receive)
-            group.cancel_scope.cancel()
+        await _until_disconnected(scope, receive, partial(self._stream, _sender(scope, send)))
         if self.background is not None:
             await self.background()
 
 
-async def _wait_for_disconnect(receive: Receive) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return
+async def _until_disconnected(
+    scope: Scope, receive: Receive, sending: Callable[[], Awaitable[None]]
+) -> None:
+    """Run ``sending``, stopped as soon as the client disconnects.
+
+    From ASGI 2.4 on a server tells the app by failing its send; an older one only says it
+    through ``receive``, which is then watched alongside.
+    """
+    if scope["type"] != "http" or str(scope.get("method", "")).upper() == "HEAD":
+        await sending()
+        return
+    if _spec_version(scope) >= (2, 4):
+        try:
+            await sending()
+        except OSError:  # the server's way to say the client left
+            raise ClientDisconnect from None
+        return
+    with collapse_excgroups():
+        async with anyio.create_task_group() as group:
+
+            async def send_then_stop() -> None:
+                await sending()
+                group.cancel_scope.cancel()
+
+            group.start_soon(send_then_stop)
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            group.cancel_scope.cancel()
+
+
+def _sender(scope: Scope, send: Send) -> Send:
+    """``send``, or for a websocket (a denial response) one that turns the HTTP response
+    messages into the denial's."""
+    if scope["type"] != "websocket":
+        return send
+
+    async def send_denial(message: Message) -> None:
+        await send({**message, "type": "websocket." + message["type"]})
+
+    return send_denial
+
+
+def _spec_version(scope: Scope) -> tuple[int, ...]:
+    version: str = scope.get("asgi", {}).get("spec_version", "2.0")
+    try:
+        return tuple(int(part) for part in version.split("."))
+    except ValueError:  # a server that spells it otherwise: take it as the oldest
+        return (2, 0)
 
 
 class FileResponse(Response):
     """A file from disk, streamed in chunks, with ``Range`` support.
 
     Sends ``content-length``, ``last-modified`` and ``etag``; answers ``HEAD`` without the
-    body; answers ``Range`` requests with 206 (one range) or ``multipart/byteranges``
-    (several), 416 when no range lies within the file, and the whole file when the Range
-    header is malformed or an ``If-Range`` validator no longer matches.
+    body; answers ``Range`` requests (to ``GET`` and ``HEAD``) with 206 (one range) or
+    ``multipart/byteranges`` (several), 416 when a range starts past the end, 400 when the
+    header is no byte-range request, and the whole file when an ``If-Range`` validator is weak
+    or no longer matches. Sending stops when the client disconnects.
 
     Args:
         path: the file to send.
@@ -317,7 +357,7 @@ class FileResponse(Response):
         self.status_code = status_code
         self.filename = filename
         if media_type is None:
-            media_type = mimetypes.guess_type(filename or path)[0] or "text/plain"
+            media_type = mimetypes.guess_type(filename or path)[0] or "application/octet-stream"
         self.media_type = media_type
         self.background = background
         self.init_headers(headers)
@@ -347,61 +387,67 @@ class FileResponse(Response):
                 msg = f"FileResponse: the file {str(self.path)!r} does not exist."
                 raise RuntimeError(msg) from None
             if not stat.S_ISREG(self.stat_result.st_mode):
-                msg = f"FileResponse: {str(self.path)!r} is not a regular file."
+                msg = f"FileResponse: {str(self.path)!r} is not a file."
                 raise RuntimeError(msg)
             self.set_stat_headers(self.stat_result)
         size = self.stat_result.st_size
-        send_body = scope.get("method", "GET") != "HEAD"
-        ranges = self._requested_ranges(scope, size)
-        if ranges is None:
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": self.status_code,
-                    "headers": self.raw_headers,
-                }
-            )
+        send_body = scope.get("method", "GET").upper() != "HEAD"
+        try:
+            ranges = self._requested_ranges(scope, size)
+        except MalformedRange as exc:
+            await PlainTextResponse(exc.reason, status_code=400)(scope, receive, send)
+            return
+        except RangeNotSatisfiable:
+            headers = {"content-range": f"bytes */{size}"}
+            await PlainTextResponse(status_code=416, headers=headers)(scope, receive, send)
+            return
+        if not ranges and send_body and "http.response.pathsend" in scope.get("extensions", {}):
+            # The server sends the file itself.
+            start = {"type": "http.response.start", "status": self.status_code}
+            await send({**start, "headers": self.raw_headers})
+            await send({"type": "http.response.pathsend", "path": str(self.path)})
+        else:
+            sending = partial(self._send, _sender(scope, send), ranges, size, send_body)
+            await _until_disconnected(scope, receive, sending)
+        if self.background is not None:
+            await self.background()
+
+    async def _send(
+        self, send: Send, ranges: list[tuple[int, int]], size: int, send_body: bool
+    ) -> None:
+        if not ranges:
+            start = {"type": "http.response.start", "status": self.status_code}
+            await send({**start, "headers": self.raw_headers})
             await self._send_file(send, [(0, size)] if send_body else [])
-        elif not ranges:
-            await self._send_unsatisfiable(send, size)
         elif len(ranges) == 1:
-            start, stop = ranges[0]
+            first, stop = ranges[0]
             headers = self.headers.mutablecopy()
-            headers["content-range"] = f"bytes {start}-{stop - 1}/{size}"
-            headers["content-length"] = str(stop - start)
+            headers["content-range"] = f"bytes {first}-{stop - 1}/{size}"
+            headers["content-length"] = str(stop - first)
             await send({"type": "http.response.start", "status": 206, "headers": headers.raw})
             await self._send_file(send, ranges if send_body else [])
         else:
             await self._send_multipart(send, ranges, size, send_body)
-        if self.background is not None:
-            await self.background()
 
-    def _requested_ranges(self, scope: Scope, size: int) -> list[tuple[int, int]] | None:
-        """None for the whole file, [] for a 416, else the ranges to send."""
-        if self.status_code != 200:
-            return None
+    def _requested_ranges(self, scope: Scope, size: int) -> list[tuple[int, int]]:
+        """The ranges to send; empty for the whole file.
+
+        Raises:
+            MalformedRange, RangeNotSatisfiable: from :func:`parse_range_header`.
+        """
+        if self.status_code != 200 or scope.get("method", "GET").upper() not in ("GET", "HEAD"):
+            return []
         request_headers = Headers(raw=scope.get("headers", []))
         range_header = request_headers.get("range")
         if range_header is None:
-            return None
-        if_range = request_headers.get("if-range")
-        if if_range is not None and if_range not in (
-            self.headers["etag"],
-            self.headers["last-modified"],
-        ):
-            return None
-        try:
-            return parse_range_header(range_header, size)
-        except RangeNotSatisfiable:
             return []
-
-    async def _send_unsatisfiable(self, send: Send, size: int) -> None:
-        headers = [
-            (b"content-range", f"bytes */{size}".encode("latin-1")),
-            (b"content-length", b"0"),
-        ]
-        await send({"type": "http.response.start", "status": 416, "headers": headers})
-        await send({"type": "http.response.body", "body": b""})
+        if_range = request_headers.get("if-range")
+        if if_range is not None and (
+            if_range.startswith("W/")  # a weak validator cannot vouch for byte ranges
+            or if_range not in (self.headers["etag"], self.headers["last-modified"])
+        ):
+            return []
+        return parse_range_header(range_header, size)
 
     async def _send_multipart(
         self, send: Send, ranges: list[tuple[int, int]], size: int, send_body: bool
@@ -410,12 +456,12 @@ class FileResponse(Response):
         content_type = self.headers["content-type"]
         part_heads = [
             (
-                f"--{boundary}\r\ncontent-type: {content_type}\r\n"
-                f"content-range: bytes {start}-{stop - 1}/{size}\r\n\r\n"
+                f"--{boundary}\r\nContent-Type: {content_type}\r\n"
+                f"Content-Range: bytes {start}-{stop - 1}/{size}\r\n\r\n"
             ).encode("latin-1")
             for start, stop in ranges
         ]
-        tail = f"--{boundary}--\r\n".encode("latin-1")
+        tail = f"--{boundary}--".encode("latin-1")
         length = sum(
             len(head) + (stop - start) + 2
             for head, (start, stop) in zip(part_heads, ranges, strict=True)
@@ -448,8 +494,9 @@ class FileResponse(Response):
         remaining = stop - start
         while remaining > 0:
             chunk = await file.read(min(self.chunk_size, remaining))
-            if not chunk:
-                break
+            if not chunk:  # the file shrank since it was measured: the length sent is wrong
+                msg = f"File at path {self.path} is shorter than expected."
+                raise RuntimeError(msg)
             remaining -= len(chunk)
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
 
@@ -458,8 +505,7 @@ def _content_disposition(disposition_type: str, filename: str) -> str:
     quoted = quote(filename)
     if quoted == filename:
         return f'{disposition_type}; filename="{filename}"'
-    fallback = filename.encode("ascii", errors="ignore").decode().replace('"', "")
-    return f"{disposition_type}; filename=\"{fallback}\"; filename*=utf-8''{quoted}"
+    return f"{disposition_type}; filename*=utf-8''{quoted}"  # RFC 5987: any name, encoded
 
 
 __all__ = [

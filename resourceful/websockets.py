@@ -235,14 +235,7 @@ class WebSocket(HTTPConnection[StateT]):
                 "('websocket.http.response'): close the websocket instead."
             )
             raise RuntimeError(msg)
-        await response(self.scope, self.receive, self._send_as_denial)
-
-    async def _send_as_denial(self, message: Message) -> None:
-        # Any response class sends HTTP messages; over a websocket they are a denial's.
-        kind = message["type"]
-        if kind.startswith("http.response."):
-            message = {**message, "type": "websocket." + kind}
-        await self.send(message)
+        await response(self.scope, self.receive, self.send)
 
 
 class WebSocketClose:

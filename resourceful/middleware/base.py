@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import anyio
 from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
+from resourceful.concurrency import collapse_excgroups
 from resourceful.requests import Request
-
-if sys.version_info < (3, 11):  # pragma: python<3.11 (the built-in exists from 3.11 on)
-    from exceptiongroup import BaseExceptionGroup
 from resourceful.responses import Response
 from resourceful.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -75,7 +72,7 @@ class BaseHTTPMiddleware:
             return await receive()
 
         answers: list[MemoryObjectReceiveStream[Message]] = []
-        try:
+        with collapse_excgroups():
             async with anyio.create_task_group() as group:
 
                 async def call_next(_: Request) -> Response:
@@ -89,8 +86,6 @@ class BaseHTTPMiddleware:
                 # nowhere, so that the app (and its background tasks) can finish.
                 for messages in answers:
                     messages.close()
-        except BaseExceptionGroup as errors:
-            raise _single(errors) from None
 
     async def _call_app(
         self,
@@ -127,14 +122,6 @@ class BaseHTTPMiddleware:
         return _StreamedResponse(
             start["status"], list(start.get("headers", [])), _body(messages, failure, group)
         )
-
-
-def _single(errors: BaseExceptionGroup[BaseException]) -> BaseException:
-    """The one error a task group wrapped (tasks here fail alone), to raise as it was."""
-    error: BaseException = errors
-    while isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
-        error = error.exceptions[0]
-    return error
 
 
 async def _body(
