@@ -30,7 +30,16 @@ from resourceful.middleware.limits import (
 from resourceful.middleware.sessions import Session, SessionMiddleware
 from resourceful.requests import HTTPConnection, Request
 from resourceful.resources import HTTPResource, WebSocketResource, is_resource, resource_app
-from resourceful.routing import BaseRoute, Host, Lifespan, Mount, Route, Router, WebSocketRoute
+from resourceful.routing import (
+    BaseRoute,
+    Host,
+    Lifespan,
+    Mount,
+    Route,
+    Router,
+    WebSocketRoute,
+    lifespan_context,
+)
 from resourceful.settings import Settings
 from resourceful.types import ASGIApp, Receive, Scope, Send
 from resourceful.websockets import WebSocket
@@ -177,15 +186,14 @@ class App:
     def _container_lifespan(self, lifespan: Lifespan | None) -> Lifespan:
         """The user's lifespan, inside the making and tearing down of app-scoped values."""
 
+        user_lifespan = lifespan_context(lifespan)
+
         @asynccontextmanager
         async def with_container(app: Any) -> AsyncIterator[Any]:
             await self.container.startup()
             try:
-                if lifespan is None:
-                    yield None
-                else:
-                    async with lifespan(app) as state:
-                        yield state
+                async with user_lifespan(app) as state:
+                    yield state
             finally:
                 await self.container.aclose()
 

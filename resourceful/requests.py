@@ -358,6 +358,14 @@ class Request(HTTPConnection[StateT]):
                 self._is_disconnected = True
         return self._is_disconnected
 
+    async def send_early_hints(self, link: str, /, *links: str) -> None:
+        """Send ``103 Early Hints`` with these ``Link`` values (``</style.css>; rel=preload``)
+        before the response, so the browser can fetch them meanwhile; does nothing where the
+        server does not support it."""
+        if "http.response.early_hint" in self.scope.get("extensions", {}):
+            raw_links = [value.encode("latin-1") for value in (link, *links)]
+            await self._send({"type": "http.response.early_hint", "links": raw_links})
+
     async def send_push_promise(self, path: str) -> None:
         """Ask an HTTP/2 server to push ``path``; does nothing where push is unsupported."""
         if "http.response.push" in self.scope.get("extensions", {}):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 import traceback
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from resourceful._endpoints import request_response, websocket_session, wrap
@@ -203,6 +204,26 @@ async def _no_lifespan(app: Any) -> AsyncIterator[None]:
     yield
 
 
+def lifespan_context(lifespan: Any) -> Lifespan:
+    """``lifespan`` as an async context manager factory; a plain generator function (sync or
+    async) that yields once is taken too, as ``contextlib`` would wrap it."""
+    if lifespan is None:
+        return _no_lifespan
+    if inspect.isasyncgenfunction(lifespan):
+        return asynccontextmanager(lifespan)
+    if inspect.isgeneratorfunction(lifespan):
+        in_sync = contextmanager(lifespan)
+
+        @asynccontextmanager
+        async def in_async(app: Any) -> AsyncIterator[Any]:
+            with in_sync(app) as state:
+                yield state
+
+        return in_async
+    lifespan_context: Lifespan = lifespan
+    return lifespan_context
+
+
 class Router:
     """Dispatches each request to the first route that matches it.
 
@@ -227,7 +248,7 @@ class Router:
         self.routes = list(routes or [])
         self.redirect_slashes = redirect_slashes
         self.default: ASGIApp = self.not_found if default is None else default
-        self.lifespan_context: Lifespan = _no_lifespan if lifespan is None else lifespan
+        self.lifespan_context: Lifespan = lifespan_context(lifespan)
         self.middleware_stack = wrap(self.app, middleware)
 
     @property

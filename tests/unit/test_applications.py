@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack, asynccontextmanager, nullcontext
 from typing import Any
 
@@ -303,6 +303,32 @@ def test_lifespan_state_becomes_request_state(test_client_factory: TestClientFac
     with test_client_factory(App(routes=[Route("/", read)], lifespan=lifespan)) as client:
         assert client.get("/").text == "connection"
     assert events == ["startup App", "shutdown"]
+
+
+def test_a_generator_function_is_a_lifespan_too(test_client_factory: TestClientFactory) -> None:
+    events: list[str] = []
+
+    async def async_lifespan(app: App) -> AsyncIterator[dict[str, Any]]:
+        events.append("async startup")
+        yield {"db": "async"}
+        events.append("async shutdown")
+
+    def sync_lifespan(app: App) -> Iterator[dict[str, Any]]:
+        events.append("sync startup")
+        yield {"db": "sync"}
+        events.append("sync shutdown")
+
+    async def read(request: Request) -> Response:
+        return PlainTextResponse(request.state.db)
+
+    for lifespan, name in [(async_lifespan, "async"), (sync_lifespan, "sync")]:
+        app = App(routes=[Route("/", read)], lifespan=lifespan)  # type: ignore[arg-type]
+        with test_client_factory(app) as client:
+            assert client.get("/").text == name
+        assert events[-2:] == [f"{name} startup", f"{name} shutdown"]
+    router = Router([Route("/", read)], lifespan=sync_lifespan)  # type: ignore[arg-type]
+    with test_client_factory(router) as client:
+        assert client.get("/").text == "sync"
 
 
 def test_startup_and_shutdown_hooks(test_client_factory: TestClientFactory) -> None:

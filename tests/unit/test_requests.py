@@ -309,6 +309,23 @@ async def test_push_promise_only_where_supported() -> None:
     ]
 
 
+async def test_early_hints_only_where_supported() -> None:
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await Request(http_scope(), send=send).send_early_hints("</a.css>; rel=preload")
+    assert sent == []
+    scope = http_scope(extensions={"http.response.early_hint": {}})
+    await Request(scope, send=send).send_early_hints("</a.css>; rel=preload", "</b.js>; rel=x")
+    assert sent == [
+        {"type": "http.response.early_hint", "links": [b"</a.css>; rel=preload", b"</b.js>; rel=x"]}
+    ]
+    with pytest.raises(RuntimeError, match="Send channel has not been made available"):
+        await Request(scope).send_early_hints("</a.css>; rel=preload")
+
+
 @pytest.mark.parametrize(
     "host",
     [b"[", b"example.org:abc", b"example.org:99999", b"a]:1", b"evil/admin?", b"me@evil", b"a b"],
