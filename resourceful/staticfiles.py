@@ -7,6 +7,7 @@ import os
 import stat
 from collections.abc import Sequence
 from email.utils import parsedate_to_datetime
+from http import HTTPStatus
 from pathlib import Path
 
 import anyio.to_thread
@@ -16,6 +17,7 @@ from resourceful.datastructures import URL, Headers
 from resourceful.exceptions import HTTPException
 from resourceful.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from resourceful.types import Receive, Scope, Send
+from resourceful.websockets import WebSocketClose
 
 PathLike = str | os.PathLike[str]
 
@@ -50,6 +52,7 @@ class StaticFiles:
         self.html = html
         self.follow_symlink = follow_symlink
         self.all_directories = self._directories(directory, packages)
+        self.config_checked = False
         if check_dir and directory is not None and not Path(directory).is_dir():
             msg = f"StaticFiles directory '{directory}' does not exist."
             raise RuntimeError(msg)
@@ -73,95 +76,127 @@ class StaticFiles:
         return found
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await WebSocketClose()(scope, receive, send)
+            return
         if scope["type"] != "http":
             msg = "StaticFiles serves HTTP only."
             raise RuntimeError(msg)
-        if scope["method"] not in ("GET", "HEAD"):
-            headers = {"Allow": "GET, HEAD"}
-            if "app" in scope:
-                raise HTTPException(405, headers=headers)
-            await PlainTextResponse("Method Not Allowed", 405, headers=headers)(
-                scope, receive, send
-            )
-            return
-        response = await self.get_response(route_path(scope), scope)
+        if not self.config_checked:
+            await self.check_config()
+            self.config_checked = True
+        response = await self.get_response(self.get_path(scope), scope)
         await response(scope, receive, send)
 
-    async def get_response(self, path: str, scope: Scope) -> Response:
-        """The answer for ``path`` (relative to the mount)."""
-        parts = [part for part in path.split("/") if part not in ("", ".")]
-        if "\x00" in path or ".." in parts or any("\\" in part for part in parts):
-            return self._not_found(scope)
-        found = await anyio.to_thread.run_sync(self.lookup, parts)
-        if found is None:
-            return await self._missing(scope)
-        full_path, stat_result = found
-        if stat.S_ISDIR(stat_result.st_mode):
-            if not self.html:
-                return self._not_found(scope)
-            if not scope["path"].endswith("/"):
-                url = URL(scope=scope)
-                return RedirectResponse(url.replace(path=url.path + "/"))
-            index = await anyio.to_thread.run_sync(self.lookup, [*parts, "index.html"])
-            if index is None or not stat.S_ISREG(index[1].st_mode):
-                return await self._missing(scope)
-            full_path, stat_result = index
-        if not stat.S_ISREG(stat_result.st_mode):
-            return self._not_found(scope)
-        return self.file_response(full_path, stat_result, scope)
+    def get_path(self, scope: Scope) -> str:
+        """The path to serve, relative to the directories (``.`` and ``..`` resolved)."""
+        return os.path.normpath(os.path.join("", *route_path(scope).split("/")))
 
-    def lookup(self, parts: list[str]) -> tuple[str, os.stat_result] | None:
-        """The file for ``parts`` inside one of the directories, and its stat, if any."""
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        """The answer for ``path`` (relative to the directories)."""
+        if scope["method"] not in ("GET", "HEAD"):
+            return self._refuse(scope, 405, {"Allow": "GET, HEAD"})
+        try:
+            full_path, stat_result = await anyio.to_thread.run_sync(self.lookup_path, path)
+        except PermissionError:
+            return self._refuse(scope, 401)
+        if stat_result is not None and stat.S_ISREG(stat_result.st_mode):
+            return self.file_response(full_path, stat_result, scope)
+        if stat_result is not None and stat.S_ISDIR(stat_result.st_mode) and self.html:
+            index = os.path.join(path, "index.html")
+            full_path, stat_result = await anyio.to_thread.run_sync(self.lookup_path, index)
+            if stat_result is not None and stat.S_ISREG(stat_result.st_mode):
+                if not scope["path"].endswith("/"):  # a directory's URL ends in "/"
+                    url = URL(scope=scope)
+                    return RedirectResponse(url.replace(path=url.path + "/"))
+                return self.file_response(full_path, stat_result, scope)
+        return await self._missing(scope)
+
+    def lookup_path(self, path: str) -> tuple[str, os.stat_result | None]:
+        """The file for ``path`` inside one of the directories, and its stat; ``("", None)``
+        when there is none. A path that leaves the directories is never looked up.
+
+        Raises:
+            PermissionError: the file is there but may not be read.
+        """
+        if path.startswith(("/", "\\")) or "\x00" in path or "\\" in path:
+            return "", None
         for directory in self.all_directories:
             root = os.path.realpath(directory)
-            candidate = os.path.join(root, *parts)
+            candidate = os.path.join(root, path)
             resolved = os.path.realpath(candidate)
             checked = os.path.abspath(candidate) if self.follow_symlink else resolved
             if os.path.commonpath([root, checked]) != root:
                 continue
             try:
                 return resolved, os.stat(resolved)
+            except PermissionError:
+                raise
             except OSError:  # missing, a file used as a folder, a name too long, a loop...
                 continue
-        return None
+        return "", None
 
-    def file_response(self, full_path: str, stat_result: os.stat_result, scope: Scope) -> Response:
+    def file_response(
+        self,
+        full_path: PathLike,
+        stat_result: os.stat_result,
+        scope: Scope,
+        status_code: int = 200,
+    ) -> Response:
         """A FileResponse, or a 304 when the client's copy is still fresh."""
-        response = FileResponse(full_path, stat_result=stat_result)
-        if self.is_not_modified(Headers(scope=scope), response):
+        response = FileResponse(full_path, status_code=status_code, stat_result=stat_result)
+        if self.is_not_modified(response.headers, Headers(scope=scope)):
             headers = {name: response.headers[name] for name in ("etag", "last-modified")}
             return Response(status_code=304, headers=headers)
         return response
 
+    async def check_config(self) -> None:
+        """Raise if ``directory`` is not a directory (once, at the first request), rather than
+        answering every request with 404."""
+        if self.directory is None:
+            return
+        try:
+            mode = (await anyio.to_thread.run_sync(os.stat, self.directory)).st_mode
+        except FileNotFoundError:
+            msg = f"StaticFiles directory '{self.directory}' does not exist."
+            raise RuntimeError(msg) from None
+        if not stat.S_ISDIR(mode):
+            msg = f"StaticFiles path '{self.directory}' is not a directory."
+            raise RuntimeError(msg)
+
     @staticmethod
-    def is_not_modified(request_headers: Headers, response: Response) -> bool:
+    def is_not_modified(response_headers: Headers, request_headers: Headers) -> bool:
         """Whether ``If-None-Match`` or ``If-Modified-Since`` says the client's copy is fresh."""
-        etag = response.headers["etag"]
         if_none_match = request_headers.get("if-none-match")
-        if if_none_match is not None:
+        if if_none_match:
+            if if_none_match.strip() == "*":
+                return True
             tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
-            return "*" in tags or etag in tags
+            return response_headers["etag"] in tags
         if_modified_since = request_headers.get("if-modified-since")
         if if_modified_since is None:
             return False
         try:
             since = parsedate_to_datetime(if_modified_since)
-            modified = parsedate_to_datetime(response.headers["last-modified"])
+            modified = parsedate_to_datetime(response_headers["last-modified"])
         except (TypeError, ValueError):
             return False
         return modified <= since
 
     async def _missing(self, scope: Scope) -> Response:
         if self.html:
-            page = await anyio.to_thread.run_sync(self.lookup, ["404.html"])
-            if page is not None and stat.S_ISREG(page[1].st_mode):
-                return FileResponse(page[0], status_code=404, stat_result=page[1])
-        return self._not_found(scope)
+            full_path, stat_result = await anyio.to_thread.run_sync(self.lookup_path, "404.html")
+            if stat_result is not None and stat.S_ISREG(stat_result.st_mode):
+                return FileResponse(full_path, status_code=404, stat_result=stat_result)
+        return self._refuse(scope, 404)
 
-    def _not_found(self, scope: Scope) -> Response:
+    @staticmethod
+    def _refuse(scope: Scope, status_code: int, headers: dict[str, str] | None = None) -> Response:
+        # Inside an app its exception handlers answer; alone, the answer is plain text.
         if "app" in scope:
-            raise HTTPException(404)
-        return PlainTextResponse("Not Found", status_code=404)
+            raise HTTPException(status_code, headers=headers)
+        phrase = HTTPStatus(status_code).phrase
+        return PlainTextResponse(phrase, status_code=status_code, headers=headers)
 
 
 __all__ = ["StaticFiles"]

@@ -13,7 +13,7 @@ from resourceful import App, Mount, Route, Router
 from resourceful.requests import Request
 from resourceful.responses import PlainTextResponse, Response
 from resourceful.staticfiles import StaticFiles
-from resourceful.types import Message
+from resourceful.types import Message, Scope
 from tests.conftest import TestClientFactory
 
 
@@ -209,15 +209,98 @@ def test_package_statics(
         StaticFiles(packages=[("mytheme", "missing")])
 
 
-async def test_websocket_is_refused(site: Path) -> None:
+async def test_websocket_is_closed_and_other_scopes_refused(site: Path) -> None:
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
     sender, receiver = anyio.create_memory_object_stream[Message](1)
-    with sender, receiver, pytest.raises(RuntimeError, match="serves HTTP only"):
+    with sender, receiver:
         await StaticFiles(directory=site)(
-            {"type": "websocket", "path": "/"}, receiver.receive, sender.send
+            {"type": "websocket", "path": "/"}, receiver.receive, send
         )
+        assert sent == [{"type": "websocket.close", "code": 1000, "reason": ""}]
+        with pytest.raises(RuntimeError, match="serves HTTP only"):
+            await StaticFiles(directory=site)({"type": "lifespan"}, receiver.receive, send)
 
 
 def test_router_mount_without_app(test_client_factory: TestClientFactory, site: Path) -> None:
     router = Router([Mount("/s", StaticFiles(directory=site))])
     assert test_client_factory(router).get("/s/missing").status_code == 404
     assert os.path.exists(site / "css" / "style.css")
+
+
+def test_starlettes_hooks_can_be_overridden(
+    test_client_factory: TestClientFactory, site: Path
+) -> None:
+    class Versioned(StaticFiles):
+        def get_path(self, scope: Scope) -> str:
+            return super().get_path(scope).removeprefix("v2/")
+
+    class Guarded(StaticFiles):
+        def lookup_path(self, path: str) -> tuple[str, os.stat_result | None]:
+            if path.startswith("css"):
+                raise PermissionError(path)
+            return super().lookup_path(path)
+
+    versioned = test_client_factory(Versioned(directory=site))
+    assert versioned.get("/v2/css/style.css").text == "body { color: red }"
+    assert versioned.get("/v2/../secret.txt").status_code == 404
+    guarded = test_client_factory(Guarded(directory=site))
+    # The file is there, but the server may not read it.
+    assert guarded.get("/css/style.css").status_code == 401
+    assert guarded.get("/index.html").text == "<h1>home</h1>"
+    files = StaticFiles(directory=site)
+    assert files.lookup_path("/etc/passwd") == ("", None)
+    assert files.lookup_path("css/style.css")[0].endswith("style.css")
+
+
+def test_a_stat_the_system_denies_is_passed_on(
+    test_client_factory: TestClientFactory, site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = StaticFiles(directory=site)
+
+    def denied(path: str) -> os.stat_result:
+        raise PermissionError(path)
+
+    # The tests may run as root, for whom file modes deny nothing: deny it at the stat call.
+    with monkeypatch.context() as patched:
+        patched.setattr(os, "stat", denied)
+        with pytest.raises(PermissionError):
+            files.lookup_path("css/style.css")
+
+
+def test_the_directory_is_checked_at_the_first_request_once(
+    test_client_factory: TestClientFactory, tmp_path: Path
+) -> None:
+    missing = StaticFiles(directory=tmp_path / "later", check_dir=False)
+    with pytest.raises(RuntimeError, match="does not exist"):
+        test_client_factory(missing).get("/x")
+    (tmp_path / "later").mkdir()
+    (tmp_path / "later" / "x").write_text("now there")
+    assert test_client_factory(missing).get("/x").text == "now there"
+    assert missing.config_checked
+    (tmp_path / "a-file").write_text("not a folder")
+    a_file = StaticFiles(directory=tmp_path / "a-file", check_dir=False)
+    with pytest.raises(RuntimeError, match="is not a directory"):
+        test_client_factory(a_file).get("/x")
+    assert (
+        test_client_factory(StaticFiles(packages=[], check_dir=False)).get("/x").status_code == 404
+    )
+
+
+def test_a_star_among_other_tags_matches_nothing(
+    test_client_factory: TestClientFactory, site: Path
+) -> None:
+    client = test_client_factory(static_app(site))
+    response = client.get("/static/css/style.css", headers={"if-none-match": '"a", *, "b"'})
+    assert response.status_code == 200
+
+
+def test_a_directory_without_index_is_not_redirected(
+    test_client_factory: TestClientFactory, site: Path
+) -> None:
+    client = test_client_factory(static_app(site, html=True), follow_redirects=False)
+    response = client.get("/static/empty")
+    assert (response.status_code, response.text) == (404, "<h1>lost</h1>")
