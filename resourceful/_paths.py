@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote
 
 from resourceful.convertors import CONVERTOR_TYPES, Convertor
 from resourceful.types import Scope
 
 _PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_][a-zA-Z0-9_]*))?}")
+_PLACEHOLDER = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)}")
 
 
 class CompiledPath:
@@ -30,6 +32,12 @@ class CompiledPath:
         fmt = ""
         convertors: dict[str, Convertor[Any]] = {}
         position = 0
+        names = [match.group(1) for match in _PARAM.finditer(template)]
+        duplicated = sorted({name for name in names if names.count(name) > 1}, key=names.index)
+        if duplicated:
+            plural = "s" if len(duplicated) > 1 else ""
+            msg = f"Duplicated param name{plural} {', '.join(duplicated)} at path {template}"
+            raise ValueError(msg)
         for match in _PARAM.finditer(template):
             name, kind = match.group(1), match.group(2) or "str"
             if kind not in CONVERTOR_TYPES:
@@ -37,9 +45,6 @@ class CompiledPath:
                     f"Unknown path convertor {kind!r} in {template!r}; use one of "
                     f"{', '.join(sorted(CONVERTOR_TYPES))} or register_url_convertor()."
                 )
-                raise ValueError(msg)
-            if name in convertors:
-                msg = f"The parameter {name!r} appears twice in the path {template!r}."
                 raise ValueError(msg)
             literal = template[position : match.start()]
             pattern += re.escape(literal) + f"(?P<{name}>{CONVERTOR_TYPES[kind].regex})"
@@ -49,7 +54,8 @@ class CompiledPath:
         tail = template[position:]
         if is_host:
             # A host template matches the Host header without its port.
-            pattern += re.escape(tail.split(":")[0]) + "$"
+            host = tail if tail.endswith("]") else re.sub(r":[0-9]*$", "", tail)
+            pattern += re.escape(host) + "$"
         else:
             pattern += re.escape(tail) + "$"
         self.regex = re.compile(pattern)
@@ -81,10 +87,15 @@ class CompiledPath:
         """
         if not self.convertors.keys() <= params.keys():
             return None
-        path = self.format
         remaining = dict(params)
-        for name, convertor in self.convertors.items():
-            path = path.replace("{" + name + "}", convertor.to_string(remaining.pop(name)))
+        values = {
+            name: convertor.to_string(remaining.pop(name))
+            for name, convertor in self.convertors.items()
+        }
+        # One pass, so that a value that looks like a placeholder ("{id}") stays as it is.
+        path = _PLACEHOLDER.sub(lambda found: values.get(found[1], found[0]), self.format)
+        if path.startswith(("//", "/\\")):  # it would read as a host (or a Windows share)
+            path = "/" + quote(path[1], safe="") + path[2:]
         return path, remaining
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import inspect
+import re
 import traceback
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from resourceful._endpoints import request_response, websocket_session, wrap
+from resourceful._hosts import parse_host
 from resourceful._paths import CompiledPath, first_segment, route_path
 from resourceful._routelist import RouteList
 from resourceful._routes import (
@@ -125,7 +127,7 @@ class Mount(BaseRoute):
         await self.app(scope, receive, send)
 
     def __repr__(self) -> str:
-        return f"Mount(path={self.path!r}, name={self.name!r}, app={self._base_app!r})"
+        return f"Mount(path={self.path!r}, name={self.name or ''!r}, app={self._base_app!r})"
 
 
 class Host(BaseRoute):
@@ -138,7 +140,13 @@ class Host(BaseRoute):
         self.host = host
         self.app = app
         self.name = name
-        self.compiled = CompiledPath(host)
+        # Host names are case-insensitive: the template's literal parts are matched lowered.
+        self.compiled = CompiledPath(
+            "".join(
+                part if part.startswith("{") else part.lower()
+                for part in re.split(r"(\{[^}]*\})", host)
+            )
+        )
 
     @property
     def routes(self) -> list[BaseRoute]:
@@ -149,8 +157,9 @@ class Host(BaseRoute):
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] not in ("http", "websocket"):
             return Match.NONE, {}
-        host = next((value for name, value in scope["headers"] if name == b"host"), b"")
-        params = self.compiled.match(host.decode("latin-1").split(":")[0])
+        header = next((value for name, value in scope["headers"] if name == b"host"), b"")
+        host = parse_host(header.decode("latin-1"))  # a Host header that is no host: no match
+        params = None if host is None else self.compiled.match(host.host.lower())
         if params is None:
             return Match.NONE, {}
         return Match.FULL, {"path_params": merge_params(scope, params), "endpoint": self.app}
@@ -176,7 +185,7 @@ class Host(BaseRoute):
         await self.app(scope, receive, send)
 
     def __repr__(self) -> str:
-        return f"Host(host={self.host!r}, name={self.name!r}, app={self.app!r})"
+        return f"Host(host={self.host!r}, name={self.name or ''!r}, app={self.app!r})"
 
 
 def _is_literal(route: BaseRoute) -> TypeGuard[Route]:

@@ -119,7 +119,9 @@ def test_float_round_trips_through_a_path(value: float) -> None:
 
 
 def test_template_errors_name_the_problem() -> None:
-    with pytest.raises(ValueError, match="The parameter 'id' appears twice"):
+    with pytest.raises(ValueError, match="Duplicated param name id at path /{id}/{id:int}"):
         CompiledPath("/{id}/{id:int}")
+    with pytest.raises(ValueError, match="Duplicated param names b, a at path"):
+        CompiledPath("/{b}/{a}/{b}/{a}/{c}")
     with pytest.raises(ValueError, match="Unknown path convertor 'nope'.*register_url_convertor"):
         CompiledPath("/{id:nope}")

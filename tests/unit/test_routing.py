@@ -339,6 +339,37 @@ def test_host_routing(test_client_factory: TestClientFactory) -> None:
     assert Host("a.org", ScopeApp()).routes == []
 
 
+@pytest.mark.parametrize(
+    ("host", "status", "text"),
+    [
+        ("Acme.EXAMPLE.org", 200, "acme"),  # host names are case-insensitive
+        ("acme.example.org:000080", 200, "acme"),
+        ("acme.example.org:65536", 200, "acme"),  # the port plays no part
+        ("[::1]", 200, "loopback"),
+        ("acme.example.org:evil", 404, ""),  # no valid Host header at all
+        ("acme.example.org@evil.org", 404, ""),
+        ("[::1]evil", 404, ""),
+    ],
+)
+def test_hosts_are_read_as_hosts(
+    test_client_factory: TestClientFactory, host: str, status: int, text: str
+) -> None:
+    async def tenant(request: Request) -> Response:
+        return PlainTextResponse(request.path_params["tenant"])
+
+    app = Router(
+        [
+            Host("{tenant}.Example.ORG", Router([Route("/", tenant)])),
+            Host("[::1]", PlainTextResponse("loopback")),
+        ]
+    )
+    # The client sent this Host header.
+    response = test_client_factory(app).get("/", headers={"host": host})
+    assert response.status_code == status
+    if status == 200:
+        assert response.text == text
+
+
 def test_host_route_serves_websockets(test_client_factory: TestClientFactory) -> None:
     app = Router([Host("chat.example.org", Router([WebSocketRoute("/", echo_socket)]))])
     client = test_client_factory(app)
@@ -550,8 +581,21 @@ def test_definition_errors() -> None:
         Mount("/api", ScopeApp(), routes=[])
     with pytest.raises(ValueError, match="host name template, not a path"):
         Host("/x", ScopeApp())
-    with pytest.raises(ValueError, match="appears twice"):
+    with pytest.raises(ValueError, match="Duplicated param name a"):
         Route("/{a}/{a}", homepage)
+
+
+def test_reversed_paths_keep_their_values_as_given() -> None:
+    router = Router(
+        [
+            Route("/{path:path}", homepage, name="anything"),
+            Route("/{category}/{id}", homepage, name="item"),
+        ]
+    )
+    assert router.url_path_for("item", category="{id}", id="42") == "/{id}/42"
+    # A value that would make the path read as another host, or a Windows share.
+    assert router.url_path_for("anything", path="/evil.org/a") == "/%2Fevil.org/a"
+    assert router.url_path_for("anything", path="\\evil.org/a") == "/%5Cevil.org/a"
 
 
 def test_reprs_and_properties() -> None:
@@ -561,8 +605,8 @@ def test_reprs_and_properties() -> None:
     assert (
         repr(WebSocketRoute("/ws", echo_socket)) == "WebSocketRoute(path='/ws', name='echo_socket')"
     )
-    assert repr(Mount("/m", routes=[])).startswith("Mount(path='/m', name=None, app=<")
-    assert repr(Host("a.org", ScopeApp())).startswith("Host(host='a.org', name=None, app=<")
+    assert repr(Mount("/m", routes=[])).startswith("Mount(path='/m', name='', app=<")
+    assert repr(Host("a.org", ScopeApp())).startswith("Host(host='a.org', name='', app=<")
     assert Mount("/m", ScopeApp()).routes == []
     assert Route("/asgi", ScopeApp()).name == "ScopeApp"
 
