@@ -200,11 +200,30 @@ class _AwaitableOrContextManager:
 
 
 _UNREAD: Any = object()
-#: Where the scope keeps the request body once read, so that every Request made over the same
-#: scope (the endpoint's, an exception handler's, a middleware's) reads it again; ``_STREAMED``
-#: there means the body was streamed away and cannot be read again.
-BODY_KEY = "resourceful.body"
-_STREAMED: Any = object()
+#: Where the scope keeps the request body once read, by the receive channel it was read from,
+#: so that every Request over the same scope and channel (the endpoint's, an exception
+#: handler's) reads it again, while one over a channel a middleware rewrites reads that.
+#: ``STREAMED`` for a channel means its body was streamed away and cannot be read again.
+BODY_KEY = "resourceful.bodies"
+STREAMED: Any = object()
+
+
+def keep_body(scope: Scope, receive: Receive, body: Any) -> None:
+    """Record ``body`` (or ``STREAMED``) as what ``receive`` gave for this request."""
+    kept: list[list[Any]] = scope.setdefault(BODY_KEY, [])
+    for entry in kept:
+        if entry[0] == receive:
+            entry[1] = body
+            return
+    kept.append([receive, body])
+
+
+def kept_body(scope: Scope, receive: Receive) -> Any:
+    """What ``receive`` gave for this request: the body, ``STREAMED``, or None (not read)."""
+    for channel, body in scope.get(BODY_KEY, ()):
+        if channel == receive:
+            return body
+    return None
 
 
 class Request(HTTPConnection[StateT]):
@@ -262,27 +281,28 @@ class Request(HTTPConnection[StateT]):
             while more:
                 chunk, more = await self._next_chunk()
                 chunks.append(chunk)
-            body = self._body = self.scope[BODY_KEY] = b"".join(chunks)
+            body = self._body = b"".join(chunks)
+            keep_body(self.scope, self._receive, body)
         return body
 
     def _read_body(self) -> bytes | None:
         """The body already read for this request, if any."""
         body = self._body
         if body is None:
-            kept = self.scope.get(BODY_KEY)
-            if kept is not None and kept is not _STREAMED:
+            kept = kept_body(self.scope, self._receive)
+            if kept is not None and kept is not STREAMED:
                 body = self._body = kept
         return body
 
     def _start_reading(self) -> None:
-        if self.scope.get(BODY_KEY) is _STREAMED:
+        if kept_body(self.scope, self._receive) is STREAMED:
             # Waiting on the channel again could take until the client leaves.
             msg = (
                 "Stream consumed: the request body was already streamed. Read it with "
                 "await request.body() first if you need it more than once."
             )
             raise RuntimeError(msg)
-        self.scope[BODY_KEY] = _STREAMED
+        keep_body(self.scope, self._receive, STREAMED)
 
     async def _next_chunk(self) -> tuple[bytes, bool]:
         """The next piece of the body, and whether more follows."""

@@ -9,7 +9,7 @@ from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from resourceful.concurrency import collapse_excgroups
-from resourceful.requests import Request
+from resourceful.requests import STREAMED, Request, keep_body, kept_body
 from resourceful.responses import Response
 from resourceful.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -62,14 +62,26 @@ class BaseHTTPMiddleware:
             return
         request = Request(scope, receive)
         replayed = False
+        passed: list[bytes] = []
 
         async def replaying_receive() -> Message:
-            # The body the middleware read is replayed once for the app.
+            # The body the middleware read is replayed once for the app; one it streamed away
+            # is an empty body. Otherwise the app reads the client's, which is kept, so that
+            # the middleware can read it after call_next.
             nonlocal replayed
-            if not replayed and request._body is not None:
-                replayed = True
-                return {"type": "http.request", "body": request._body, "more_body": False}
-            return await receive()
+            if not replayed:
+                kept = kept_body(scope, receive)
+                if kept is not None:
+                    replayed = True
+                    body = b"" if kept is STREAMED else kept
+                    return {"type": "http.request", "body": body, "more_body": False}
+            message = await receive()
+            if message["type"] == "http.request":
+                passed.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    replayed = True  # the app has the body: nothing to replay to it
+                    keep_body(scope, receive, b"".join(passed))
+            return message
 
         answers: list[MemoryObjectReceiveStream[Message]] = []
         with collapse_excgroups():

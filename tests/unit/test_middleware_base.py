@@ -14,7 +14,7 @@ from resourceful.background import BackgroundTask
 from resourceful.middleware.base import BaseHTTPMiddleware, CallNext
 from resourceful.requests import Request
 from resourceful.responses import Response, StreamingResponse
-from resourceful.types import Message, Receive, Scope, Send
+from resourceful.types import ASGIApp, Message, Receive, Scope, Send
 from resourceful.websockets import WebSocket
 from tests.conftest import TestClientFactory, serve
 
@@ -275,6 +275,71 @@ async def test_a_body_the_middleware_read_is_replayed_to_a_raw_app() -> None:
     with anyio.fail_after(5):
         sent = await serve(BaseHTTPMiddleware(raw_echo, dispatch=reads_first), http_scope(), b"hi")
     assert b"".join(message.get("body", b"") for message in sent[1:]) == b"hi"
+
+
+async def test_an_app_behind_a_middleware_that_rewrites_the_body_reads_the_rewrite() -> None:
+    seen: list[bytes] = []
+
+    async def endpoint(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(await Request(scope, receive).body())
+        await Response()(scope, receive, send)
+
+    def doubling(app: ASGIApp) -> ASGIApp:
+        async def doubled(scope: Scope, receive: Receive, send: Send) -> None:
+            async def doubled_receive() -> Message:
+                message = await receive()
+                return {**message, "body": message.get("body", b"") * 2}
+
+            await app(scope, doubled_receive, send)
+
+        return doubled
+
+    async def reads_first(request: Request, call_next: CallNext) -> Response:
+        seen.append(await request.body())
+        return await call_next(request)
+
+    app = BaseHTTPMiddleware(doubling(endpoint), dispatch=reads_first)
+    with anyio.fail_after(5):
+        await serve(app, http_scope(), b"foo ")
+    assert seen == [b"foo ", b"foo foo "]
+
+
+async def test_a_body_the_middleware_streamed_away_is_empty_for_the_app() -> None:
+    seen: list[bytes] = []
+
+    async def endpoint(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(await Request(scope, receive).body())
+        await Response()(scope, receive, send)
+
+    async def streams_first(request: Request, call_next: CallNext) -> Response:
+        seen.append(b"".join([chunk async for chunk in request.stream()]))
+        return await call_next(request)
+
+    app = BaseHTTPMiddleware(endpoint, dispatch=streams_first)
+    with anyio.fail_after(5):
+        await serve(app, http_scope(), b"gone")
+    assert seen == [b"gone", b""]
+
+
+async def test_the_middleware_reads_a_chunked_body_the_app_read_before() -> None:
+    seen: list[bytes] = []
+
+    async def endpoint(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(await Request(scope, receive).body())
+        await Response()(scope, receive, send)
+
+    async def reads_after(request: Request, call_next: CallNext) -> Response:
+        response = await call_next(request)
+        seen.append(await request.body())
+        return response
+
+    messages: list[Message] = [
+        {"type": "http.request", "body": b"ab", "more_body": True},
+        {"type": "http.request", "body": b"c"},
+    ]
+    with anyio.fail_after(5):
+        await call(BaseHTTPMiddleware(endpoint, dispatch=reads_after), http_scope(), messages)
+    assert seen == [b"abc", b"abc"]
 
 
 def test_dispatch_must_be_given_or_overridden(test_client_factory: TestClientFactory) -> None:
