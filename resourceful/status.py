@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Final
+import warnings
+from typing import TYPE_CHECKING, Final
 
 HTTP_100_CONTINUE: Final = 100
 HTTP_101_SWITCHING_PROTOCOLS: Final = 101
@@ -164,3 +165,24 @@ __all__ = [
     "WS_1014_BAD_GATEWAY",
     "WS_1015_TLS_HANDSHAKE",
 ]
+
+#: Names an older RFC gave, still read (with a DeprecationWarning) for code that uses them.
+_RENAMED = {
+    "HTTP_413_REQUEST_ENTITY_TOO_LARGE": "HTTP_413_CONTENT_TOO_LARGE",
+    "HTTP_414_REQUEST_URI_TOO_LONG": "HTTP_414_URI_TOO_LONG",
+    "HTTP_416_REQUESTED_RANGE_NOT_SATISFIABLE": "HTTP_416_RANGE_NOT_SATISFIABLE",
+    "HTTP_422_UNPROCESSABLE_ENTITY": "HTTP_422_UNPROCESSABLE_CONTENT",
+}
+
+
+if not TYPE_CHECKING:  # type checkers should flag the old names, not accept them
+
+    def __getattr__(name: str) -> int:
+        current = _RENAMED.get(name)
+        if current is None:
+            msg = f"module {__name__!r} has no attribute {name!r}"
+            raise AttributeError(msg)
+        message = f"'{name}' is deprecated. Use '{current}' instead."
+        warnings.warn(message, DeprecationWarning, stacklevel=2)
+        value: int = globals()[current]
+        return value

@@ -58,6 +58,11 @@ async def echo(request: Request) -> Response:
             "/u/5D2C0C1A-8E3B-4F7A-9C2D-1E0F3A4B5C6D",
             {"value": ["UUID", "5d2c0c1a-8e3b-4f7a-9c2d-1e0f3a4b5c6d"]},
         ),
+        (
+            "/u/{value:uuid}",
+            "/u/5D2C0C1A8E3B4F7A9C2D1E0F3A4B5C6D",
+            {"value": ["UUID", "5d2c0c1a-8e3b-4f7a-9c2d-1e0f3a4b5c6d"]},
+        ),
     ],
 )
 def test_each_convertor_converts_what_it_matches(

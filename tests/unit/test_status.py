@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import http
 
+import pytest
+
 from resourceful import status
 
 
@@ -23,3 +25,17 @@ def test_names_follow_rfc_9110() -> None:
     assert status.HTTP_422_UNPROCESSABLE_CONTENT == 422
     assert status.HTTP_416_RANGE_NOT_SATISFIABLE == 416
     assert status.WS_1008_POLICY_VIOLATION == 1008
+
+
+def test_older_names_still_read_with_a_warning() -> None:
+    older = {
+        "HTTP_413_REQUEST_ENTITY_TOO_LARGE": ("HTTP_413_CONTENT_TOO_LARGE", 413),
+        "HTTP_414_REQUEST_URI_TOO_LONG": ("HTTP_414_URI_TOO_LONG", 414),
+        "HTTP_416_REQUESTED_RANGE_NOT_SATISFIABLE": ("HTTP_416_RANGE_NOT_SATISFIABLE", 416),
+        "HTTP_422_UNPROCESSABLE_ENTITY": ("HTTP_422_UNPROCESSABLE_CONTENT", 422),
+    }
+    for name, (current, code) in older.items():
+        with pytest.warns(DeprecationWarning, match=f"'{name}' is deprecated. Use '{current}'"):
+            assert getattr(status, name) == code
+    with pytest.raises(AttributeError, match="has no attribute 'HTTP_999_UNKNOWN'"):
+        getattr(status, "HTTP_999_UNKNOWN")  # noqa: B009
