@@ -21,14 +21,21 @@ class _StreamedResponse(Response):
     """The app's answer as ``call_next`` returns it: its status, raw headers, streamed body."""
 
     def __init__(
-        self, status_code: int, raw_headers: list[tuple[bytes, bytes]], body: AsyncIterator[bytes]
+        self,
+        status_code: int,
+        raw_headers: list[tuple[bytes, bytes]],
+        body: AsyncIterator[bytes],
+        before: list[Message],
     ) -> None:
         self.status_code = status_code
         self.raw_headers = raw_headers
         self.body_iterator = body
         self.background = None
+        self.before = before  # what the app sent ahead of its start: early hints, debug info
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        for message in self.before:
+            await send(message)
         await send(
             {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
         )
@@ -123,8 +130,12 @@ class BaseHTTPMiddleware:
                     failure.append(exc)
 
         group.start_soon(run_app)
+        before: list[Message] = []
         try:
             start = await messages.receive()
+            while start["type"] != "http.response.start":
+                before.append(start)
+                start = await messages.receive()
         except anyio.EndOfStream:
             messages.close()
             if failure:
@@ -132,7 +143,10 @@ class BaseHTTPMiddleware:
             msg = "The app returned without sending a response."
             raise RuntimeError(msg) from None
         return _StreamedResponse(
-            start["status"], list(start.get("headers", [])), _body(messages, failure, group)
+            start["status"],
+            list(start.get("headers", [])),
+            _body(messages, failure, group),
+            before,
         )
 
 

@@ -342,6 +342,27 @@ async def test_the_middleware_reads_a_chunked_body_the_app_read_before() -> None
     assert seen == [b"abc", b"abc"]
 
 
+async def test_what_the_app_sends_before_its_start_passes_through() -> None:
+    hint = {"type": "http.response.early_hint", "links": [b"</a.css>; rel=preload"]}
+    debug = {"type": "http.response.debug", "info": {"template": "t", "context": {}}}
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send(hint)
+        await send(debug)
+        await PlainTextResponse("page")(scope, receive, send)
+
+    async def passthrough(request: Request, call_next: CallNext) -> Response:
+        return await call_next(request)
+
+    with anyio.fail_after(5):
+        sent = await serve(BaseHTTPMiddleware(app, dispatch=passthrough), http_scope())
+    assert [message["type"] for message in sent[:3]] == [
+        "http.response.early_hint",
+        "http.response.debug",
+        "http.response.start",
+    ]
+
+
 def test_dispatch_must_be_given_or_overridden(test_client_factory: TestClientFactory) -> None:
     client = test_client_factory(base_app(Middleware(BaseHTTPMiddleware)))
     with pytest.raises(NotImplementedError):
