@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 HTTP_100_CONTINUE: Final = 100
 HTTP_101_SWITCHING_PROTOCOLS: Final = 101
@@ -175,14 +175,17 @@ _RENAMED = {
 }
 
 
-if not TYPE_CHECKING:  # type checkers should flag the old names, not accept them
+def _older_name(name: str) -> int:
+    current = _RENAMED.get(name)
+    if current is None:
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+    message = f"'{name}' is deprecated. Use '{current}' instead."
+    warnings.warn(message, DeprecationWarning, stacklevel=2)
+    value: int = globals()[current]
+    return value
 
-    def __getattr__(name: str) -> int:
-        current = _RENAMED.get(name)
-        if current is None:
-            msg = f"module {__name__!r} has no attribute {name!r}"
-            raise AttributeError(msg)
-        message = f"'{name}' is deprecated. Use '{current}' instead."
-        warnings.warn(message, DeprecationWarning, stacklevel=2)
-        value: int = globals()[current]
-        return value
+
+# The module's __getattr__ (PEP 562), set so that type checkers do not see it: they should
+# flag the older names, not accept them.
+globals()["__getattr__"] = _older_name

@@ -41,10 +41,7 @@ class ErrorBoundary:
             try:
                 await self.app(scope, receive, watcher)
             except Exception as exc:
-                handler = self.exceptions.lookup(exc)
-                if handler is None or watcher.started:
-                    raise
-                await self.exceptions.answer(handler, exc, scope, receive, watcher)
+                await self.exceptions.handle(exc, watcher.started, scope, receive, watcher)
         except Exception as exc:
             await self.errors.recover(exc, watcher.started, scope, receive, send)
 

@@ -104,10 +104,24 @@ class ExceptionMiddleware:
         try:
             await self.app(scope, receive, watcher)
         except Exception as exc:
-            handler = self.lookup(exc)
-            if handler is None or watcher.started:
-                raise
-            await self.answer(handler, exc, scope, receive, send)
+            await self.handle(exc, watcher.started, scope, receive, send)
+
+    async def handle(
+        self, exc: Exception, started: bool, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """Answer ``exc`` (raised by the app) with its handler.
+
+        Raises:
+            Exception: ``exc`` itself when no handler takes it.
+            RuntimeError: a handler takes it, but the response had started already.
+        """
+        handler = self.lookup(exc)
+        if handler is None:
+            raise exc
+        if started:
+            msg = "Caught handled exception, but response already started."
+            raise RuntimeError(msg) from exc
+        await self.answer(handler, exc, scope, receive, send)
 
     async def answer(
         self, handler: ExceptionHandler, exc: Exception, scope: Scope, receive: Receive, send: Send
@@ -122,6 +136,9 @@ class ExceptionMiddleware:
             response = await handler(connection, exc)
         else:
             response = await run_in_threadpool(handler, connection, exc)
+        # Handled: the traceback would keep every frame of the request alive (an exception
+        # raised again and again, a module-level one say, would grow it without end).
+        exc.__traceback__ = None
         if response is not None:
             await response(scope, receive, send)
 

@@ -209,10 +209,24 @@ def test_error_after_the_response_started_is_reraised(
             raise HTTPException(400)
 
     app = App(routes=[Route("/", Half())])
-    with pytest.raises(HTTPException):
+    with pytest.raises(
+        RuntimeError, match="handled exception, but response already started"
+    ) as info:
         test_client_factory(app).get("/")
+    assert isinstance(info.value.__cause__, HTTPException)
     answered = test_client_factory(app, raise_server_exceptions=False).get("/")
     assert answered.status_code == 200, "the error was not answered a second time"
+
+
+def test_a_handled_exception_lets_its_traceback_go(test_client_factory: TestClientFactory) -> None:
+    shared = HTTPException(401)
+
+    async def refuse(request: Request) -> Response:
+        raise shared
+
+    app = App(routes=[Route("/", refuse)])
+    assert test_client_factory(app).get("/").status_code == 401
+    assert shared.__traceback__ is None, "the request's frames are not kept alive by it"
 
 
 def test_unhandled_error_is_a_plain_500_that_leaks_nothing(
