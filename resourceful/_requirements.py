@@ -96,7 +96,11 @@ def require_on_function(func: Callable[..., Any], requirement: Requirement) -> C
             refusal = allowed(args, kwargs)
             return refusal if refusal is not None else func(*args, **kwargs)
 
-    if not forwards:
+    variadic = {inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD}
+    kinds = {parameter.kind for parameter in signature.parameters.values()}
+    # A (*args, **kwargs) wrapper is called with the connection itself: nothing to add.
+    takes_the_connection = inspect.Parameter.VAR_POSITIONAL in kinds and kinds <= variadic
+    if not forwards and not takes_the_connection:
         parameters = list(signature.parameters.values())
         at = len(parameters)
         if parameters and parameters[-1].kind is inspect.Parameter.VAR_KEYWORD:

@@ -340,6 +340,11 @@ async def with_extras(**extras: Any) -> str:
     return f"extras {sorted(extras)}"
 
 
+@requires("authenticated")
+async def variadic(*args: Any, **kwargs: Any) -> Response:
+    return PlainTextResponse(type(args[0]).__name__)
+
+
 @requires("admin")
 @requires("authenticated")
 async def stacked(request: Request) -> str:
@@ -395,6 +400,7 @@ def fail_closed_app() -> App:
             Route("/inner-async", inner_async),
             Route("/injected-only", injected_only),
             Route("/with-extras", with_extras),
+            Route("/variadic", variadic),
             Route("/stacked", stacked),
             Route("/stacked-injected", stacked_injected),
             Route("/twice", Twice),
@@ -425,6 +431,8 @@ def test_requires_holds_under_a_decorator_that_keeps_the_signature(
     assert client.get("/injected-only?limit=3", headers=basic("bo")).json() == "limit 3"
     assert client.get("/with-extras").status_code == 403
     assert client.get("/with-extras", headers=basic("bo")).json() == "extras []"
+    assert client.get("/variadic").status_code == 403
+    assert client.get("/variadic", headers=basic("bo")).text == "Request"
 
 
 @pytest.mark.parametrize("path", ["/stacked", "/stacked-injected", "/twice"])
