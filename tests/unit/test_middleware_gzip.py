@@ -15,7 +15,7 @@ from resourceful.requests import Request
 from resourceful.responses import Response, StreamingResponse
 from resourceful.types import Message, Receive, Scope, Send
 from resourceful.websockets import WebSocket
-from tests.conftest import TestClientFactory
+from tests.conftest import TestClientFactory, serve
 
 BIG = "resourceful " * 200
 
@@ -274,15 +274,7 @@ async def test_early_hints_and_files_sent_by_the_server_pass() -> None:
     hint = {"type": "http.response.early_hint", "links": ["</style.css>; rel=preload"]}
     pathsend = {"type": "http.response.pathsend", "path": "/tmp/file"}
     scope = {"type": "http", "method": "GET", "headers": [(b"accept-encoding", b"gzip")]}
-    sent: list[Message] = []
-
-    async def receive() -> Message:
-        raise AssertionError  # pragma: no cover (never asked)
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    await raw_app(hint, start(), pathsend)(scope, receive, send)
+    sent = await serve(raw_app(hint, start(), pathsend), scope)
     assert [message["type"] for message in sent] == [
         "http.response.early_hint",
         "http.response.start",
@@ -294,16 +286,8 @@ async def test_early_hints_and_files_sent_by_the_server_pass() -> None:
 async def test_a_message_out_of_order_is_left_to_the_server() -> None:
     pathsend = {"type": "http.response.pathsend", "path": "/tmp/file"}
     scope = {"type": "http", "method": "GET", "headers": [(b"accept-encoding", b"gzip")]}
-    sent: list[Message] = []
-
-    async def receive() -> Message:
-        raise AssertionError  # pragma: no cover (never asked)
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
     # The app streams a body, then asks the server to send a file as well.
-    await raw_app(start(), body(more=True), pathsend)(scope, receive, send)
+    sent = await serve(raw_app(start(), body(more=True), pathsend), scope)
     assert [message["type"] for message in sent] == [
         "http.response.start",
         "http.response.body",

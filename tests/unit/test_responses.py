@@ -25,7 +25,7 @@ from resourceful.responses import (
     StreamingResponse,
 )
 from resourceful.types import Message, Scope
-from tests.conftest import TestClientFactory
+from tests.conftest import TestClientFactory, serve
 
 
 def test_response_with_bytes_and_str(test_client_factory: TestClientFactory) -> None:
@@ -236,16 +236,8 @@ async def test_a_client_gone_under_asgi_2_4_ends_the_stream_quietly() -> None:
 
 
 async def test_a_stream_answers_a_websocket_as_a_denial() -> None:
-    sent: list[Message] = []
-
-    async def receive() -> Message:
-        raise AssertionError  # pragma: no cover (a websocket's denial is not watched)
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    scope = {"type": "websocket", "headers": []}
-    await StreamingResponse(["no"], status_code=403)(scope, receive, send)
+    scope = {"type": "websocket", "headers": []}  # a websocket's denial is not watched
+    sent = await serve(StreamingResponse(["no"], status_code=403), scope)
     assert [message["type"] for message in sent] == [
         "websocket.http.response.start",
         "websocket.http.response.body",
@@ -254,21 +246,13 @@ async def test_a_stream_answers_a_websocket_as_a_denial() -> None:
 
 
 async def test_a_server_that_sends_files_itself_gets_the_path(text_file: Path) -> None:
-    sent: list[Message] = []
-
-    async def receive() -> Message:
-        raise AssertionError  # pragma: no cover (nothing to watch)
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
     scope = {
         "type": "http",
         "method": "GET",
         "headers": [],
         "extensions": {"http.response.pathsend": {}},
     }
-    await FileResponse(text_file)(scope, receive, send)
+    sent = await serve(FileResponse(text_file), scope)
     assert [message["type"] for message in sent] == [
         "http.response.start",
         "http.response.pathsend",
