@@ -55,7 +55,8 @@ class HTTPExchange:
 
     async def receive(self) -> Message:
         if self.request_sent:
-            await self.complete.wait()  # the client is there until the response is read
+            if not self.complete.is_set():  # answered at once once it is (no checkpoint)
+                await self.complete.wait()  # the client is there until the response is read
             return {"type": "http.disconnect"}
         self.request_sent = True
         return {"type": "http.request", "body": self.body, "more_body": False}

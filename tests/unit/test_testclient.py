@@ -250,6 +250,22 @@ def test_closing_a_complete_response_waits_for_the_app_to_end(
     assert events == ["finished"]
 
 
+def test_after_its_response_a_request_sees_the_client_gone(
+    test_client_factory: TestClientFactory,
+) -> None:
+    seen: list[bool] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        await request.body()
+        seen.append(await request.is_disconnected())
+        await PlainTextResponse("ok")(scope, receive, send)
+        seen.append(await request.is_disconnected())
+
+    assert test_client_factory(app).post("/", content=b"x").text == "ok"
+    assert seen == [False, True]
+
+
 def test_trailers_and_debug_messages_reach_the_response(
     test_client_factory: TestClientFactory,
 ) -> None:
