@@ -91,13 +91,17 @@ class BaseHTTPMiddleware:
             return message
 
         answers: list[MemoryObjectReceiveStream[Message]] = []
+        failures: list[list[Exception]] = []
         with collapse_excgroups():
             async with anyio.create_task_group() as group:
 
                 async def call_next(_: Request) -> Response:
                     sender, messages = anyio.create_memory_object_stream[Message]()
                     answers.append(messages)
-                    return await self._call_app(group, scope, replaying_receive, sender, messages)
+                    failures.append([])
+                    return await self._call_app(
+                        group, scope, replaying_receive, sender, messages, failures[-1]
+                    )
 
                 response = await self.dispatch_func(request, call_next)
                 await response(scope, receive, send)
@@ -105,6 +109,9 @@ class BaseHTTPMiddleware:
                 # nowhere, so that the app (and its background tasks) can finish.
                 for messages in answers:
                     messages.close()
+        for failure in failures:  # an error after the body, in a background task say
+            if failure:
+                raise failure[0]
 
     async def _call_app(
         self,
@@ -113,8 +120,10 @@ class BaseHTTPMiddleware:
         receive: Receive,
         sender: MemoryObjectSendStream[Message],
         messages: MemoryObjectReceiveStream[Message],
+        failure: list[Exception],
     ) -> Response:
-        failure: list[Exception] = []
+        """Run the app in ``group`` and return its response once it starts; ``failure`` gets
+        the app's error (taken out once raised, so that it is raised once)."""
 
         async def send(message: Message) -> None:
             try:
@@ -139,7 +148,7 @@ class BaseHTTPMiddleware:
         except anyio.EndOfStream:
             messages.close()
             if failure:
-                raise failure[0] from None
+                raise failure.pop() from None
             msg = "The app returned without sending a response."
             raise RuntimeError(msg) from None
         return _StreamedResponse(
@@ -164,7 +173,7 @@ async def _body(
                 group.start_soon(_drain, messages.clone())
                 break
     if failure:
-        raise failure[0]
+        raise failure.pop()
 
 
 async def _drain(messages: MemoryObjectReceiveStream[Message]) -> None:

@@ -363,6 +363,29 @@ async def test_what_the_app_sends_before_its_start_passes_through() -> None:
     ]
 
 
+def test_a_background_task_error_behind_the_middleware_is_not_lost(
+    test_client_factory: TestClientFactory,
+) -> None:
+    async def fail_later() -> None:
+        await anyio.sleep(0.05)  # after the middleware has sent the whole answer
+        raise ValueError("the task failed")
+
+    async def with_failing_task(request: Request) -> Response:
+        return PlainTextResponse("answered", background=BackgroundTask(fail_later))
+
+    async def passthrough(request: Request, call_next: CallNext) -> Response:
+        return await call_next(request)
+
+    app = App(
+        routes=[Route("/", with_failing_task)],
+        middleware=[Middleware(BaseHTTPMiddleware, dispatch=passthrough)],
+    )
+    with pytest.raises(ValueError, match="the task failed"):
+        test_client_factory(app).get("/")
+    answered = test_client_factory(app, raise_server_exceptions=False).get("/")
+    assert (answered.status_code, answered.text) == (200, "answered")
+
+
 def test_dispatch_must_be_given_or_overridden(test_client_factory: TestClientFactory) -> None:
     client = test_client_factory(base_app(Middleware(BaseHTTPMiddleware)))
     with pytest.raises(NotImplementedError):
