@@ -61,3 +61,17 @@ async def serve(app: ASGIApp, scope: Scope, body: bytes = b"") -> list[Message]:
 
     await app(scope, receive, send)
     return sent
+
+
+async def no_receive() -> Message:
+    """A receive channel for an app that must not read: reading fails the test."""
+    raise AssertionError(
+        "the app read from a channel it must not use"
+    )  # pragma: no cover (reached only by a failing test)
+
+
+async def no_send(message: Message) -> None:
+    """A send channel for an app that must not answer: sending fails the test."""
+    raise AssertionError(
+        "the app sent on a channel it must not use"
+    )  # pragma: no cover (reached only by a failing test)

@@ -277,12 +277,20 @@ async def test_a_body_the_middleware_read_is_replayed_to_a_raw_app() -> None:
     assert b"".join(message.get("body", b"") for message in sent[1:]) == b"hi"
 
 
-async def test_an_app_behind_a_middleware_that_rewrites_the_body_reads_the_rewrite() -> None:
-    seen: list[bytes] = []
+def recording_body(seen: list[bytes]) -> ASGIApp:
+    """An app that reads the request body into ``seen`` and answers 200."""
 
     async def endpoint(scope: Scope, receive: Receive, send: Send) -> None:
         seen.append(await Request(scope, receive).body())
         await Response()(scope, receive, send)
+
+    return endpoint
+
+
+async def test_an_app_behind_a_middleware_that_rewrites_the_body_reads_the_rewrite() -> None:
+    seen: list[bytes] = []
+
+    endpoint = recording_body(seen)
 
     def doubling(app: ASGIApp) -> ASGIApp:
         async def doubled(scope: Scope, receive: Receive, send: Send) -> None:
@@ -307,9 +315,7 @@ async def test_an_app_behind_a_middleware_that_rewrites_the_body_reads_the_rewri
 async def test_a_body_the_middleware_streamed_away_is_empty_for_the_app() -> None:
     seen: list[bytes] = []
 
-    async def endpoint(scope: Scope, receive: Receive, send: Send) -> None:
-        seen.append(await Request(scope, receive).body())
-        await Response()(scope, receive, send)
+    endpoint = recording_body(seen)
 
     async def streams_first(request: Request, call_next: CallNext) -> Response:
         seen.append(b"".join([chunk async for chunk in request.stream()]))
@@ -324,9 +330,7 @@ async def test_a_body_the_middleware_streamed_away_is_empty_for_the_app() -> Non
 async def test_the_middleware_reads_a_chunked_body_the_app_read_before() -> None:
     seen: list[bytes] = []
 
-    async def endpoint(scope: Scope, receive: Receive, send: Send) -> None:
-        seen.append(await Request(scope, receive).body())
-        await Response()(scope, receive, send)
+    endpoint = recording_body(seen)
 
     async def reads_after(request: Request, call_next: CallNext) -> Response:
         response = await call_next(request)

@@ -15,7 +15,7 @@ from resourceful.requests import Request
 from resourceful.responses import Response, StreamingResponse
 from resourceful.types import Message, Receive, Scope, Send
 from resourceful.websockets import WebSocket
-from tests.conftest import TestClientFactory, serve
+from tests.conftest import TestClientFactory, no_receive, no_send, serve
 
 BIG = "resourceful " * 200
 
@@ -319,11 +319,5 @@ async def test_other_connections_pass_through() -> None:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         seen.append(scope["type"])
 
-    async def nothing() -> Message:
-        raise AssertionError  # pragma: no cover (never asked)
-
-    async def ignore(message: Message) -> None:
-        raise AssertionError  # pragma: no cover (nothing is sent)
-
-    await GZipMiddleware(app)({"type": "lifespan"}, nothing, ignore)
+    await GZipMiddleware(app)({"type": "lifespan"}, no_receive, no_send)
     assert seen == ["lifespan"]

@@ -24,8 +24,8 @@ from resourceful.responses import (
     Response,
     StreamingResponse,
 )
-from resourceful.types import Message, Scope
-from tests.conftest import TestClientFactory, serve
+from resourceful.types import Message, Receive, Scope, Send
+from tests.conftest import TestClientFactory, no_receive, serve
 
 
 def test_response_with_bytes_and_str(test_client_factory: TestClientFactory) -> None:
@@ -158,6 +158,24 @@ def test_streaming_sync_and_async_iterators(test_client_factory: TestClientFacto
     assert test_client_factory(StreamingResponse(letters())).get("/").content == b"ab"
 
 
+def leaving_after(count: int) -> tuple[list[Message], Receive, Send]:
+    """The messages sent, and the channels of a client that leaves after ``count`` of them."""
+    sent: list[Message] = []
+    disconnected = anyio.Event()
+
+    async def receive() -> Message:
+        await disconnected.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+        if len(sent) == count:
+            disconnected.set()
+        await anyio.sleep(0.001)  # a network takes time: the client can leave meanwhile
+
+    return sent, receive, send
+
+
 async def test_streaming_stops_when_the_client_disconnects() -> None:
     produced: list[int] = []
 
@@ -169,18 +187,7 @@ async def test_streaming_stops_when_the_client_disconnects() -> None:
             yield "chunk"
             await anyio.lowlevel.checkpoint()
 
-    sent: list[Message] = []
-    disconnected = anyio.Event()
-
-    async def receive() -> Message:
-        await disconnected.wait()
-        return {"type": "http.disconnect"}
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-        if len(sent) == 5:
-            disconnected.set()
-
+    sent, receive, send = leaving_after(5)
     scope = {"type": "http", "method": "GET", "headers": []}
     with anyio.fail_after(5):
         await StreamingResponse(endless())(scope, receive, send)
@@ -221,17 +228,14 @@ async def test_a_client_gone_under_asgi_2_4_ends_the_stream_quietly() -> None:
             yield b"chunk"
             await anyio.lowlevel.checkpoint()
 
-    async def receive() -> Message:
-        raise AssertionError  # pragma: no cover (an ASGI 2.4 server is not asked)
-
     async def send(message: Message) -> None:
         if len(sent) == 3:
             raise OSError("the client went away")  # how an ASGI 2.4 server tells the app
         sent.append(message)
 
     scope = {"type": "http", "method": "GET", "headers": [], "asgi": {"spec_version": "2.4"}}
-    with anyio.fail_after(5), pytest.raises(ClientDisconnect):
-        await StreamingResponse(endless())(scope, receive, send)
+    with anyio.fail_after(5), pytest.raises(ClientDisconnect):  # an ASGI 2.4 server: no receive
+        await StreamingResponse(endless())(scope, no_receive, send)
     assert len(sent) == 3
 
 
@@ -261,18 +265,7 @@ async def test_a_server_that_sends_files_itself_gets_the_path(text_file: Path) -
 
 
 async def test_a_file_stops_when_the_client_disconnects(text_file: Path) -> None:
-    sent: list[Message] = []
-    disconnected = anyio.Event()
-
-    async def receive() -> Message:
-        await disconnected.wait()
-        return {"type": "http.disconnect"}
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-        if len(sent) == 2:
-            disconnected.set()
-        await anyio.sleep(0.01)
+    sent, receive, send = leaving_after(2)
 
     class TinyChunks(FileResponse):
         chunk_size = 1
