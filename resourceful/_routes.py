@@ -112,6 +112,11 @@ class _EndpointRoute(BaseRoute):
         self.compiled = CompiledPath(path)
         self.first_segment = self.compiled.first_segment
 
+    @property
+    def path_format(self) -> str:
+        """The path template with bare ``{name}`` placeholders: ``/notes/{id}``."""
+        return self.compiled.format
+
     def use_endpoint_app(self, app: ASGIApp) -> None:
         """Serve the endpoint through ``app`` (inside this route's middleware) from now on.
 

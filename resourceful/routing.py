@@ -346,6 +346,7 @@ class Router:
         ):
             outer = scope.get("path_params")
             scope["endpoint"] = literal.endpoint
+            scope["route"] = literal
             scope["path_params"] = {**outer} if outer else {}
             await literal.app(scope, receive, send)
             return
@@ -355,12 +356,14 @@ class Router:
             match, child_scope = route.matches(scope)
             if match is FULL:
                 scope.update(child_scope)
+                scope["route"] = route
                 await route.handle(scope, receive, send)
                 return
             if match is PARTIAL and partial is None:
                 partial, partial_scope = route, child_scope
         if partial is not None:
             scope.update(partial_scope)
+            scope["route"] = partial
             await partial.handle(scope, receive, send)
             return
         if scope["type"] == "http" and self.redirect_slashes and path != "/":
