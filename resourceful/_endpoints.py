@@ -7,6 +7,7 @@ import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from resourceful._bodylimit import BodyLimitMiddleware
 from resourceful._requirements import guard, requirements_of
 from resourceful.concurrency import is_async_callable, run_in_threadpool
 from resourceful.requests import Request
@@ -51,7 +52,12 @@ def is_function(endpoint: Any) -> bool:
     return inspect.isfunction(endpoint) or inspect.ismethod(endpoint)
 
 
-def wrap(app: ASGIApp, middleware: Sequence[Middleware] | None) -> ASGIApp:
+def wrap(
+    app: ASGIApp, middleware: Sequence[Middleware] | None, max_body_size: int | None = None
+) -> ASGIApp:
+    """``app`` inside ``middleware`` (the first outermost), inside a body limit if one is given."""
     for cls, args, kwargs in reversed(middleware or ()):
         app = cls(app, *args, **kwargs)
+    if max_body_size is not None:
+        app = BodyLimitMiddleware(app, max_body_size)
     return app

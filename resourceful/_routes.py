@@ -100,6 +100,7 @@ class _EndpointRoute(BaseRoute):
         name: str | None,
         middleware: Sequence[Middleware] | None,
         function_app: Callable[[Callable[..., Any]], ASGIApp],
+        max_body_size: int | None = None,
     ) -> None:
         check_path(path, type(self).__name__)
         self.path = path
@@ -107,8 +108,9 @@ class _EndpointRoute(BaseRoute):
         self.name = getattr(endpoint, "__name__", type(endpoint).__name__) if name is None else name
         self.is_function_endpoint = is_function(endpoint)
         self.middleware = middleware
+        self.max_body_size = max_body_size
         app = function_app(endpoint) if self.is_function_endpoint else endpoint
-        self.app = wrap(app, middleware)
+        self.app = wrap(app, middleware, max_body_size)
         self.compiled = CompiledPath(path)
         self.first_segment = self.compiled.first_segment
 
@@ -122,7 +124,7 @@ class _EndpointRoute(BaseRoute):
 
         The application uses it to put dependency injection in front of function endpoints.
         """
-        self.app = wrap(app, self.middleware)
+        self.app = wrap(app, self.middleware, self.max_body_size)
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         filled = self.compiled.replace_params(path_params)
@@ -140,6 +142,7 @@ class Route(_EndpointRoute):
             for an ASGI app, ``GET`` for a function.
         name: the name for ``url_path_for``; the function's name by default.
         middleware: ASGI middleware around this route only.
+        max_body_size: the largest request body this route takes, in place of the app's.
     """
 
     def __init__(
@@ -151,8 +154,9 @@ class Route(_EndpointRoute):
         name: str | None = None,
         include_in_schema: bool = True,
         middleware: Sequence[Middleware] | None = None,
+        max_body_size: int | None = None,
     ) -> None:
-        super().__init__(path, endpoint, name, middleware, request_response)
+        super().__init__(path, endpoint, name, middleware, request_response, max_body_size)
         self.include_in_schema = include_in_schema
         if methods is None and self.is_function_endpoint:
             methods = ["GET"]

@@ -8,6 +8,13 @@ from typing import Any, TypeVar
 
 import cattrs
 
+from resourceful._bodylimit import (
+    DEFAULT_BODY,
+    DEFAULT_UPLOAD,
+    BodyLimitMiddleware,
+    Unset,
+    body_limits,
+)
 from resourceful.authentication import AuthCredentials, BaseUser
 from resourceful.background import BackgroundTasks
 from resourceful.concurrency import is_async_callable, run_in_threadpool
@@ -22,11 +29,6 @@ from resourceful.middleware._boundary import ErrorBoundary
 from resourceful.middleware.authentication import AuthenticationMiddleware
 from resourceful.middleware.errors import ServerErrorMiddleware
 from resourceful.middleware.exceptions import ExceptionHandler, ExceptionMiddleware, HandlerKey
-from resourceful.middleware.limits import (
-    DEFAULT_MAX_BODY_SIZE,
-    DEFAULT_MAX_UPLOAD_SIZE,
-    BodyLimitMiddleware,
-)
 from resourceful.middleware.sessions import Session, SessionMiddleware
 from resourceful.requests import HTTPConnection, Request
 from resourceful.resources import HTTPResource, WebSocketResource, is_resource, resource_app
@@ -137,9 +139,9 @@ class App:
         converter: the cattrs converter that turns typed return values into JSON (one that
             handles attrs classes, dates, UUIDs, decimals and enums by default).
         max_body_size: the largest request body in bytes (1 MiB); a larger one is a 413.
-            None turns the limit off; routes and resources can set their own with
-            :class:`~resourceful.middleware.limits.BodyLimitMiddleware`.
-        max_upload_size: the same for ``multipart/form-data`` bodies (100 MiB).
+            None turns the limit off; routes, mounts and resources can set their own.
+        max_upload_size: the same for ``multipart/form-data`` bodies: ``max_body_size``
+            when that is given, else 100 MiB.
     """
 
     def __init__(
@@ -153,8 +155,8 @@ class App:
         lifespan: Lifespan | None = None,
         providers: Sequence[Any] | None = None,
         converter: cattrs.Converter | None = None,
-        max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
-        max_upload_size: int | None = DEFAULT_MAX_UPLOAD_SIZE,
+        max_body_size: int | Unset | None = DEFAULT_BODY,
+        max_upload_size: int | Unset | None = DEFAULT_UPLOAD,
     ) -> None:
         if lifespan is not None and (on_startup or on_shutdown):
             msg = "Give App() either lifespan= or on_startup=/on_shutdown=, not both."
@@ -163,7 +165,8 @@ class App:
             lifespan = _hooks_lifespan(list(on_startup or []), list(on_shutdown or []))
         self._debug = debug
         self.converter = DEFAULT_CONVERTER if converter is None else converter
-        self.body_limits = (max_body_size, max_upload_size)
+        self.body_limits = body_limits(max_body_size, max_upload_size)
+        self._body_limit_arguments = (max_body_size, max_upload_size)
         self.state = State()
         self.container = Container()
         self.container.register(Provider(self, provides=App))
@@ -261,11 +264,10 @@ class App:
                 error_handler = handler
             else:
                 handlers[key] = handler
-        max_body_size, max_upload_size = self.body_limits
         limits = (
             []
-            if max_body_size is None and max_upload_size is None
-            else [Middleware(BodyLimitMiddleware, max_body_size, max_upload_size)]
+            if self.body_limits == (None, None)
+            else [Middleware(BodyLimitMiddleware, *self._body_limit_arguments)]
         )
         errors = Middleware(ServerErrorMiddleware, handler=error_handler, debug=self.debug)
         exceptions = Middleware(ExceptionMiddleware, handlers=handlers, debug=self.debug)

@@ -57,7 +57,8 @@ class Mount(BaseRoute):
     """Serve an ASGI app, or a list of routes, under a path prefix.
 
     The mounted app sees the full ``path`` and a ``root_path`` that includes the prefix, so
-    its own URLs come out right.
+    its own URLs come out right. ``middleware`` wraps the mounted app; ``max_body_size``
+    limits the request bodies it takes, in place of the app's limit.
     """
 
     def __init__(
@@ -68,6 +69,7 @@ class Mount(BaseRoute):
         name: str | None = None,
         *,
         middleware: Sequence[Middleware] | None = None,
+        max_body_size: int | None = None,
     ) -> None:
         if path:
             check_path(path, "Mount")
@@ -77,7 +79,7 @@ class Mount(BaseRoute):
         self.path = path.rstrip("/")
         self.name = name
         self._base_app: ASGIApp = app if app is not None else Router(routes=routes)
-        self.app = wrap(self._base_app, middleware)
+        self.app = wrap(self._base_app, middleware, max_body_size)
         self.compiled = CompiledPath(self.path + "/{path:path}")
         self.first_segment = self.compiled.first_segment
 
@@ -243,6 +245,8 @@ class Router:
         lifespan: an async context manager factory ``lifespan(app)`` run at startup and
             shutdown; a mapping it yields becomes the initial ``request.state``.
         middleware: ASGI middleware around the whole router.
+        max_body_size: the largest request body the router takes (413 past it); no limit
+            when omitted.
     """
 
     def __init__(
@@ -253,12 +257,13 @@ class Router:
         lifespan: Lifespan | None = None,
         *,
         middleware: Sequence[Middleware] | None = None,
+        max_body_size: int | None = None,
     ) -> None:
         self.routes = list(routes or [])
         self.redirect_slashes = redirect_slashes
         self.default: ASGIApp = self.not_found if default is None else default
         self.lifespan_context: Lifespan = lifespan_context(lifespan)
-        self.middleware_stack = wrap(self.app, middleware)
+        self.middleware_stack = wrap(self.app, middleware, max_body_size)
 
     @property
     def routes(self) -> list[BaseRoute]:

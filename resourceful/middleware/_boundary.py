@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from resourceful._bodylimit import AnswerRefused, BodyLimitMiddleware, count_body
 from resourceful.middleware._watch import StartWatcher
 from resourceful.middleware.errors import ServerErrorMiddleware
 from resourceful.middleware.exceptions import ExceptionMiddleware
-from resourceful.middleware.limits import BodyLimitMiddleware
 from resourceful.types import ASGIApp, Receive, Scope, Send
 
 
@@ -34,14 +34,23 @@ class ErrorBoundary:
         if scope["type"] != "http":  # websockets and lifespan: only the handlers apply
             await self.exceptions(scope, receive, send)
             return
-        if self.limits is not None:
-            receive = self.limits.limit(scope, receive)
         watcher = StartWatcher(send)
         try:
             try:
+                if self.limits is not None:
+                    limits = self.limits
+                    counter = count_body(
+                        scope, limits.limits, receive, send, is_default=limits.is_default
+                    )
+                    if counter is not None:
+                        receive = counter.receive
+                        if counter.declared is not None:  # checked again as the answer starts
+                            watcher.downstream = counter.send
                 await self.app(scope, receive, watcher)
             except Exception as exc:
                 await self.exceptions.handle(exc, watcher.started, scope, receive, watcher)
+        except AnswerRefused:
+            pass  # the 413 has gone out in place of the answer
         except Exception as exc:
             await self.errors.recover(exc, watcher.started, scope, receive, send)
 

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterator
+from typing import Any
 
 import anyio
 import attrs
+import pytest
 
-from resourceful import App, HTTPResource, Middleware, PlainTextResponse, Route
-from resourceful.middleware.limits import BodyLimitMiddleware
+from resourceful import App, HTTPResource, Middleware, Mount, PlainTextResponse, Route, Router
+from resourceful._bodylimit import DEFAULT_BODY, Unset
+from resourceful.middleware.base import BaseHTTPMiddleware, CallNext
+from resourceful.middleware.body_limit import RequestBodyLimitMiddleware
+from resourceful.middleware.limits import (
+    MAX_BODY_SIZE_SCOPE_KEY,
+    BodyLimitMiddleware,
+    BodyTooLarge,
+)
 from resourceful.requests import Request
 from resourceful.responses import Response
-from resourceful.types import Message, Receive, Scope, Send
-from tests.conftest import TestClientFactory
+from resourceful.types import ASGIApp, Message, Receive, Scope, Send
+from tests.conftest import TestClientFactory, no_receive, no_send
 
 
 async def echo_size(request: Request) -> Response:
@@ -71,9 +81,11 @@ def test_declared_oversized_body_is_413_without_reading_it(
     # The client declared and sent 101 bytes where 100 are allowed.
     response = client.post("/echo", content=b"x" * 101)
     assert response.status_code == 413
-    assert response.text == "The request body is larger than the limit of 100 bytes."
-    # A route that never reads the body is not refused.
-    assert client.post("/ignore", content=b"x" * 1000).text == "not read"
+    assert response.text == "Content Too Large"
+    # A route that never reads the body is refused as its answer starts.
+    response = client.post("/ignore", content=b"x" * 1000)
+    assert (response.status_code, response.text) == (413, "Content Too Large")
+    assert client.post("/ignore", content=b"x" * 100).text == "not read"
 
 
 def test_streamed_body_is_counted(test_client_factory: TestClientFactory) -> None:
@@ -180,3 +192,184 @@ async def test_other_scopes_pass_through() -> None:
     with sender, receiver:
         await BodyLimitMiddleware(inner)({"type": "lifespan"}, receiver.receive, sender.send)
     assert seen == ["lifespan"]
+
+
+def post_app(*, app_limit: int | Unset | None = DEFAULT_BODY, **route_options: Any) -> App:
+    return App(
+        routes=[
+            Route("/", echo_size, methods=["POST"], **route_options),
+            Route("/ignore", ignores_body, methods=["POST"], **route_options),
+        ],
+        max_body_size=app_limit,
+    )
+
+
+@pytest.mark.parametrize(
+    ("app_limit", "route_limit", "size", "status"),
+    [(5, 10, 8, 200), (5, 10, 11, 413), (10, 5, 6, 413), (10, 5, 5, 200)],
+    ids=["looser-ok", "looser-over", "stricter-over", "stricter-ok"],
+)
+def test_a_route_limit_replaces_the_apps(
+    test_client_factory: TestClientFactory, app_limit: int, route_limit: int, size: int, status: int
+) -> None:
+    client = test_client_factory(post_app(app_limit=app_limit, max_body_size=route_limit))
+
+    assert client.post("/", content=b"x" * size).status_code == status
+    assert client.post("/ignore", content=b"x" * size).status_code == status
+
+
+def test_mounts_and_routers_take_a_limit(test_client_factory: TestClientFactory) -> None:
+    inner = Router([Route("/", echo_size, methods=["POST"])], max_body_size=5)
+    app = App(
+        routes=[
+            Mount("/uploads", routes=[Route("/", echo_size, methods=["POST"])], max_body_size=10),
+            Mount("/strict", app=inner),
+        ],
+        max_body_size=3,
+    )
+    client = test_client_factory(app)
+
+    assert client.post("/uploads/", content=b"x" * 8).text == "8"
+    assert client.post("/uploads/", content=b"x" * 11).status_code == 413
+    assert client.post("/strict/", content=b"x" * 5).text == "5"
+    assert client.post("/strict/", content=b"x" * 6).status_code == 413
+    assert test_client_factory(inner).post("/", content=b"x" * 6).status_code == 413
+
+
+def test_an_apps_default_limit_keeps_a_stricter_outer_one(
+    test_client_factory: TestClientFactory,
+) -> None:
+    """The app inside sets no limit of its own: the middleware's 5 bytes hold, not 1 MiB."""
+    app = RequestBodyLimitMiddleware(post_app(), max_body_size=5)
+    client = test_client_factory(app)
+
+    assert client.post("/", content=b"x" * 5).text == "5"
+    response = client.post("/", content=b"x" * 6)
+    assert (response.status_code, response.text) == (413, "Content Too Large")
+    explicit = RequestBodyLimitMiddleware(post_app(app_limit=10), max_body_size=5)
+    assert test_client_factory(explicit).post("/", content=b"x" * 8).text == "8"
+
+
+def test_the_route_limit_holds_behind_a_middleware_that_copies_the_scope(
+    test_client_factory: TestClientFactory,
+) -> None:
+    class CopyScope:
+        def __init__(self, app: ASGIApp) -> None:
+            self.app = app
+
+        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+            await self.app(dict(scope), receive, send)
+
+    app = post_app(app_limit=5, max_body_size=10)
+    app.add_middleware(CopyScope)
+
+    assert test_client_factory(app).post("/", content=b"x" * 8).text == "8"
+
+
+def test_a_stricter_route_refuses_a_body_a_middleware_already_read(
+    test_client_factory: TestClientFactory,
+) -> None:
+    async def read_first(request: Request, call_next: CallNext) -> Response:
+        await request.body()
+        return await call_next(request)
+
+    app = post_app(app_limit=10, max_body_size=5)
+    app.add_middleware(BaseHTTPMiddleware, dispatch=read_first)
+
+    # Sent: 6 bytes; the middleware read them under the app's 10, the route allows 5.
+    assert test_client_factory(app).post("/", content=b"x" * 6).status_code == 413
+
+
+def test_a_middleware_reading_the_raw_body_is_limited_too(
+    test_client_factory: TestClientFactory,
+) -> None:
+    class ReadRaw:
+        def __init__(self, app: ASGIApp) -> None:
+            self.app = app
+
+        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+            await receive()
+            raise AssertionError("read past the limit")  # pragma: no cover (test fails)
+
+    app = post_app(app_limit=5)
+    app.add_middleware(ReadRaw)
+
+    assert test_client_factory(app).post("/", content=b"x" * 6).status_code == 413
+
+
+def test_app_body_limit_covers_uploads_when_given(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(post_app(app_limit=512))
+
+    response = client.post("/", files={"f": ("a.txt", b"x" * 1024)})
+
+    assert response.status_code == 413
+
+
+async def test_past_the_limit_after_the_answer_started_is_raised() -> None:
+    """Sent: 5 bytes, then 1 more after the app had started answering."""
+    messages: list[Message] = [
+        {"type": "http.request", "body": b"12345", "more_body": True},
+        {"type": "http.request", "body": b"6", "more_body": False},
+    ]
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return messages.pop(0)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await receive()
+        await receive()
+
+    scope = {"type": "http", "method": "POST", "path": "/", "headers": []}
+    with pytest.raises(BodyTooLarge) as caught:
+        await BodyLimitMiddleware(app, max_body_size=5)(scope, receive, send)
+    assert (caught.value.status_code, caught.value.limit) == (413, 5)
+    assert [message["status"] for message in sent] == [200]
+
+
+async def test_the_limit_in_force_is_in_the_scope() -> None:
+    seen: list[Any] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(scope[MAX_BODY_SIZE_SCOPE_KEY])
+
+    scope: Scope = {"type": "http", "headers": [], MAX_BODY_SIZE_SCOPE_KEY: 10}
+    await BodyLimitMiddleware(app, max_body_size=5)(scope, no_receive, no_send)
+    assert seen == [5]
+    assert scope == {"type": "http", "headers": [], MAX_BODY_SIZE_SCOPE_KEY: 10}
+    del scope[MAX_BODY_SIZE_SCOPE_KEY]
+    await BodyLimitMiddleware(BodyLimitMiddleware(app), max_body_size=7)(scope, no_receive, no_send)
+    assert seen == [5, 7]
+    assert scope == {"type": "http", "headers": []}
+
+
+def test_an_unread_body_is_refused_as_the_answer_starts(
+    test_client_factory: TestClientFactory,
+) -> None:
+    """Sent: 6 bytes declared and sent to an endpoint that never reads them, 5 allowed."""
+    router = Router([Route("/ignore", ignores_body, methods=["POST"])])
+    client = test_client_factory(RequestBodyLimitMiddleware(router, max_body_size=5))
+
+    response = client.post("/ignore", content=b"x" * 6)
+
+    assert (response.status_code, response.text) == (413, "Content Too Large")
+    assert client.post("/ignore", content=b"x" * 5).text == "not read"
+
+
+def test_the_upload_default_reads_well_in_a_signature() -> None:
+    signature = str(inspect.signature(BodyLimitMiddleware))
+    assert "max_body_size: 'int | Unset | None' = <1 MiB>" in signature
+    assert "max_upload_size: 'int | Unset | None' = <max_body_size if given, else 100 MiB>" in (
+        signature
+    )
+
+
+def test_a_negative_limit_is_refused() -> None:
+    with pytest.raises(ValueError, match="0 or more"):
+        App(max_body_size=-1)
+    with pytest.raises(ValueError, match="0 or more"):
+        BodyLimitMiddleware(post_app(), max_upload_size=-5)

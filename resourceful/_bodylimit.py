@@ -1,0 +1,235 @@
+"""Request body limits: one counter per request, limits set by the app, routes and mounts.
+
+The outermost limit middleware counts the body as it is received; an inner one (a route's, a
+mount's) only changes the limits in force, so the innermost limit decides even when a
+middleware in between copied the scope. A body is refused with 413 when its declared
+``Content-Length`` or what actually arrived passes the limit: at the first read, or, for an
+endpoint that never reads it, when the answer starts.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from resourceful.exceptions import HTTPException
+from resourceful.responses import PlainTextResponse
+from resourceful.types import ASGIApp, Message, Receive, Scope, Send
+
+#: The scope key holding the body limit in force (bytes, or None for no limit).
+MAX_BODY_SIZE_SCOPE_KEY: Final = "resourceful.max_body_size"
+_COUNTER_KEY: Final = "resourceful.body_counter"
+
+DEFAULT_MAX_BODY_SIZE: Final = 1024 * 1024
+DEFAULT_MAX_UPLOAD_SIZE: Final = 100 * 1024 * 1024
+
+Limits = tuple[int | None, int | None]
+
+
+class Unset:
+    """A limit left at its default, which depends on what else is given."""
+
+    def __init__(self, description: str) -> None:
+        self.description = description
+
+    def __repr__(self) -> str:
+        return f"<{self.description}>"
+
+
+DEFAULT_BODY: Final = Unset("1 MiB")
+DEFAULT_UPLOAD: Final = Unset("max_body_size if given, else 100 MiB")
+
+
+def body_limits(max_body_size: int | Unset | None, max_upload_size: int | Unset | None) -> Limits:
+    """The limits for plain bodies and for uploads (``multipart/form-data``).
+
+    Without ``max_upload_size``, uploads get ``max_body_size`` when that is given, and
+    100 MiB when neither is.
+    """
+    for limit in (max_body_size, max_upload_size):
+        if isinstance(limit, int) and limit < 0:
+            msg = f"A body limit is a number of bytes, 0 or more, or None for no limit: {limit}."
+            raise ValueError(msg)
+    if isinstance(max_upload_size, Unset):
+        max_upload_size = (
+            DEFAULT_MAX_UPLOAD_SIZE if isinstance(max_body_size, Unset) else max_body_size
+        )
+    if isinstance(max_body_size, Unset):
+        max_body_size = DEFAULT_MAX_BODY_SIZE
+    return max_body_size, max_upload_size
+
+
+class BodyTooLarge(HTTPException):
+    """The request body is larger than the limit in force (a 413 answer)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, "Content Too Large")
+        self.limit = limit
+
+
+class AnswerRefused(Exception):
+    """The app's answer was replaced with a 413 as it started: the app must stop."""
+
+
+def _declared(headers: list[tuple[bytes, bytes]]) -> tuple[bool, int | None]:
+    """Whether the body is an upload, and its declared length (the first of each header)."""
+    content_type = length = None
+    for name, value in headers:
+        if name == b"content-type" and content_type is None:
+            content_type = value.lower()
+        elif name == b"content-length" and length is None:
+            length = value
+    declared = int(length) if length is not None and length.isdigit() else None
+    return (content_type or b"").startswith(b"multipart/form-data"), declared
+
+
+class BodyCounter:
+    """One request's body limits and the bytes of its body received so far.
+
+    Its ``receive`` and ``send`` stand in for the request's: ``receive`` raises
+    :class:`BodyTooLarge` past the limit, ``send`` replaces an answer that starts while the
+    declared length is over the limit, then raises :class:`AnswerRefused`.
+    """
+
+    __slots__ = (
+        "declared",
+        "downstream_receive",
+        "downstream_send",
+        "has_refused",
+        "is_upload",
+        "limits",
+        "received",
+        "scope",
+    )
+
+    def __init__(self, scope: Scope, limits: Limits, receive: Receive, send: Send) -> None:
+        self.scope = scope
+        self.limits = limits
+        self.downstream_receive = receive
+        self.downstream_send = send
+        self.is_upload, self.declared = _declared(scope["headers"])
+        self.received = 0
+        self.has_refused = False
+
+    @property
+    def limit(self) -> int | None:
+        """The limit in force for this request's kind of body."""
+        return self.limits[self.is_upload]
+
+    def refuse(self, limit: int) -> BodyTooLarge:
+        self.has_refused = True
+        return BodyTooLarge(limit)
+
+    def check_received(self) -> None:
+        """Refuse the body if what arrived already passes the limit (a stricter route's)."""
+        limit = self.limit
+        if limit is not None and self.received > limit:
+            raise self.refuse(limit)
+
+    async def receive(self) -> Message:
+        limit = self.limit
+        if limit is not None and self.declared is not None and self.declared > limit:
+            raise self.refuse(limit)
+        message = await self.downstream_receive()
+        if message["type"] == "http.request":
+            self.received += len(message.get("body", b""))
+            if limit is not None and self.received > limit:
+                raise self.refuse(limit)
+        return message
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start" and not self.has_refused:
+            limit = self.limit
+            if limit is not None and self.declared is not None and self.declared > limit:
+                self.has_refused = True
+                answer = PlainTextResponse("Content Too Large", status_code=413)
+                await answer(self.scope, self.downstream_receive, self.downstream_send)
+                raise AnswerRefused
+        await self.downstream_send(message)
+
+
+def count_body(
+    scope: Scope, limits: Limits, receive: Receive, send: Send, *, is_default: bool = False
+) -> BodyCounter | None:
+    """Put ``limits`` in force for the request in ``scope``.
+
+    Returns a new counter when none counts the request yet; None when an outer one does,
+    which then counts against ``limits`` from now on, unless they are only the defaults.
+
+    Raises:
+        BodyTooLarge: an outer counter received more of the body than ``limits`` allow.
+    """
+    counter: BodyCounter | None = scope.get(_COUNTER_KEY)
+    if counter is not None:
+        if not is_default:
+            scope[MAX_BODY_SIZE_SCOPE_KEY] = limits[0]
+            counter.limits = limits
+            counter.check_received()
+        return None
+    scope[MAX_BODY_SIZE_SCOPE_KEY] = limits[0]
+    counter = scope[_COUNTER_KEY] = BodyCounter(scope, limits, receive, send)
+    return counter
+
+
+class BodyLimitMiddleware:
+    """Answers request bodies over the limit with 413, by ``Content-Length`` or as they stream.
+
+    The check happens when the endpoint first reads the body, so the rest of an oversized
+    body is never read; an endpoint that does not read it is refused when its answer starts.
+    Another instance inside this one (on a mount, a route or a resource) sets other limits
+    for the requests it serves, stricter or looser; one with the default limits (an
+    ``App``'s, when not given) keeps those set outside it. None means no limit.
+
+    Args:
+        max_body_size: the largest body in bytes (1 MiB by default).
+        max_upload_size: the largest ``multipart/form-data`` body: ``max_body_size`` when
+            that is given, else 100 MiB.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body_size: int | Unset | None = DEFAULT_BODY,
+        max_upload_size: int | Unset | None = DEFAULT_UPLOAD,
+    ) -> None:
+        self.app = app
+        self.limits = body_limits(max_body_size, max_upload_size)
+        self.is_default = isinstance(max_body_size, Unset) and isinstance(max_upload_size, Unset)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        previous = scope.get(MAX_BODY_SIZE_SCOPE_KEY, DEFAULT_BODY)
+        try:
+            counter = count_body(scope, self.limits, receive, send, is_default=self.is_default)
+            if counter is None:
+                await self.app(scope, receive, send)
+            else:
+                await self._counted(counter, scope, send)
+        finally:
+            if previous is DEFAULT_BODY:  # there was none
+                scope.pop(MAX_BODY_SIZE_SCOPE_KEY, None)
+            else:
+                scope[MAX_BODY_SIZE_SCOPE_KEY] = previous
+
+    async def _counted(self, counter: BodyCounter, scope: Scope, send: Send) -> None:
+        started = False
+
+        async def watched_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await counter.send(message)
+
+        try:
+            await self.app(scope, counter.receive, watched_send)
+        except BodyTooLarge:
+            if started:
+                raise
+            await PlainTextResponse("Content Too Large", status_code=413)(
+                scope, counter.downstream_receive, send
+            )
+        except AnswerRefused:
+            pass
+        finally:
+            del scope[_COUNTER_KEY]
