@@ -9,6 +9,7 @@ endpoint that never reads it, when the answer starts.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Final
 
 from resourceful.exceptions import HTTPException
@@ -70,7 +71,7 @@ class AnswerRefused(Exception):
     """The app's answer was replaced with a 413 as it started: the app must stop."""
 
 
-def _declared(headers: list[tuple[bytes, bytes]]) -> tuple[bool, int | None]:
+def _declared(headers: Iterable[tuple[bytes, bytes]]) -> tuple[bool, int | None]:
     """Whether the body is an upload, and its declared length (the first of each header)."""
     content_type = length = None
     for name, value in headers:
@@ -87,13 +88,15 @@ class BodyCounter:
 
     Its ``receive`` and ``send`` stand in for the request's: ``receive`` raises
     :class:`BodyTooLarge` past the limit, ``send`` replaces an answer that starts while the
-    declared length is over the limit, then raises :class:`AnswerRefused`.
+    declared length is over the limit, then raises :class:`AnswerRefused`. The headers are
+    read only when the body is, or when an answer starts without it having been read.
     """
 
     __slots__ = (
         "declared",
         "downstream_receive",
         "downstream_send",
+        "has_read_headers",
         "has_refused",
         "is_upload",
         "limits",
@@ -106,14 +109,26 @@ class BodyCounter:
         self.limits = limits
         self.downstream_receive = receive
         self.downstream_send = send
-        self.is_upload, self.declared = _declared(scope["headers"])
         self.received = 0
         self.has_refused = False
+        self.has_read_headers = False
+        self.is_upload = False
+        self.declared: int | None = None
 
     @property
     def limit(self) -> int | None:
         """The limit in force for this request's kind of body."""
         return self.limits[self.is_upload]
+
+    def _over_declared(self) -> int | None:
+        """The limit in force if the declared length passes it, else None."""
+        if not self.has_read_headers:
+            self.has_read_headers = True
+            self.is_upload, self.declared = _declared(self.scope.get("headers") or ())
+        limit = self.limit
+        if limit is not None and self.declared is not None and self.declared > limit:
+            return limit
+        return None
 
     def refuse(self, limit: int) -> BodyTooLarge:
         self.has_refused = True
@@ -122,28 +137,34 @@ class BodyCounter:
     def check_received(self) -> None:
         """Refuse the body if what arrived already passes the limit (a stricter route's)."""
         limit = self.limit
-        if limit is not None and self.received > limit:
+        if self.received and limit is not None and self.received > limit:
             raise self.refuse(limit)
 
     async def receive(self) -> Message:
-        limit = self.limit
-        if limit is not None and self.declared is not None and self.declared > limit:
+        limit = self._over_declared()
+        if limit is not None:
             raise self.refuse(limit)
         message = await self.downstream_receive()
         if message["type"] == "http.request":
             self.received += len(message.get("body", b""))
+            limit = self.limit
             if limit is not None and self.received > limit:
                 raise self.refuse(limit)
         return message
 
     async def send(self, message: Message) -> None:
-        if message["type"] == "http.response.start" and not self.has_refused:
-            limit = self.limit
-            if limit is not None and self.declared is not None and self.declared > limit:
-                self.has_refused = True
-                answer = PlainTextResponse("Content Too Large", status_code=413)
-                await answer(self.scope, self.downstream_receive, self.downstream_send)
-                raise AnswerRefused
+        if (
+            message["type"] == "http.response.start"
+            and not self.has_refused
+            # An unread body of a GET or HEAD (which give a body no meaning) costs nothing:
+            # its headers are not even looked at.
+            and (self.has_read_headers or self.scope.get("method") not in ("GET", "HEAD"))
+            and self._over_declared() is not None
+        ):
+            self.has_refused = True
+            answer = PlainTextResponse("Content Too Large", status_code=413)
+            await answer(self.scope, self.downstream_receive, self.downstream_send)
+            raise AnswerRefused
         await self.downstream_send(message)
 
 

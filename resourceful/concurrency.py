@@ -57,19 +57,32 @@ async def iterate_in_threadpool(iterable: Iterable[T]) -> AsyncIterator[T]:
         return
 
 
+def cause_to_keep(error: BaseException) -> BaseException | None:
+    """What to raise ``error`` from, again, elsewhere: its cause, or else its context (which
+    raising it in another ``except`` block would replace), unless it was raised from None."""
+    if error.__cause__ is None and not error.__suppress_context__:
+        return error.__context__
+    return error.__cause__
+
+
 @contextlib.contextmanager
 def collapse_excgroups() -> Iterator[None]:
-    """Let the one error a task group wrapped (its tasks fail alone) out as it was raised."""
+    """Let the one error a task group wrapped (its tasks fail alone) out as it was raised.
+
+    Only the task group's own group is taken apart: an exception group the code in it
+    raised comes out as it is.
+    """
     try:
         yield
     except BaseExceptionGroup as errors:
-        error: BaseException = errors
-        while isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
-            error = error.exceptions[0]
-        raise error from None
+        if len(errors.exceptions) != 1:
+            raise
+        error = errors.exceptions[0]
+        raise error from cause_to_keep(error)
 
 
 __all__ = [
+    "cause_to_keep",
     "collapse_excgroups",
     "is_async_callable",
     "iterate_in_threadpool",

@@ -44,8 +44,7 @@ class ErrorBoundary:
                     )
                     if counter is not None:
                         receive = counter.receive
-                        if counter.declared is not None:  # checked again as the answer starts
-                            watcher.downstream = counter.send
+                        watcher.downstream = counter.send
                 await self.app(scope, receive, watcher)
             except Exception as exc:
                 await self.exceptions.handle(exc, watcher.started, scope, receive, watcher)

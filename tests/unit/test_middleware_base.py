@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextvars
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import anyio
 import anyio.lowlevel
@@ -11,12 +13,15 @@ import pytest
 
 from resourceful import App, Middleware, PlainTextResponse, Route, WebSocketRoute
 from resourceful.background import BackgroundTask
-from resourceful.middleware.base import BaseHTTPMiddleware, CallNext
+from resourceful.middleware.base import KEEP_BODY_SIZE, BaseHTTPMiddleware, CallNext
 from resourceful.requests import Request
-from resourceful.responses import Response, StreamingResponse
+from resourceful.responses import FileResponse, Response, StreamingResponse
 from resourceful.types import ASGIApp, Message, Receive, Scope, Send
 from resourceful.websockets import WebSocket
 from tests.conftest import TestClientFactory, serve
+
+if sys.version_info < (3, 11):  # pragma: python<3.11 (the built-in exists from 3.11 on)
+    from exceptiongroup import ExceptionGroup
 
 current_user: contextvars.ContextVar[str] = contextvars.ContextVar("current_user", default="")
 events: list[str] = []
@@ -394,3 +399,227 @@ def test_dispatch_must_be_given_or_overridden(test_client_factory: TestClientFac
     client = test_client_factory(base_app(Middleware(BaseHTTPMiddleware)))
     with pytest.raises(NotImplementedError):
         client.get("/echo")
+
+
+async def passthrough(request: Request, call_next: CallNext) -> Response:
+    return await call_next(request)
+
+
+def once(*messages: Message) -> Receive:
+    """A client channel that gives ``messages`` and then fails the test if read again."""
+    remaining = list(messages)
+
+    async def receive() -> Message:
+        assert remaining, "read again after the client left: this would wait forever"
+        return remaining.pop(0)
+
+    return receive
+
+
+async def test_a_disconnect_is_remembered_for_the_app_and_the_dispatch() -> None:
+    """Sent: one http.disconnect, which the app polls for twice and the dispatch asks about."""
+    told: list[bool] = []
+
+    async def polls_twice(scope: Scope, receive: Receive, send: Send) -> None:
+        for _ in range(2):
+            assert (await receive())["type"] == "http.disconnect"
+        await Response(b"gone")(scope, receive, send)
+
+    async def asks_after(request: Request, call_next: CallNext) -> Response:
+        response = await call_next(request)
+        told.append(await request.is_disconnected())
+        return response
+
+    sent: list[Message] = []
+    with anyio.fail_after(5):
+        app = BaseHTTPMiddleware(polls_twice, dispatch=asks_after)
+        await app(http_scope(), once({"type": "http.disconnect"}), no_wait_send(sent))
+    assert told == [True]
+    assert sent[0]["status"] == 200
+
+
+def no_wait_send(sent: list[Message]) -> Send:
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    return send
+
+
+async def test_the_app_reads_on_where_the_dispatch_stopped_streaming() -> None:
+    """Sent: the body in three chunks; the dispatch takes the first, the app the second."""
+    seen: list[bytes] = []
+
+    async def reads_one(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append((await receive())["body"])
+        await Response()(scope, receive, send)
+
+    async def streams_around(request: Request, call_next: CallNext) -> Response:
+        response: Response | None = None
+        async for chunk in request.stream():
+            seen.append(chunk)
+            if response is None:
+                response = await call_next(request)
+        assert response is not None
+        return response
+
+    chunks = [
+        {"type": "http.request", "body": b"1", "more_body": True},
+        {"type": "http.request", "body": b"2", "more_body": True},
+        {"type": "http.request", "body": b"3", "more_body": False},
+    ]
+    sent: list[Message] = []
+    with anyio.fail_after(5):
+        await BaseHTTPMiddleware(reads_one, dispatch=streams_around)(
+            http_scope(), once(*chunks), no_wait_send(sent)
+        )
+    assert seen == [b"1", b"2", b"3", b""]
+    assert sent[0]["status"] == 200
+
+
+async def test_a_large_body_the_app_read_is_not_kept_for_the_dispatch() -> None:
+    """Sent: 2 MiB in two chunks, read by the app; the dispatch then asks for it."""
+    seen: list[bytes] = []
+    half = b"x" * KEEP_BODY_SIZE
+    errors: list[str] = []
+
+    async def reads_after(request: Request, call_next: CallNext) -> Response:
+        response = await call_next(request)
+        with pytest.raises(RuntimeError, match="Stream consumed") as caught:
+            await request.body()
+        errors.append(str(caught.value))
+        return response
+
+    chunks = [
+        {"type": "http.request", "body": half, "more_body": True},
+        {"type": "http.request", "body": half, "more_body": False},
+    ]
+    with anyio.fail_after(5):
+        await BaseHTTPMiddleware(recording_body(seen), dispatch=reads_after)(
+            http_scope(), once(*chunks), no_wait_send([])
+        )
+    assert seen == [half + half]
+    assert len(errors) == 1
+
+
+async def test_background_tasks_run_after_the_response_is_sent() -> None:
+    order: list[str] = []
+
+    async def task() -> None:
+        order.append("background")
+
+    async def endpoint(request: Request) -> Response:
+        return PlainTextResponse("hello", background=BackgroundTask(task))
+
+    async def slow_send(message: Message) -> None:
+        await anyio.sleep(0.01)
+        order.append(message["type"])
+
+    app = App(
+        routes=[Route("/", endpoint)],
+        middleware=[Middleware(BaseHTTPMiddleware, dispatch=passthrough)],
+    )
+    with anyio.fail_after(5):
+        await app(http_scope(), once(), slow_send)
+    assert order == [
+        "http.response.start",
+        "http.response.body",
+        "http.response.body",
+        "background",
+    ]
+
+
+async def test_a_background_task_set_by_the_dispatch_runs() -> None:
+    order: list[str] = []
+
+    async def adds_task(request: Request, call_next: CallNext) -> Response:
+        response = await call_next(request)
+        response.background = BackgroundTask(order.append, "dispatch task")
+        return response
+
+    app = BaseHTTPMiddleware(PlainTextResponse("hi"), dispatch=adds_task)
+    with anyio.fail_after(5):
+        await app(http_scope(), once(), no_wait_send([]))
+    assert order == ["dispatch task"]
+
+
+async def test_a_file_the_server_sends_passes_through(tmp_path: Path) -> None:
+    path = tmp_path / "page.txt"
+    path.write_text("<file>")
+    scope = {**http_scope(), "extensions": {"http.response.pathsend": {}}}
+    sent: list[Message] = []
+
+    with anyio.fail_after(5):
+        await BaseHTTPMiddleware(FileResponse(path), dispatch=passthrough)(
+            scope, once(), no_wait_send(sent)
+        )
+    assert [message["type"] for message in sent] == [
+        "http.response.start",
+        "http.response.pathsend",
+    ]
+    assert sent[1]["path"] == str(path)
+
+
+def test_early_hints_of_the_dispatch_and_the_app_go_out_in_order() -> None:
+    sent: list[Message] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await Request(scope, receive, send).send_early_hints("</app.css>; rel=preload")
+        await PlainTextResponse("page")(scope, receive, send)
+
+    async def hints(request: Request, call_next: CallNext) -> Response:
+        await request.send_early_hints("</first.css>; rel=preload")
+        return await call_next(request)
+
+    scope = {**http_scope(), "extensions": {"http.response.early_hint": {}}}
+    anyio.run(BaseHTTPMiddleware(app, dispatch=hints), scope, once(), no_wait_send(sent))
+    assert [message.get("links") for message in sent[:2]] == [
+        [b"</first.css>; rel=preload"],
+        [b"</app.css>; rel=preload"],
+    ]
+    assert sent[2]["type"] == "http.response.start"
+
+
+def test_errors_keep_their_context_and_groups_stay_whole(
+    test_client_factory: TestClientFactory,
+) -> None:
+    async def with_context(request: Request) -> Response:
+        try:
+            raise KeyError("inner")
+        except KeyError:
+            if request.query_params:
+                raise ValueError("outer") from None
+            raise ValueError("outer")  # noqa: B904 (the context is what is tested)
+
+    async def group(request: Request) -> Response:
+        raise ExceptionGroup("mine", [ValueError("one")])
+
+    app = App(
+        routes=[Route("/context", with_context), Route("/group", group)],
+        middleware=[Middleware(BaseHTTPMiddleware, dispatch=passthrough)],
+    )
+    client = test_client_factory(app)
+
+    with pytest.raises(ValueError, match="outer") as caught:
+        client.get("/context")
+    assert isinstance(caught.value.__cause__, KeyError)
+    with pytest.raises(ValueError, match="outer") as caught:
+        client.get("/context?from=none")
+    assert caught.value.__cause__ is None
+    assert caught.value.__suppress_context__
+    with pytest.raises(ExceptionGroup, match="mine") as grouped:
+        client.get("/group")
+    assert [str(error) for error in grouped.value.exceptions] == ["one"]
+
+
+async def test_an_app_that_listens_after_its_response_is_told_the_client_left() -> None:
+    heard: list[str] = []
+
+    async def listens_after(scope: Scope, receive: Receive, send: Send) -> None:
+        await Response(b"done")(scope, receive, send)
+        heard.append((await receive())["type"])
+
+    with anyio.fail_after(5):
+        await BaseHTTPMiddleware(listens_after, dispatch=passthrough)(
+            http_scope(), once(), no_wait_send([])
+        )
+    assert heard == ["http.disconnect"]
