@@ -3,6 +3,7 @@ whose lone error comes out as itself."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import inspect
@@ -19,12 +20,18 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
+if sys.version_info >= (3, 13):  # pragma: python>=3.13 (it knows mocks of async functions)
+    _is_coroutine_function = inspect.iscoroutinefunction
+if sys.version_info < (3, 13):  # pragma: python<3.13 (inspect's takes a mock for sync)
+    _is_coroutine_function = asyncio.iscoroutinefunction
+
+
 def is_async_callable(obj: Any) -> bool:
     """Whether calling ``obj`` returns an awaitable (async functions, partials of them,
-    objects with an async ``__call__``)."""
+    objects with an async ``__call__``, mocks of async functions)."""
     while isinstance(obj, functools.partial):
         obj = obj.func
-    return inspect.iscoroutinefunction(obj) or inspect.iscoroutinefunction(
+    return _is_coroutine_function(obj) or _is_coroutine_function(
         getattr(obj, "__call__", None)  # noqa: B004
     )
 

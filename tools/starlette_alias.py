@@ -30,6 +30,14 @@ EXTRA: dict[str, dict[str, Any]] = {
 }
 #: Starlette modules whose contents live in a resourceful module of another name.
 MOVED = {"starlette.endpoints": "resourceful.resources"}
+#: Starlette's private helpers that resourceful has too, under its own names elsewhere
+#: (``module:name``), so that their tests measure resourceful's.
+HELPERS: dict[str, dict[str, str]] = {
+    "starlette._utils": {
+        "get_route_path": "resourceful._paths:route_path",
+        "is_async_callable": "resourceful.concurrency:is_async_callable",
+    },
+}
 
 
 class MissingInResourceful(Exception):
@@ -129,6 +137,9 @@ class _AliasLoader(importlib.abc.Loader):
             setattr(module, starlette_name, getattr(module, ours))
         for starlette_name, value in EXTRA.get(spec.name, {}).items():
             setattr(module, starlette_name, value)
+        for starlette_name, where in HELPERS.get(spec.name, {}).items():
+            module_name, _, name = where.partition(":")
+            setattr(module, starlette_name, getattr(importlib.import_module(module_name), name))
         _missing_names(module, spec.name)
         return module
 

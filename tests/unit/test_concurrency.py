@@ -3,6 +3,7 @@ from __future__ import annotations
 import functools
 import sys
 import threading
+from unittest.mock import AsyncMock, create_autospec
 
 import anyio
 import pytest
@@ -84,3 +85,13 @@ async def test_several_errors_and_a_group_raised_inside_stay_groups() -> None:
     with pytest.raises(ExceptionGroup, match="mine"), collapse_excgroups():
         async with anyio.create_task_group():
             raise ExceptionGroup("mine", [ValueError("lone")])
+
+
+def test_mocks_of_async_functions_are_async() -> None:
+    async def endpoint() -> None: ...
+
+    def blocking() -> None: ...
+
+    assert is_async_callable(create_autospec(endpoint))
+    assert is_async_callable(AsyncMock())
+    assert not is_async_callable(create_autospec(blocking))
