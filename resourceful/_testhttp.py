@@ -134,14 +134,18 @@ class ResponseStream:
             if chunk and not self.exchange.is_head:
                 yield chunk
 
-    def close(self) -> None:
-        """Stop the app if it has not finished its answer, then raise its error, if any."""
+    def close(self, *, stop_app: bool = False) -> None:
+        """Stop the app if it has not finished its answer (or, with ``stop_app``, at all: the
+        client is closing), else wait for it; then raise its error, if any."""
         if self.closed:
             return
         self.closed = True
         with self.stack:
             if not self.task.done():
-                self.portal.call(self.exchange.cancel_if_unfinished)
+                if stop_app:
+                    self.portal.call(self.exchange.cancel_scope.cancel)
+                else:
+                    self.portal.call(self.exchange.cancel_if_unfinished)
             error = self.task.exception()  # waits for the app to end
             self.portal.call(self.exchange.chunks_in.aclose)
             if error is not None and self.raise_server_exceptions:

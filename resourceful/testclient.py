@@ -8,9 +8,11 @@ the app's lifespan and serves every request of the block in that one event loop.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 import math
 import queue
+import warnings
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from types import TracebackType
@@ -22,8 +24,9 @@ import anyio.from_thread
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from resourceful._testhttp import HTTPExchange, ResponseStream
+from resourceful.concurrency import is_async_callable
 from resourceful.exceptions import MissingDependencyError
-from resourceful.types import ASGIApp, Message, Scope
+from resourceful.types import ASGIApp, Message, Receive, Scope, Send
 from resourceful.websockets import WebSocketDisconnect
 
 try:
@@ -77,14 +80,19 @@ class WebSocketTestSession:
     ) -> bool | None:
         try:
             if not self._future.done():
+                # The client goes away: the app is told, then stopped, so that one that never
+                # listens for it (or waits on something else) cannot hold up the test.
                 self.close(1000)
+                self.portal.call(self._cancel_scope.cancel)
         finally:
             self._exit_stack.close()  # re-raises the app's error, if it failed
         return None
 
     async def _run(self) -> None:
+        self._cancel_scope = anyio.CancelScope()
         try:
-            await self.app(self.scope, self._to_app_rx.receive, self._send_to_client)
+            with self._cancel_scope:
+                await self.app(self.scope, self._to_app_rx.receive, self._send_to_client)
         except BaseException as exc:
             self._to_client.put(exc)
             raise
@@ -189,7 +197,7 @@ class _TestClientTransport(httpx.BaseTransport):
         url = request.url
         scheme = url.scheme
         host = url.host
-        port = url.port or _DEFAULT_PORTS[scheme]
+        port = _DEFAULT_PORTS[scheme] if url.port is None else url.port
         raw_path, _, query = url.raw_path.partition(b"?")
         # httpx always sends a Host header, so the app sees the URL's host and port.
         headers = [(name.lower(), value) for name, value in request.headers.raw]
@@ -256,14 +264,16 @@ class _TestClientTransport(httpx.BaseTransport):
             response.extensions["http.response.trailers"] = exchange.trailers
         if exchange.debug is not None:
             response.extensions["http.response.debug"] = exchange.debug
-        response.template = (exchange.debug or {}).get("template")  # type: ignore[attr-defined]
-        response.context = (exchange.debug or {}).get("context")  # type: ignore[attr-defined]
+        if exchange.debug is not None and "template" in exchange.debug:
+            response.template = exchange.debug["template"]  # type: ignore[attr-defined]
+            response.context = exchange.debug.get("context")  # type: ignore[attr-defined]
         return response
 
     def close(self) -> None:
-        """Stop every response still being read (the client is closing)."""
+        """Stop the apps of the responses still open, background tasks and all (the client
+        is closing)."""
         while self.open_streams:
-            self.open_streams.pop().close()
+            self.open_streams.pop().close(stop_app=True)
 
 
 class _ClosingStream(httpx.SyncByteStream):
@@ -279,6 +289,21 @@ class _ClosingStream(httpx.SyncByteStream):
     def close(self) -> None:
         self.open_streams.discard(self.stream)
         self.stream.close()
+
+
+def _asgi3(app: Any) -> ASGIApp:
+    """``app`` as an ASGI 3 app. An ASGI 2 app (``app(scope)`` makes an instance that is
+    called with ``(receive, send)``) is wrapped; a class is ASGI 3 when its instances are
+    awaited (endpoint classes)."""
+    is_asgi3 = hasattr(app, "__await__") if inspect.isclass(app) else is_async_callable(app)
+    if is_asgi3:
+        asgi3: ASGIApp = app
+        return asgi3
+
+    async def asgi2(scope: Scope, receive: Receive, send: Send) -> None:
+        await app(scope)(receive, send)
+
+    return asgi2
 
 
 def _is_upgrade(request: httpx.Request) -> bool:
@@ -314,7 +339,7 @@ class TestClient(httpx.Client):
         follow_redirects: bool = True,
         client: tuple[str, int] = ("testclient", 50000),
     ) -> None:
-        self.app = app
+        self.app = app = _asgi3(app)
         self.backend = backend
         self.backend_options = backend_options or {}
         self.app_state: dict[str, Any] = {}
@@ -344,6 +369,16 @@ class TestClient(httpx.Client):
                 self.backend, self.backend_options
             ) as portal:
                 yield portal
+
+    def build_request(self, method: str, url: Any, **kwargs: Any) -> httpx.Request:
+        """httpx's, warning about a ``timeout``: the app runs here, with no network to wait on."""
+        if kwargs.get("timeout", httpx.USE_CLIENT_DEFAULT) is not httpx.USE_CLIENT_DEFAULT:
+            msg = (
+                "You should not use the 'timeout' argument with the TestClient: the app runs "
+                "in this process, so nothing times out. Use anyio.fail_after() in the app."
+            )
+            warnings.warn(msg, DeprecationWarning, stacklevel=3)
+        return super().build_request(method, url, **kwargs)
 
     def override(
         self, key: Any, replacement: Any, *, scope: Any = None

@@ -11,7 +11,8 @@ import anyio
 import anyio.to_thread
 import pytest
 
-from resourceful import testclient
+from resourceful import App, Route, testclient
+from resourceful.background import BackgroundTask
 from resourceful.requests import Request
 from resourceful.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from resourceful.types import Message, Receive, Scope, Send
@@ -544,3 +545,88 @@ def test_http_request_for_a_websocket_points_to_websocket_connect(
         client.get("/", headers={"Upgrade": "websocket"})
     with pytest.raises(RuntimeError, match="websocket_connect"):
         client.get("ws://testserver/")
+
+
+def test_an_asgi2_app_is_served(test_client_factory: TestClientFactory) -> None:
+    def app(scope: Scope) -> Any:
+        async def instance(receive: Receive, send: Send) -> None:
+            await PlainTextResponse(f"asgi2 {scope['path']}")(scope, receive, send)
+
+        return instance
+
+    assert test_client_factory(app).get("/here").text == "asgi2 /here"
+
+
+def test_port_zero_in_the_base_url_is_kept(test_client_factory: TestClientFactory) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await JSONResponse({"server": scope["server"]})(scope, receive, send)
+
+    client = test_client_factory(app, base_url="http://[::1]:0")
+
+    assert client.get("/").json() == {"server": ["::1", 0]}
+
+
+def test_debug_information_without_a_template_sets_no_template(
+    test_client_factory: TestClientFactory,
+) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200})
+        await send({"type": "http.response.debug", "info": {"blocks": ["nav"]}})
+        await send({"type": "http.response.body", "body": b"page"})
+
+    response = test_client_factory(app).get("/")
+
+    assert response.extensions["http.response.debug"] == {"blocks": ["nav"]}
+    assert not hasattr(response, "template")
+
+
+def test_a_timeout_is_warned_about(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(PlainTextResponse("ok"))
+
+    with pytest.warns(DeprecationWarning, match="'timeout' argument with the TestClient"):
+        client.get("/", timeout=1)
+
+
+@pytest.mark.parametrize("leave", ["with", "close"])
+def test_leaving_the_client_stops_apps_of_unclosed_responses(
+    test_client_factory: TestClientFactory, leave: str
+) -> None:
+    stopped = threading.Event()
+
+    async def forever() -> None:
+        try:
+            await anyio.sleep_forever()
+        finally:
+            stopped.set()
+
+    async def endpoint(request: Request) -> Response:
+        return PlainTextResponse("hello", background=BackgroundTask(forever))
+
+    client = test_client_factory(App(routes=[Route("/", endpoint)]))
+    with ExitStack() as stack:
+        if leave == "with":
+            stack.enter_context(client)
+        else:
+            stack.callback(client.close)
+        response = client.send(client.build_request("GET", "/"), stream=True)
+        chunks = response.iter_raw()  # kept: closing it would wait for the background task
+        assert next(chunks) == b"hello"
+    assert stopped.is_set()
+
+
+def test_leaving_a_websocket_stops_an_app_that_does_not_listen(
+    test_client_factory: TestClientFactory,
+) -> None:
+    stopped = threading.Event()
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        websocket = WebSocket(scope, receive, send)
+        await websocket.accept()
+        try:
+            await anyio.sleep_forever()
+        finally:
+            stopped.set()
+
+    with test_client_factory(app).websocket_connect("/"):
+        pass
+    assert stopped.is_set()
