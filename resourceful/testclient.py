@@ -205,8 +205,8 @@ class _TestClientTransport(httpx.BaseTransport):
         return {
             "http_version": "1.1",
             "scheme": scheme,
-            "path": self.root_path + path,
-            "raw_path": self.root_path.encode("latin-1") + raw_path,
+            "path": path,
+            "raw_path": raw_path,
             "root_path": self.root_path,
             "query_string": query,
             "headers": headers,
@@ -318,7 +318,8 @@ class TestClient(httpx.Client):
         base_url: the URL requests are relative to.
         raise_server_exceptions: re-raise the app's errors in the test (default) instead of
             answering 500.
-        root_path: the ASGI ``root_path``, as if served under a path prefix.
+        root_path: the ASGI ``root_path``, as if served under a path prefix; request paths
+            include it (``client.get("/prefix/items")``), as the scope's ``path`` does.
         backend: ``"asyncio"`` or ``"trio"``.
         backend_options: passed to ``anyio.run`` (e.g. ``{"use_uvloop": True}``).
         client: the ``(host, port)`` the app sees as the client's address.

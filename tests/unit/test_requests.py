@@ -57,7 +57,7 @@ def test_base_url_respects_root_path(test_client_factory: TestClientFactory) -> 
         await PlainTextResponse(f"{request.base_url} {request.url}")(scope, receive, send)
 
     client = test_client_factory(app, root_path="/api")
-    assert client.get("/items").text == "http://testserver/api/ http://testserver/api/items"
+    assert client.get("/api/items").text == "http://testserver/api/ http://testserver/api/items"
 
 
 def test_connection_is_a_mapping_over_the_scope() -> None:

@@ -134,10 +134,10 @@ def test_mount_gives_the_sub_app_its_root_path(test_client_factory: TestClientFa
 
 def test_root_path_of_the_server_is_respected(test_client_factory: TestClientFactory) -> None:
     client = test_client_factory(router, root_path="/prefix")
-    data = client.get("/users/bob").json()
+    data = client.get("/prefix/users/bob").json()
     assert data["path"] == "/prefix/users/bob"
     assert data["root_path"] == "/prefix/users"
-    app_data = client.get("/static/x").json()
+    app_data = client.get("/prefix/static/x").json()
     assert app_data["root_path"] == "/prefix/static"
 
 
@@ -223,7 +223,7 @@ def test_url_for_from_a_request_inside_a_mount(test_client_factory: TestClientFa
         ]
     )
     client = test_client_factory(app, root_path="/site")
-    assert client.get("/api/notes/5").json() == {
+    assert client.get("/site/api/notes/5").json() == {
         "self": "http://testserver/site/api/notes/5",
         "home": "http://testserver/site/",
     }

@@ -345,7 +345,7 @@ def test_options_reach_the_scope(test_client_factory: TestClientFactory) -> None
         headers={"X-Default": "1"},
         cookies={"c": "v"},
     )
-    client.get("/a%20b?x=1")
+    client.get("/prefix/a%20b?x=1")
     scope = scopes[0]
     assert scope["scheme"] == "https"
     assert scope["server"] == ("example.org", 8443)
