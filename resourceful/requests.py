@@ -203,9 +203,11 @@ _UNREAD: Any = object()
 #: Where the scope keeps the request body once read, by the receive channel it was read from,
 #: so that every Request over the same scope and channel (the endpoint's, an exception
 #: handler's) reads it again, while one over a channel a middleware rewrites reads that.
-#: ``STREAMED`` for a channel means its body was streamed away and cannot be read again.
+#: ``STREAMED`` for a channel means its body was streamed away and cannot be read again;
+#: ``STREAMING`` that it is being streamed, so what is left of it is still to come.
 BODY_KEY = "resourceful.bodies"
 STREAMED: Any = object()
+STREAMING: Any = object()
 
 
 def keep_body(scope: Scope, receive: Receive, body: Any) -> None:
@@ -233,6 +235,7 @@ class Request(HTTPConnection[StateT]):
     # to the three attributes every request has.
     _form: FormData | None = None
     _is_disconnected = False
+    _is_streamed = False  # the whole body has come through this request's channel
     _body: bytes | None = None  # the whole body, once read
     _json: Any = _UNREAD  # the body decoded as JSON, once decoded
 
@@ -257,16 +260,19 @@ class Request(HTTPConnection[StateT]):
 
     async def stream(self) -> AsyncGenerator[bytes, None]:
         """The body, chunk by chunk as it arrives. It can be streamed once, unless it was read
-        whole with :meth:`body` (by this request or another over the same scope)."""
+        whole with :meth:`body` (by this request or another over the same scope); two
+        streams at once share the chunks."""
         body = self._read_body()
         if body is not None:
             yield body
             yield b""
             return
         self._start_reading()
-        more = True
-        while more:
+        while not self._is_streamed:
             chunk, more = await self._next_chunk()
+            if not more:
+                self._is_streamed = True
+                keep_body(self.scope, self._receive, STREAMED)
             if chunk:
                 yield chunk
         yield b""
@@ -275,12 +281,12 @@ class Request(HTTPConnection[StateT]):
         """The whole body, read once and kept for every later reader of this request."""
         body = self._read_body()
         if body is None:
-            self._start_reading()  # the mark stays until the whole body is in
+            self._start_reading()
             chunks = []
-            more = True
-            while more:
+            while not self._is_streamed:
                 chunk, more = await self._next_chunk()
                 chunks.append(chunk)
+                self._is_streamed = not more
             body = self._body = b"".join(chunks)
             keep_body(self.scope, self._receive, body)
         return body
@@ -290,19 +296,21 @@ class Request(HTTPConnection[StateT]):
         body = self._body
         if body is None:
             kept = kept_body(self.scope, self._receive)
-            if kept is not None and kept is not STREAMED:
+            if kept is not None and kept is not STREAMED and kept is not STREAMING:
                 body = self._body = kept
         return body
 
     def _start_reading(self) -> None:
-        if kept_body(self.scope, self._receive) is STREAMED:
+        kept = kept_body(self.scope, self._receive)
+        if kept is STREAMED:
             # Waiting on the channel again could take until the client leaves.
             msg = (
                 "Stream consumed: the request body was already streamed. Read it with "
                 "await request.body() first if you need it more than once."
             )
             raise RuntimeError(msg)
-        keep_body(self.scope, self._receive, STREAMED)
+        if kept is None:
+            keep_body(self.scope, self._receive, STREAMING)
 
     async def _next_chunk(self) -> tuple[bytes, bool]:
         """The next piece of the body, and whether more follows."""

@@ -9,7 +9,7 @@ from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from resourceful.concurrency import cause_to_keep, collapse_excgroups
-from resourceful.requests import STREAMED, Request, keep_body, kept_body
+from resourceful.requests import STREAMED, STREAMING, Request, keep_body, kept_body
 from resourceful.responses import Response
 from resourceful.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -63,7 +63,6 @@ class _Exchange:
         self.scope = scope
         self.downstream = receive
         self.is_disconnected = False
-        self.has_whole_body = False
         self.is_replayed = False
         self.passed: list[bytes] | None = []
         self.passed_size = 0
@@ -76,8 +75,6 @@ class _Exchange:
         message = await self.downstream()
         if message["type"] == "http.disconnect":
             self.is_disconnected = True
-        elif message["type"] == "http.request" and not message.get("more_body", False):
-            self.has_whole_body = True
         return message
 
     async def app_receive(self) -> Message:
@@ -90,7 +87,7 @@ class _Exchange:
             return _DISCONNECT
         if not self.is_replayed:
             kept = kept_body(self.scope, self.receive)
-            if kept is STREAMED and not self.has_whole_body:
+            if kept is STREAMING:
                 self.passed = None  # only the rest is left: nothing to keep
             elif kept is not None:
                 self.is_replayed = True

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from contextlib import aclosing
 from typing import Any
 
 import anyio
@@ -358,3 +359,25 @@ def test_deeply_nested_json_is_400(test_client_factory: TestClientFactory) -> No
     response = test_client_factory(app).post("/", content=b"[" * 100_000)
     assert response.status_code == 400
     assert response.text.startswith("Malformed JSON body")
+
+
+async def test_two_streams_at_once_share_the_chunks_and_end_together() -> None:
+    """Sent: a body in three chunks, read by two streams of one request in turns."""
+    messages: list[Message] = [
+        {"type": "http.request", "body": b"1", "more_body": True},
+        {"type": "http.request", "body": b"2", "more_body": True},
+        {"type": "http.request", "body": b"3", "more_body": False},
+    ]
+
+    async def receive() -> Message:
+        assert messages, "read past the end of the body: this would wait forever"
+        return messages.pop(0)
+
+    request = Request({"type": "http", "headers": []}, receive)
+    async with aclosing(request.stream()) as first, aclosing(request.stream()) as second:
+        chunks = [await anext(first), await anext(second), await anext(first)]
+        assert chunks == [b"1", b"2", b"3"]
+        assert [await anext(first), await anext(second)] == [b"", b""]
+    async with aclosing(request.stream()) as third:
+        with pytest.raises(RuntimeError, match="Stream consumed"):
+            await anext(third)
