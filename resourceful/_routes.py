@@ -127,8 +127,9 @@ class _EndpointRoute(BaseRoute):
         self.app = wrap(app, self.middleware, self.max_body_size)
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
-        filled = self.compiled.replace_params(path_params)
-        if name != self.name or filled is None or filled[1]:
+        # The name first: another route's parameters need not suit this one's convertors.
+        filled = None if name != self.name else self.compiled.replace_params(path_params)
+        if filled is None or filled[1]:
             raise NoMatchFound(name, path_params)
         return URLPath(filled[0], protocol=self.protocol)
 

@@ -27,7 +27,7 @@ from resourceful.di._parameters import (
     is_optional,
     without_none,
 )
-from resourceful.di._providers import describe, strip_annotated, type_hints
+from resourceful.di._providers import describe, strip_annotated, type_hints, unwrap_partial
 from resourceful.requests import HTTPConnection, Request
 from resourceful.websockets import WebSocket
 
@@ -114,11 +114,14 @@ def plan_endpoint(
         # A wrapper's ``(*args, **kwargs)``: called as Starlette calls it, with the connection.
         func = _passing_the_connection(func)
         signature = list(inspect.signature(func).parameters.values())
-    hints = type_hints(func, owner)
+    target, bound = unwrap_partial(func)
+    hints = type_hints(target, owner)
     parameters = []
     for parameter in signature[1:] if skip_first else signature:
         if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
             continue
+        if parameter.name in bound:
+            continue  # a functools.partial passes it
         if parameter.name in given:
             parameters.append(Parameter(parameter.name, Source.GIVEN))
             continue

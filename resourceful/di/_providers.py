@@ -97,12 +97,15 @@ def dependencies_of(func: Callable[..., Any], owner: str) -> list[Dependency]:
         module = sys.modules.get(func.__module__)
         hints = type_hints(func.__init__, owner, vars(module) if module else None)
     else:
-        hints = type_hints(_unwrap(func), owner)
+        hints = type_hints(unwrap_partial(func)[0], owner)
+    bound = unwrap_partial(func)[1]
     signature = inspect.signature(func)
     found = []
     for parameter in signature.parameters.values():
         if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
             continue
+        if parameter.name in bound:
+            continue  # the partial passes it
         if parameter.name not in hints:
             msg = (
                 f"{owner}: the parameter {parameter.name!r} has no type annotation; "
@@ -116,16 +119,20 @@ def dependencies_of(func: Callable[..., Any], owner: str) -> list[Dependency]:
     return found
 
 
-def _unwrap(func: Any) -> Any:
+def unwrap_partial(func: Any) -> tuple[Any, frozenset[str]]:
+    """The function a ``functools.partial`` (maybe of another) calls, and the names of the
+    parameters it passes by keyword, which are not to be injected."""
+    bound: set[str] = set()
     while isinstance(func, functools.partial):
+        bound.update(func.keywords)
         func = func.func
-    return func
+    return func, frozenset(bound)
 
 
 def _kind_of(obj: Any) -> Kind:
     if inspect.isclass(obj):
         return Kind.CLASS
-    target = _unwrap(obj)
+    target = unwrap_partial(obj)[0]
     if inspect.isasyncgenfunction(target):
         return Kind.ASYNC_GENERATOR
     if inspect.isgeneratorfunction(target):
@@ -142,8 +149,9 @@ def _provided_type(obj: Any, kind: Kind) -> Any:
         return obj
     if kind is Kind.VALUE:
         return type(obj)
-    name = getattr(_unwrap(obj), "__qualname__", repr(obj))
-    hints = type_hints(_unwrap(obj), f"Provider {name}")
+    target = unwrap_partial(obj)[0]
+    name = getattr(target, "__qualname__", repr(obj))
+    hints = type_hints(target, f"Provider {name}")
     if "return" not in hints or hints["return"] is type(None):
         msg = (
             f"The provider {name} has no return annotation; annotate what it provides "
@@ -187,7 +195,7 @@ class Provider:
             scope = "app"
         self.scope: ScopeName = scope or "request"
         self.provides = _provided_type(obj, self.kind) if provides is None else provides
-        self.name = getattr(_unwrap(obj), "__qualname__", None) or describe(self.provides)
+        self.name = getattr(unwrap_partial(obj)[0], "__qualname__", None) or describe(self.provides)
         self.dependencies: list[Dependency] = (
             [] if self.kind is Kind.VALUE else dependencies_of(obj, f"Provider {self.name}")
         )

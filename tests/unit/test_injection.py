@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import enum
+import functools
 import threading
 import uuid
 from collections.abc import AsyncIterator
@@ -579,3 +580,35 @@ def test_override_through_the_test_client(test_client_factory: TestClientFactory
     plain = test_client_factory(Router([Route("/", read)]))
     with pytest.raises(TypeError, match="override\\(\\) needs an App"):
         plain.override(Db, Db("x"))
+
+
+async def greet(request: Request, greeting: str, name: str = "you") -> Response:
+    return PlainTextResponse(f"{greeting}, {name}")
+
+
+class Greeter:
+    def __init__(self, greeting: str) -> None:
+        self.greeting = greeting
+
+
+def make_greeter(greeting: str) -> Greeter:
+    return Greeter(greeting)
+
+
+async def use_greeter(greeter: Greeter) -> str:
+    return greeter.greeting
+
+
+def test_what_a_partial_binds_is_not_injected(test_client_factory: TestClientFactory) -> None:
+    """Sent: ?greeting=forged, which must not replace what the partial bound."""
+    app = App(
+        routes=[
+            Route("/greet", functools.partial(greet, greeting="hello")),
+            Route("/greeter", use_greeter),
+        ],
+        providers=[Provider(functools.partial(make_greeter, greeting="hi"), provides=Greeter)],
+    )
+    client = test_client_factory(app)
+
+    assert client.get("/greet?greeting=forged&name=ann").text == "hello, ann"
+    assert client.get("/greeter").json() == "hi"

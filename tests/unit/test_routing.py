@@ -647,3 +647,19 @@ def test_base_route_is_abstract() -> None:
 
 def test_url_path_is_returned() -> None:
     assert isinstance(router.url_path_for("item", id=1), URLPath)
+
+
+def test_reversing_skips_routes_of_another_name_whatever_their_convertors() -> None:
+    router = Router(
+        [
+            Route("/int/{param:int}", homepage_for_reverse, name="number"),
+            Route("/path/{param:path}", homepage_for_reverse, name="anything"),
+        ]
+    )
+
+    assert router.url_path_for("anything", param="some/where") == "/path/some/where"
+    assert router.url_path_for("number", param=5) == "/int/5"
+
+
+async def homepage_for_reverse(request: Request) -> Response:
+    return PlainTextResponse("unused")  # pragma: no cover (only reversed to)
