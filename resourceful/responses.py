@@ -269,7 +269,10 @@ class StreamingResponse(Response):
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await _until_disconnected(scope, receive, partial(self._stream, _sender(scope, send)))
+        send = _sender(scope, send)
+        if _spec_version(scope) >= (2, 4):
+            send = _disconnect_on_send_error(send)
+        await _until_disconnected(scope, receive, partial(self._stream, send))
         if self.background is not None:
             await self.background()
 
@@ -286,10 +289,7 @@ async def _until_disconnected(
         await sending()
         return
     if _spec_version(scope) >= (2, 4):
-        try:
-            await sending()
-        except OSError:  # the server's way to say the client left
-            raise ClientDisconnect from None
+        await sending()
         return
     with collapse_excgroups():
         async with anyio.create_task_group() as group:
@@ -302,6 +302,19 @@ async def _until_disconnected(
             while (await receive())["type"] != "http.disconnect":
                 pass
             group.cancel_scope.cancel()
+
+
+def _disconnect_on_send_error(send: Send) -> Send:
+    """``send``, raising ClientDisconnect for the OSError an ASGI 2.4 server fails it with
+    when the client left (an OSError of the body's own, reading a file say, stays as is)."""
+
+    async def sending(message: Message) -> None:
+        try:
+            await send(message)
+        except OSError as exc:
+            raise ClientDisconnect from exc
+
+    return sending
 
 
 def _sender(scope: Scope, send: Send) -> Send:
@@ -485,7 +498,7 @@ class FileResponse(Response):
             async with await anyio.open_file(self.path, mode="rb") as file:
                 start, stop = ranges[0]
                 await self._send_range(send, file, start, stop)
-        await send({"type": "http.response.body", "body": b""})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def _send_range(
         self, send: Send, file: anyio.AsyncFile[bytes], start: int, stop: int

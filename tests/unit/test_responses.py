@@ -575,3 +575,50 @@ class Countdown:
 
 def test_streaming_from_an_async_iterator_object(test_client_factory: TestClientFactory) -> None:
     assert test_client_factory(StreamingResponse(Countdown(3))).get("/").text == "210"
+
+
+async def test_an_error_of_the_body_itself_is_not_taken_for_a_disconnect() -> None:
+    failure = OSError("disk gone")
+
+    async def failing() -> AsyncIterator[bytes]:
+        yield b"first"
+        raise failure
+
+    scope = {"type": "http", "method": "GET", "headers": [], "asgi": {"spec_version": "2.4"}}
+    with anyio.fail_after(5), pytest.raises(OSError, match="disk gone|Disconnected") as caught:
+        await StreamingResponse(failing())(scope, no_receive, no_wait_send([]))
+    assert caught.value is failure
+
+
+async def test_a_file_response_lets_the_servers_send_error_through(tmp_path: Path) -> None:
+    """An ASGI 2.4 server failed the send (the client left): the server gets its own error."""
+    path = tmp_path / "data.bin"
+    path.write_bytes(b"x" * 100_000)
+    failure = OSError("Disconnected")
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            raise failure
+
+    scope = {"type": "http", "method": "GET", "headers": [], "asgi": {"spec_version": "2.4"}}
+    with anyio.fail_after(5), pytest.raises(OSError, match="disk gone|Disconnected") as caught:
+        await FileResponse(path)(scope, no_receive, send)
+    assert caught.value is failure
+
+
+async def test_a_head_answer_ends_its_empty_body_explicitly(tmp_path: Path) -> None:
+    path = tmp_path / "page.html"
+    path.write_text("<p>page</p>")
+    sent: list[Message] = []
+
+    scope = {"type": "http", "method": "HEAD", "headers": []}
+    await FileResponse(path)(scope, no_receive, no_wait_send(sent))
+
+    assert sent[-1] == {"type": "http.response.body", "body": b"", "more_body": False}
+
+
+def no_wait_send(sent: list[Message]) -> Send:
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    return send
