@@ -12,7 +12,7 @@ from resourceful._requirements import guard, requirements_of
 from resourceful.concurrency import is_async_callable, run_in_threadpool
 from resourceful.requests import Request
 from resourceful.responses import Response
-from resourceful.types import ASGIApp, Receive, Scope, Send
+from resourceful.types import ASGIApp, Message, Receive, Scope, Send
 from resourceful.websockets import WebSocket
 
 if TYPE_CHECKING:
@@ -52,10 +52,49 @@ def is_function(endpoint: Any) -> bool:
     return inspect.isfunction(endpoint) or inspect.ismethod(endpoint)
 
 
+#: The scope key where the app's exception handling (an ExceptionMiddleware) puts itself.
+EXCEPTION_HANDLING_KEY = "resourceful.exception_handling"
+
+
+class HandledInside:
+    """Answers the errors of ``app`` with the app's exception handlers right here, inside the
+    middleware of its route or mount, so that that middleware sees the answer (a header it
+    adds, say), as it does in Starlette."""
+
+    __slots__ = ("app",)
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Taken now: an app mounted inside puts its own there.
+        handling = scope.get(EXCEPTION_HANDLING_KEY)
+        if handling is None:
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched if scope["type"] == "http" else send)
+        except Exception as exc:
+            await handling.handle(exc, started, scope, receive, send)
+
+
 def wrap(
     app: ASGIApp, middleware: Sequence[Middleware] | None, max_body_size: int | None = None
 ) -> ASGIApp:
-    """``app`` inside ``middleware`` (the first outermost), inside a body limit if one is given."""
+    """``app`` inside ``middleware`` (the first outermost), inside a body limit if one is given.
+
+    Errors of ``app`` are answered inside the middleware (see :class:`HandledInside`).
+    """
+    if middleware:
+        app = HandledInside(app)
     for cls, args, kwargs in reversed(middleware or ()):
         app = cls(app, *args, **kwargs)
     if max_body_size is not None:

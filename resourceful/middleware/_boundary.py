@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from resourceful._bodylimit import AnswerRefused, BodyLimitMiddleware, count_body
+from resourceful._endpoints import EXCEPTION_HANDLING_KEY
 from resourceful.middleware._watch import StartWatcher
 from resourceful.middleware.errors import ServerErrorMiddleware
 from resourceful.middleware.exceptions import ExceptionMiddleware
@@ -34,6 +35,7 @@ class ErrorBoundary:
         if scope["type"] != "http":  # websockets and lifespan: only the handlers apply
             await self.exceptions(scope, receive, send)
             return
+        scope[EXCEPTION_HANDLING_KEY] = self.exceptions
         watcher = StartWatcher(send)
         try:
             try:

@@ -147,13 +147,16 @@ class BaseHTTPMiddleware:
                     failures.append([])
                     return await self._call_app(group, exchange, sender, messages, failures[-1])
 
-                response = await self.dispatch_func(request, call_next)
-                await response(scope, exchange.receive, send)
-                exchange.response_sent.set()
-                # A response the dispatch dropped is read by no one: let its app's sends go
-                # nowhere, so that the app (and its background tasks) can finish.
-                for messages in answers:
-                    messages.close()
+                try:
+                    response = await self.dispatch_func(request, call_next)
+                    await response(scope, exchange.receive, send)
+                finally:
+                    exchange.response_sent.set()
+                    # A response the dispatch dropped (or never got to, failing) is read by
+                    # no one: let its app's sends go nowhere, so that the app (and its
+                    # background tasks) can finish.
+                    for messages in answers:
+                        messages.close()
         for failure in failures:  # an error after the body, in a background task say
             if failure:
                 raise failure[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from resourceful._endpoints import EXCEPTION_HANDLING_KEY
 from resourceful.concurrency import is_async_callable, run_in_threadpool
 from resourceful.exceptions import HTTPException, RequestValidationError, WebSocketException
 from resourceful.middleware._watch import StartWatcher
@@ -87,6 +88,7 @@ class ExceptionMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
+        scope[EXCEPTION_HANDLING_KEY] = self
         if kind == "websocket":
             # Nothing to watch: a websocket error is answered by closing, at any point.
             try:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextvars
+import gc
 import sys
+import warnings
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -623,3 +625,19 @@ async def test_an_app_that_listens_after_its_response_is_told_the_client_left() 
             http_scope(), once(), no_wait_send([])
         )
     assert heard == ["http.disconnect"]
+
+
+def test_a_dispatch_that_fails_after_call_next_leaves_no_stream_open(
+    test_client_factory: TestClientFactory,
+) -> None:
+    async def fails_after(request: Request, call_next: CallNext) -> Response:
+        await call_next(request)
+        raise LookupError("dispatch failed")
+
+    client = test_client_factory(base_app(Middleware(BaseHTTPMiddleware, dispatch=fails_after)))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(LookupError, match="dispatch failed"):
+            client.get("/task")
+        gc.collect()
+    assert [str(warning.message) for warning in caught] == []

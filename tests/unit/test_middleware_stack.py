@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from resourceful import App, HTTPResource, Middleware, PlainTextResponse, Route
+from resourceful import App, HTTPResource, Middleware, Mount, PlainTextResponse, Route
 from resourceful.authentication import (
     AuthCredentials,
     AuthenticationBackend,
@@ -10,6 +10,7 @@ from resourceful.authentication import (
     SimpleUser,
     requires,
 )
+from resourceful.exceptions import HTTPException
 from resourceful.middleware.authentication import AuthenticationMiddleware
 from resourceful.middleware.base import BaseHTTPMiddleware, CallNext
 from resourceful.middleware.cors import CORSMiddleware
@@ -20,6 +21,7 @@ from resourceful.middleware.sessions import Session, SessionMiddleware
 from resourceful.middleware.trustedhost import TrustedHostMiddleware
 from resourceful.requests import HTTPConnection, Request
 from resourceful.responses import Response
+from resourceful.types import ASGIApp, Message, Receive, Scope, Send
 from tests.conftest import TestClientFactory
 
 
@@ -89,3 +91,69 @@ def test_the_stack_refuses_what_it_should(test_client_factory: TestClientFactory
     assert plain.get("/report").headers["location"] == "https://example.org/report"
     spoofed = test_client_factory(site(), base_url="https://evil.org")
     assert spoofed.get("/login").status_code == 400
+
+
+class Tagging:
+    """Adds ``X-Tag: <name>`` to every answer that passes through it."""
+
+    def __init__(self, app: ASGIApp, name: str) -> None:
+        self.app = app
+        self.name = name
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def tagged(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message["headers"], (b"x-tag", self.name.encode())]
+            await send(message)
+
+        await self.app(scope, receive, tagged)
+
+
+async def forbidden(request: Request) -> Response:
+    raise HTTPException(403, "no")
+
+
+async def crash(request: Request) -> Response:
+    raise RuntimeError("crash")
+
+
+async def gone(request: Request) -> Response:
+    raise KeyError("gone")
+
+
+def test_middleware_of_a_mount_or_route_sees_the_handled_error(
+    test_client_factory: TestClientFactory,
+) -> None:
+    """An HTTPException (or one with a handler) is answered inside the mount's or route's
+    middleware, so it sees the answer; an error nothing handles still reaches the server."""
+    app = App(
+        routes=[
+            Mount(
+                "/mount",
+                routes=[
+                    Route("/no", forbidden),
+                    Route("/crash", crash),
+                    Route("/gone", gone),
+                    Route("/ok", lambda request: PlainTextResponse("ok")),
+                ],
+                middleware=[Middleware(Tagging, name="mount")],
+            ),
+            Route("/route", forbidden, middleware=[Middleware(Tagging, name="route")]),
+        ],
+        exception_handlers={LookupError: lambda request, exc: PlainTextResponse("gone", 410)},
+    )
+    client = test_client_factory(app, raise_server_exceptions=False)
+
+    for path, status, tag in [("/mount/no", 403, "mount"), ("/route", 403, "route")]:
+        response = client.get(path)
+        assert (response.status_code, response.headers["x-tag"]) == (status, tag)
+    response = client.get("/mount/gone")
+    assert (response.status_code, response.text, response.headers["x-tag"]) == (
+        410,
+        "gone",
+        "mount",
+    )
+    assert client.get("/mount/ok").headers["x-tag"] == "mount"
+    crashed = client.get("/mount/crash")
+    assert crashed.status_code == 500
+    assert "x-tag" not in crashed.headers
