@@ -103,6 +103,8 @@ def route_path(scope: Scope) -> str:
     """The part of the path below the ``root_path`` the app is served at."""
     path: str = scope["path"]
     root_path: str = scope.get("root_path", "")
+    if root_path.endswith("/"):  # "/sub/" mounts the app at "/sub" too
+        root_path = root_path.rstrip("/")
     if not root_path or not path.startswith(root_path):
         return path
     rest = path[len(root_path) :]

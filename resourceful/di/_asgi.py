@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import anyio
@@ -23,6 +24,15 @@ async def _call(plan: EndpointPlan, kwargs: dict[str, Any]) -> Any:
     if plan.is_async:
         return await plan.func(**kwargs)
     return await run_in_threadpool(plan.func, **kwargs)
+
+
+async def _call_websocket(plan: EndpointPlan, kwargs: dict[str, Any]) -> None:
+    # A websocket endpoint can only talk through awaitables: a plain function here is a
+    # decorator's wrapper that returns the endpoint's coroutine, called as it is (a thread
+    # would leave that coroutine to no one).
+    result = plan.func(**kwargs)
+    if inspect.isawaitable(result):
+        await result
 
 
 async def close_context(context: InjectionContext | None, exc: BaseException | None) -> None:
@@ -101,7 +111,7 @@ def websocket_endpoint(plan: EndpointPlan, container: Container) -> ASGIApp:
         if plan.needs_context:
             context = InjectionContext(container, {WebSocket: websocket, HTTPConnection: websocket})
         try:
-            await _call(plan, await plan.arguments(websocket, context))
+            await _call_websocket(plan, await plan.arguments(websocket, context))
         except BaseException as exc:
             await close_context(context, exc)
             raise

@@ -76,7 +76,9 @@ class ServerErrorMiddleware:
 
     Args:
         handler: ``handler(request, exc)`` (sync or async) building the 500 response;
-            a plain "Internal Server Error" by default.
+            a plain "Internal Server Error" by default. It is called for an error after the
+            response started too (a background task's), to report it; its answer is
+            dropped then.
         debug: answer with the traceback instead (HTML for browsers, text otherwise).
             Never in production: it shows your source code.
     """
@@ -112,7 +114,11 @@ class ServerErrorMiddleware:
         if isinstance(exc, ClientDisconnect):
             return  # nobody to answer, and nothing went wrong on this side
         if started:
-            raise exc  # the client has part of an answer and cannot get a second one
+            # The client has part of an answer and cannot get a second one; a handler of the
+            # app's still hears of the error (to report it), as in Starlette.
+            if self.handler is not None and not self.debug:
+                await self._response(Request(scope), exc)
+            raise exc
         if isinstance(exc, HTTPException):
             # Raised outside the exception handlers (by a middleware reading the body, say):
             # still the client's error, answered with its status.

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from resourceful.applications import App
+from resourceful.background import BackgroundTask
 from resourceful.exceptions import HTTPException, WebSocketException
 from resourceful.middleware import Middleware
 from resourceful.requests import Request
@@ -563,3 +564,39 @@ async def test_a_client_leaving_mid_body_ends_the_request_quietly() -> None:
         # The client sent part of its body, then went away: nothing is sent, nothing raised.
         assert await post(app, "/upload", [part, {"type": "http.disconnect"}]) == []
     assert closed == ["journal closed"] * 4, "teardown ran every time"
+
+
+@pytest.mark.parametrize("with_middleware", [False, True])
+def test_the_error_handler_hears_of_a_background_task_failure(
+    test_client_factory: TestClientFactory, with_middleware: bool
+) -> None:
+    """The answer had gone out when the task failed: the handler is told, the answer stays."""
+    reported: list[str] = []
+
+    def report(request: Request, exc: Exception) -> Response:
+        reported.append(str(exc))
+        return PlainTextResponse("never sent", status_code=500)
+
+    def failing_task() -> None:
+        raise RuntimeError("task failed")
+
+    async def endpoint(request: Request) -> Response:
+        return Response(status_code=204, background=BackgroundTask(failing_task))
+
+    middleware = [Middleware(Passthrough)] if with_middleware else []
+    app = App(
+        routes=[Route("/", endpoint)], exception_handlers={Exception: report}, middleware=middleware
+    )
+
+    response = test_client_factory(app, raise_server_exceptions=False).get("/")
+
+    assert response.status_code == 204
+    assert reported == ["task failed"]
+
+
+class Passthrough:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)

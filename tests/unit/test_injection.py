@@ -24,7 +24,7 @@ from resourceful.requests import HTTPConnection, Request
 from resourceful.responses import PlainTextResponse, Response, StreamingResponse
 from resourceful.routing import Host, Mount, Route, Router, WebSocketRoute
 from resourceful.types import Message
-from resourceful.websockets import WebSocket
+from resourceful.websockets import WebSocket, WebSocketDisconnect
 from tests.conftest import TestClientFactory
 
 events: list[str] = []
@@ -612,3 +612,36 @@ def test_what_a_partial_binds_is_not_injected(test_client_factory: TestClientFac
 
     assert client.get("/greet?greeting=forged&name=ann").text == "hello, ann"
     assert client.get("/greeter").json() == "hi"
+
+
+async def greet_socket(websocket: WebSocket, greeting: str) -> None:
+    await websocket.accept()
+    await websocket.send_text(greeting)
+    await websocket.close()
+
+
+def passing_greeting(websocket: WebSocket) -> Any:
+    """A decorator's plain wrapper that hands back the endpoint's coroutine."""
+    return greet_socket(websocket, greeting="hello")
+
+
+def test_a_websocket_wrapper_returning_the_coroutine_is_awaited(
+    test_client_factory: TestClientFactory,
+) -> None:
+    app = App(routes=[WebSocketRoute("/ws", passing_greeting)])
+
+    with test_client_factory(app).websocket_connect("/ws") as websocket:
+        assert websocket.receive_text() == "hello"
+
+
+def does_nothing(websocket: WebSocket) -> None:
+    return None
+
+
+def test_a_plain_websocket_function_that_returns_nothing_ends_the_connection(
+    test_client_factory: TestClientFactory,
+) -> None:
+    app = App(routes=[WebSocketRoute("/ws", does_nothing)])
+
+    with pytest.raises(WebSocketDisconnect), test_client_factory(app).websocket_connect("/ws"):
+        pass  # pragma: no cover (the connection never opens)

@@ -637,6 +637,17 @@ def test_root_path_that_is_only_a_prefix_of_a_segment(
     assert route_path({"path": "/other", "root_path": "/api"}) == "/other"
 
 
+def test_a_root_path_with_a_trailing_slash_mounts_the_app_at_the_prefix(
+    test_client_factory: TestClientFactory,
+) -> None:
+    client = test_client_factory(Router([Route("/", homepage)]), root_path="/site/")
+
+    response = client.get("/site/", follow_redirects=False)
+
+    assert (response.status_code, response.text) == (200, "home")
+    assert route_path({"path": "/site/x", "root_path": "/site/"}) == "/x"
+
+
 def test_base_route_is_abstract() -> None:
     route = BaseRoute()
     with pytest.raises(NotImplementedError):
