@@ -94,7 +94,7 @@ class SessionMiddleware:
         except ImportError:
             raise MissingDependencyError("itsdangerous", "sessions", "SessionMiddleware") from None
         if isinstance(secret_key, Secret):
-            secret_key = str(secret_key)
+            secret_key = secret_key.get_secret_value()
         keys = [secret_key] if isinstance(secret_key, str) else list(secret_key)
         if not keys or not all(keys):
             msg = "SessionMiddleware needs a non-empty secret_key (or list of keys)."

@@ -169,6 +169,10 @@ def test_a_secret_can_be_the_key(test_client_factory: TestClientFactory) -> None
     client = test_client_factory(session_app(secret_key=Secret("hidden")))
     client.post("/update", json={"a": 1})
     assert client.get("/").json() == {"a": 1}
+    # The cookie is signed with the secret's value, so another key cannot read it.
+    other = test_client_factory(session_app(secret_key=Secret("other")))
+    other.cookies = client.cookies
+    assert other.get("/").json() == {}
 
 
 def test_an_answer_that_read_the_session_varies_on_cookie(
