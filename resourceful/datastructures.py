@@ -24,9 +24,11 @@ class Address(NamedTuple):
 
 
 class Secret:
-    """A value that never shows itself in ``repr``, ``str``, logs or tracebacks.
+    """A value that never shows itself in ``repr``, so not in tracebacks, debuggers or
+    ``%r`` logs.
 
-    Read it with :meth:`get_secret_value`.
+    Read it with :meth:`get_secret_value`, or ``str(secret)`` as in Starlette (so an
+    f-string shows it: log the secret itself, not its text).
     """
 
     __slots__ = ("_value",)
@@ -42,7 +44,7 @@ class Secret:
         return f"{type(self).__name__}('**********')"
 
     def __str__(self) -> str:
-        return "**********"
+        return self._value
 
     def __bool__(self) -> bool:
         return bool(self._value)

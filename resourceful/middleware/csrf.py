@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Collection
 from html import escape
 
-from resourceful.datastructures import FormData
+from resourceful.datastructures import FormData, Secret
 from resourceful.requests import HTTPConnection, Request
 from resourceful.responses import PlainTextResponse
 from resourceful.types import ASGIApp, Message, Receive, Scope, Send
@@ -31,7 +31,7 @@ class CSRFMiddleware:
     says which. Render it with :func:`csrf_token` or :func:`csrf_input`.
 
     Args:
-        secret_key: signs the tokens.
+        secret_key: signs the tokens (a str or a :class:`~resourceful.datastructures.Secret`).
         header_name: the request header that may carry the token (for scripts).
         field_name: the form field that may carry the token (for HTML forms).
         exempt_paths: path prefixes that are not checked (webhooks, for instance).
@@ -40,11 +40,13 @@ class CSRFMiddleware:
     def __init__(
         self,
         app: ASGIApp,
-        secret_key: str,
+        secret_key: str | Secret,
         header_name: str = "x-csrf-token",
         field_name: str = "csrf_token",
         exempt_paths: Collection[str] = (),
     ) -> None:
+        if isinstance(secret_key, Secret):
+            secret_key = secret_key.get_secret_value()
         if not secret_key:
             msg = "CSRFMiddleware needs a non-empty secret_key."
             raise ValueError(msg)

@@ -16,6 +16,7 @@ from resourceful import (
     Route,
     WebSocketRoute,
 )
+from resourceful.datastructures import Secret
 from resourceful.middleware.csrf import CSRFMiddleware, csrf_input, csrf_token
 from resourceful.middleware.sessions import SessionMiddleware
 from resourceful.requests import Request
@@ -55,7 +56,7 @@ async def socket(websocket: WebSocket) -> None:
     await websocket.close()
 
 
-def csrf_app() -> App:
+def csrf_app(secret_key: str | Secret = "csrf-key") -> App:
     return App(
         routes=[
             Route("/page", page),
@@ -68,7 +69,7 @@ def csrf_app() -> App:
         ],
         middleware=[
             Middleware(SessionMiddleware, secret_key="session-key"),
-            Middleware(CSRFMiddleware, secret_key="csrf-key", exempt_paths=["/hooks/"]),
+            Middleware(CSRFMiddleware, secret_key=secret_key, exempt_paths=["/hooks/"]),
         ],
     )
 
@@ -172,6 +173,21 @@ def test_csrf_needs_sessions_and_a_secret(test_client_factory: TestClientFactory
         test_client_factory(app).post("/api")
     with pytest.raises(ValueError, match="non-empty secret_key"):
         CSRFMiddleware(api, secret_key="")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="non-empty secret_key"):
+        CSRFMiddleware(api, secret_key=Secret(""))  # type: ignore[arg-type]
+
+
+def test_a_secret_signs_as_its_value(test_client_factory: TestClientFactory) -> None:
+    """A token signed under the plain key is good under the Secret of that key: the
+    Secret's value signs, not its mask."""
+    plain = test_client_factory(csrf_app("csrf-key"))
+    token = plain.get("/token").text
+    secret = test_client_factory(csrf_app(Secret("csrf-key")))
+    secret.cookies = plain.cookies
+
+    response = secret.post("/api", headers={"x-csrf-token": token}, content=b"x")
+
+    assert response.text == "api got x"
 
 
 def test_token_helpers_need_the_middleware(test_client_factory: TestClientFactory) -> None:
