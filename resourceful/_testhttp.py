@@ -127,7 +127,9 @@ class ResponseStream:
         self.closed = False
 
     def __iter__(self) -> Iterator[bytes]:
-        while not self.closed:
+        # Once the app has ended there is nothing more to read (each chunk waits for the
+        # client); nor is the event loop there to ask, if the app's failure ended it.
+        while not self.closed and not self.task.done():
             chunk = self.portal.call(self.exchange.next_chunk)
             if chunk is None:
                 return
@@ -147,6 +149,8 @@ class ResponseStream:
                 else:
                     self.portal.call(self.exchange.cancel_if_unfinished)
             error = self.task.exception()  # waits for the app to end
-            self.portal.call(self.exchange.chunks_in.aclose)
+            # The app has ended, so the stream can be closed from this thread, even when the
+            # app's failure took the event loop down with it.
+            self.exchange.chunks_in.close()
             if error is not None and self.raise_server_exceptions:
                 raise error

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import gc
 import importlib.util
 import threading
 import time
+import warnings
 from collections.abc import AsyncIterator
 from contextlib import ExitStack, asynccontextmanager
 from typing import Any
@@ -630,3 +632,26 @@ def test_leaving_a_websocket_stops_an_app_that_does_not_listen(
     with test_client_factory(app).websocket_connect("/"):
         pass
     assert stopped.is_set()
+
+
+class TestFailure(BaseException):
+    """Stands for pytest's own failure exceptions, which are no Exception."""
+
+    __test__ = False
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_an_app_raising_what_is_no_exception_fails_the_test_cleanly(
+    test_client_factory: TestClientFactory, when: str
+) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if when == "after":
+            await send({"type": "http.response.start", "status": 200})
+        raise TestFailure("failed in the app")
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with pytest.raises(TestFailure, match="failed in the app"):
+            test_client_factory(app).get("/")
+        gc.collect()
+    assert [str(warning.message) for warning in caught] == []
