@@ -12,6 +12,7 @@ from typing import Any, cast
 import anyio.from_thread
 import anyio.to_thread
 from graphql import (
+    DocumentNode,
     ExecutionResult,
     GraphQLError,
     GraphQLSchema,
@@ -33,10 +34,11 @@ from resourceful.graphql._http import (
     params_from_query,
 )
 from resourceful.graphql._page import GRAPHIQL_CDN, graphiql_page
+from resourceful.graphql._ws import OnConnect, TransportSession
 from resourceful.requests import Request
 from resourceful.responses import HTMLResponse, Response
 from resourceful.types import Receive, Scope, Send
-from resourceful.websockets import WebSocketClose
+from resourceful.websockets import WebSocket
 
 logger = logging.getLogger("resourceful.graphql")
 
@@ -63,6 +65,9 @@ class GraphQLApp:
         limits: the limits on query documents (size, depth, aliases, introspection).
         debug: show the real message of unexpected errors; otherwise clients get a generic
             one and the server logs the error.
+        on_connect: ``on_connect(websocket, payload)`` (sync or async) checks a websocket's
+            ``connection_init``: False refuses it (4403), a dict is the ack's payload.
+        connection_init_timeout: seconds a websocket client has to send ``connection_init``.
     """
 
     def __init__(
@@ -75,6 +80,8 @@ class GraphQLApp:
         graphiql_cdn: str = GRAPHIQL_CDN,
         limits: Limits | None = None,
         debug: bool = False,
+        on_connect: OnConnect | None = None,
+        connection_init_timeout: float = 3.0,
     ) -> None:
         self.schema = schema
         self.root_value = root_value
@@ -83,10 +90,12 @@ class GraphQLApp:
         self.page = graphiql_page("GraphiQL", graphiql_cdn)
         self.documents = DocumentCache(schema, Limits() if limits is None else limits)
         self.debug = debug
+        self.on_connect = on_connect
+        self.connection_init_timeout = connection_init_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
-            await WebSocketClose()(scope, receive, send)  # subscriptions: not served here yet
+            await TransportSession(self, WebSocket(scope, receive, send)).serve()
             return
         if scope["type"] != "http":
             return
@@ -139,14 +148,27 @@ class GraphQLApp:
         )
         if isinstance(coerced, list):
             return self._refused(coerced, media_type)
+        context = await self.context_for(request)
+        result = await self.run(document, context, params.variables, params.operation_name)
+        return self._respond(result, media_type)
+
+    async def run(
+        self,
+        document: DocumentNode,
+        context: Any,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        root_value: Any = None,
+    ) -> ExecutionResult:
+        """Execute a checked ``document`` (for a subscription's event, from that event)."""
         run = functools.partial(
             execute,
             self.schema,
             document,
-            self.root_value,
-            await self._context(request),
-            params.variables,
-            params.operation_name,
+            self.root_value if root_value is None else root_value,
+            context,
+            variables,
+            operation_name,
         )
         if _on_asyncio():
             result = run()
@@ -158,14 +180,15 @@ class GraphQLApp:
             result = await anyio.to_thread.run_sync(
                 functools.partial(run, middleware=[_awaited_on_the_loop])
             )
-        return self._respond(cast(ExecutionResult, result), media_type)
+        return cast(ExecutionResult, result)
 
-    async def _context(self, request: Request) -> Any:
+    async def context_for(self, connection: Request | WebSocket) -> Any:
+        """The context of the operations of ``connection`` (a request, or a websocket)."""
         if self.context_value is None:
-            return {"request": request}
+            return {"request": connection}
         if not callable(self.context_value):
             return self.context_value
-        context = self.context_value(request)
+        context = self.context_value(connection)
         if inspect.isawaitable(context):
             context = await context
         return context
@@ -178,12 +201,16 @@ class GraphQLApp:
         return Response(body, status, media_type=media_type)
 
     def _respond(self, result: ExecutionResult, media_type: str) -> Response:
+        return Response(compact_json(self.body(result)), 200, media_type=media_type)
+
+    def body(self, result: ExecutionResult) -> dict[str, Any]:
+        """``result`` as the client sees it, unexpected errors masked."""
         body: dict[str, Any] = {"data": result.data}
         if result.errors:
-            body["errors"] = [self._shown(error) for error in result.errors]
-        return Response(compact_json(body), 200, media_type=media_type)
+            body["errors"] = [self.shown(error) for error in result.errors]
+        return body
 
-    def _shown(self, error: GraphQLError) -> dict[str, Any]:
+    def shown(self, error: GraphQLError) -> dict[str, Any]:
         """What the client sees of an error raised while resolving."""
         original = error.original_error
         formatted: dict[str, Any] = dict(error.formatted)
@@ -219,6 +246,9 @@ def make_schema(
 ) -> GraphQLSchema:
     """A schema from SDL ``type_defs``, each ``resolvers[type][field]`` bound to its field.
 
+    A field of the subscription type takes the function that gives its events (an async
+    generator function, say); each event is the field's value.
+
     Raises:
         ValueError: a resolver names a type or field the SDL does not define.
     """
@@ -230,9 +260,20 @@ def make_schema(
         if not isinstance(kind, GraphQLObjectType):
             msg = f"Resolvers are given for {type_name!r}, which is no object type of the schema."
             raise ValueError(msg)
+        is_subscription = kind is schema.subscription_type
         for field_name, resolve in fields.items():
             if field_name not in kind.fields:
                 msg = f"A resolver is given for {type_name}.{field_name}, which is no field."
                 raise ValueError(msg)
-            kind.fields[field_name].resolve = resolve
+            if is_subscription:
+                # A subscription's function gives the events (an async generator, say);
+                # each event is the field's value.
+                kind.fields[field_name].subscribe = resolve
+                kind.fields[field_name].resolve = _the_event
+            else:
+                kind.fields[field_name].resolve = resolve
     return schema
+
+
+def _the_event(event: Any, info: Any, **args: Any) -> Any:
+    return event

@@ -25,7 +25,6 @@ from resourceful.exceptions import MissingDependencyError
 from resourceful.graphql import GraphQLApp, Limits, make_schema
 from resourceful.graphql._documents import DocumentCache
 from resourceful.requests import Request
-from resourceful.websockets import WebSocketDisconnect
 from tests.conftest import TestClientFactory
 
 SDL = """
@@ -452,13 +451,6 @@ def test_checked_documents_are_kept_up_to_the_cache_size() -> None:
     cache.check("{ broken }")  # evicts "{ user }", the least recently used
     assert cache.check("{ hello }") is first
     assert list(cache._checked) == ["{ broken }", "{ hello }"]
-
-
-def test_a_websocket_is_closed(test_client_factory: TestClientFactory) -> None:
-    client = test_client_factory(GraphQLApp(SCHEMA))
-
-    with pytest.raises(WebSocketDisconnect), client.websocket_connect("/"):
-        pass  # pragma: no cover (the connection is refused before it opens)
 
 
 async def test_lifespan_is_left_alone() -> None:
