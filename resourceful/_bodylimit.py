@@ -24,6 +24,8 @@ DEFAULT_MAX_BODY_SIZE: Final = 1024 * 1024
 DEFAULT_MAX_UPLOAD_SIZE: Final = 100 * 1024 * 1024
 
 Limits = tuple[int | None, int | None]
+#: Methods whose unread body is not checked as the answer starts.
+_BODILESS = frozenset(("GET", "HEAD"))
 
 
 class Unset:
@@ -86,9 +88,9 @@ def _declared(headers: Iterable[tuple[bytes, bytes]]) -> tuple[bool, int | None]
 class BodyCounter:
     """One request's body limits and the bytes of its body received so far.
 
-    Its ``receive`` and ``send`` stand in for the request's: ``receive`` raises
-    :class:`BodyTooLarge` past the limit, ``send`` replaces an answer that starts while the
-    declared length is over the limit, then raises :class:`AnswerRefused`. The headers are
+    Its ``receive`` and itself (a send channel) stand in for the request's: ``receive``
+    raises :class:`BodyTooLarge` past the limit; sending replaces an answer that starts while
+    the declared length is over the limit, then raises :class:`AnswerRefused`. The headers are
     read only when the body is, or when an answer starts without it having been read.
     """
 
@@ -102,6 +104,7 @@ class BodyCounter:
         "limits",
         "received",
         "scope",
+        "started",
     )
 
     def __init__(self, scope: Scope, limits: Limits, receive: Receive, send: Send) -> None:
@@ -110,9 +113,7 @@ class BodyCounter:
         self.downstream_receive = receive
         self.downstream_send = send
         self.received = 0
-        self.has_refused = False
-        self.has_read_headers = False
-        self.is_upload = False
+        self.started = self.has_refused = self.has_read_headers = self.is_upload = False
         self.declared: int | None = None
 
     @property
@@ -152,43 +153,49 @@ class BodyCounter:
                 raise self.refuse(limit)
         return message
 
-    async def send(self, message: Message) -> None:
-        if (
-            message["type"] == "http.response.start"
-            and not self.has_refused
-            # An unread body of a GET or HEAD (which give a body no meaning) costs nothing:
-            # its headers are not even looked at.
-            and (self.has_read_headers or self.scope.get("method") not in ("GET", "HEAD"))
-            and self._over_declared() is not None
-        ):
-            self.has_refused = True
-            answer = PlainTextResponse("Content Too Large", status_code=413)
-            await answer(self.scope, self.downstream_receive, self.downstream_send)
-            raise AnswerRefused
+    async def __call__(self, message: Message) -> None:
+        """The send channel: notes the answer's start (``started``), and replaces it with a
+        413 when the declared length is over the limit."""
+        if message["type"] == "http.response.start":
+            self.started = True
+            if (
+                not self.has_refused
+                # An unread body of a GET or HEAD (which give a body no meaning) costs
+                # nothing: its headers are not even looked at.
+                and (self.has_read_headers or self.scope.get("method") not in _BODILESS)
+                and self._over_declared() is not None
+            ):
+                self.has_refused = True
+                answer = PlainTextResponse("Content Too Large", status_code=413)
+                await answer(self.scope, self.downstream_receive, self.downstream_send)
+                raise AnswerRefused
         await self.downstream_send(message)
 
 
-def count_body(
-    scope: Scope, limits: Limits, receive: Receive, send: Send, *, is_default: bool = False
-) -> BodyCounter | None:
-    """Put ``limits`` in force for the request in ``scope``.
-
-    Returns a new counter when none counts the request yet; None when an outer one does,
-    which then counts against ``limits`` from now on, unless they are only the defaults.
-
-    Raises:
-        BodyTooLarge: an outer counter received more of the body than ``limits`` allow.
-    """
-    counter: BodyCounter | None = scope.get(_COUNTER_KEY)
-    if counter is not None:
-        if not is_default:
-            scope[MAX_BODY_SIZE_SCOPE_KEY] = limits[0]
-            counter.limits = limits
-            counter.check_received()
-        return None
+def start_counting(scope: Scope, limits: Limits, receive: Receive, send: Send) -> BodyCounter:
+    """A counter for the request in ``scope``, which no counter counts yet."""
     scope[MAX_BODY_SIZE_SCOPE_KEY] = limits[0]
     counter = scope[_COUNTER_KEY] = BodyCounter(scope, limits, receive, send)
     return counter
+
+
+def is_counted(scope: Scope) -> bool:
+    """Whether a counter counts the request in ``scope`` already."""
+    return _COUNTER_KEY in scope
+
+
+def limit_counted(scope: Scope, limits: Limits, *, is_default: bool) -> None:
+    """Put ``limits`` in force for a request a counter counts already, unless they are
+    only the defaults.
+
+    Raises:
+        BodyTooLarge: more of the body than ``limits`` allow was received already.
+    """
+    if not is_default:
+        counter: BodyCounter = scope[_COUNTER_KEY]
+        scope[MAX_BODY_SIZE_SCOPE_KEY] = limits[0]
+        counter.limits = limits
+        counter.check_received()
 
 
 class BodyLimitMiddleware:
@@ -222,33 +229,25 @@ class BodyLimitMiddleware:
             return
         previous = scope.get(MAX_BODY_SIZE_SCOPE_KEY, DEFAULT_BODY)
         try:
-            counter = count_body(scope, self.limits, receive, send, is_default=self.is_default)
-            if counter is None:
+            if is_counted(scope):
+                limit_counted(scope, self.limits, is_default=self.is_default)
                 await self.app(scope, receive, send)
             else:
-                await self._counted(counter, scope, send)
+                await self._counted(start_counting(scope, self.limits, receive, send), scope)
         finally:
             if previous is DEFAULT_BODY:  # there was none
                 scope.pop(MAX_BODY_SIZE_SCOPE_KEY, None)
             else:
                 scope[MAX_BODY_SIZE_SCOPE_KEY] = previous
 
-    async def _counted(self, counter: BodyCounter, scope: Scope, send: Send) -> None:
-        started = False
-
-        async def watched_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await counter.send(message)
-
+    async def _counted(self, counter: BodyCounter, scope: Scope) -> None:
         try:
-            await self.app(scope, counter.receive, watched_send)
+            await self.app(scope, counter.receive, counter)
         except BodyTooLarge:
-            if started:
+            if counter.started:
                 raise
             await PlainTextResponse("Content Too Large", status_code=413)(
-                scope, counter.downstream_receive, send
+                scope, counter.downstream_receive, counter.downstream_send
             )
         except AnswerRefused:
             pass

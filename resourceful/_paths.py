@@ -103,9 +103,11 @@ def route_path(scope: Scope) -> str:
     """The part of the path below the ``root_path`` the app is served at."""
     path: str = scope["path"]
     root_path: str = scope.get("root_path", "")
-    if root_path.endswith("/"):  # "/sub/" mounts the app at "/sub" too
+    if not root_path:
+        return path
+    if root_path[-1] == "/":  # "/sub/" mounts the app at "/sub" too
         root_path = root_path.rstrip("/")
-    if not root_path or not path.startswith(root_path):
+    if not path.startswith(root_path):
         return path
     rest = path[len(root_path) :]
     return rest if rest == "" or rest[0] == "/" else path

@@ -9,6 +9,7 @@ closed before its end cancels the app.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from concurrent.futures import Future
 from typing import Any
@@ -34,10 +35,13 @@ class HTTPExchange:
         self.trailers_expected = False
         self.trailers: list[tuple[bytes, bytes]] = []
         self.debug: dict[str, Any] | None = None
+        # The response started, or the app ended without one. A thread's event: the client
+        # waits on it without asking the event loop, which the app's failure may have ended.
+        self.started = threading.Event()
+        self.failure: BaseException | None = None
 
     async def open(self) -> None:
         """Make the exchange's event-loop objects (in the loop that runs it)."""
-        self.started = anyio.Event()  # the response started, or the app ended without one
         self.complete = anyio.Event()  # the client got the whole response
         self.cancel_scope = anyio.CancelScope()
         chunks = anyio.create_memory_object_stream[tuple[bytes, bool]](0)
@@ -45,11 +49,19 @@ class HTTPExchange:
         self.chunks_in: MemoryObjectReceiveStream[tuple[bytes, bool]] = chunks[1]
 
     async def run(self) -> None:
-        """Call the app; its error, if any, is this task's."""
+        """Call the app; its error, if any, is kept in ``failure`` for the client to raise.
+
+        Kept, not raised: an error that is no Exception (a failed assertion of pytest in the
+        app) would otherwise end the event loop the client still talks to.
+        """
         try:
             with self.cancel_scope:
                 async with self.chunks_out:
                     await self.app(self.scope, self.receive, self.send)
+        except anyio.get_cancelled_exc_class():
+            raise
+        except BaseException as exc:
+            self.failure = exc
         finally:
             self.started.set()
 
@@ -148,9 +160,13 @@ class ResponseStream:
                     self.portal.call(self.exchange.cancel_scope.cancel)
                 else:
                     self.portal.call(self.exchange.cancel_if_unfinished)
-            error = self.task.exception()  # waits for the app to end
+            self.task.result()  # waits for the app to end
+            error = self.exchange.failure
             # The app has ended, so the stream can be closed from this thread, even when the
             # app's failure took the event loop down with it.
             self.exchange.chunks_in.close()
-            if error is not None and self.raise_server_exceptions:
+            # What is no Exception (a failure of the test itself) is raised in any case.
+            if error is not None and (
+                self.raise_server_exceptions or not isinstance(error, Exception)
+            ):
                 raise error

@@ -242,15 +242,7 @@ class _TestClientTransport(httpx.BaseTransport):
             portal = stack.enter_context(self.portal_factory())
             portal.call(exchange.open)
             task = portal.start_task_soon(exchange.run)
-            try:
-                portal.call(exchange.started.wait)
-            except BaseException:
-                # An app that raised what is no Exception (a test's failure) takes the event
-                # loop down with it: raise its error, not the loop's, and close what it left.
-                exchange.chunks_in.close()
-                if not task.done():  # pragma: no cover (the test itself was interrupted)
-                    raise
-                raise task.exception() from None  # type: ignore[misc]
+            exchange.started.wait()
             stream = ResponseStream(
                 exchange, portal, task, stack.pop_all(), self.raise_server_exceptions
             )

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from resourceful._bodylimit import AnswerRefused, BodyLimitMiddleware, count_body
+from resourceful._bodylimit import (
+    AnswerRefused,
+    BodyCounter,
+    BodyLimitMiddleware,
+    is_counted,
+    limit_counted,
+    start_counting,
+)
 from resourceful._endpoints import EXCEPTION_HANDLING_KEY
 from resourceful.middleware._watch import StartWatcher
 from resourceful.middleware.errors import ServerErrorMiddleware
@@ -36,17 +43,18 @@ class ErrorBoundary:
             await self.exceptions(scope, receive, send)
             return
         scope[EXCEPTION_HANDLING_KEY] = self.exceptions
-        watcher = StartWatcher(send)
+        limits = self.limits
+        watcher: StartWatcher | BodyCounter
+        if limits is not None and not is_counted(scope):
+            # The counter is the send channel too: it notes the answer's start.
+            watcher = start_counting(scope, limits.limits, receive, send)
+            receive = watcher.receive
+        else:
+            watcher = StartWatcher(send)
         try:
             try:
-                if self.limits is not None:
-                    limits = self.limits
-                    counter = count_body(
-                        scope, limits.limits, receive, send, is_default=limits.is_default
-                    )
-                    if counter is not None:
-                        receive = counter.receive
-                        watcher.downstream = counter.send
+                if limits is not None and watcher.__class__ is StartWatcher:
+                    limit_counted(scope, limits.limits, is_default=limits.is_default)
                 await self.app(scope, receive, watcher)
             except Exception as exc:
                 await self.exceptions.handle(exc, watcher.started, scope, receive, watcher)

@@ -14,6 +14,7 @@ import anyio.to_thread
 import pytest
 
 from resourceful import App, Route, testclient
+from resourceful._testhttp import HTTPExchange
 from resourceful.background import BackgroundTask
 from resourceful.requests import Request
 from resourceful.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
@@ -655,3 +656,20 @@ def test_an_app_raising_what_is_no_exception_fails_the_test_cleanly(
             test_client_factory(app).get("/")
         gc.collect()
     assert [str(warning.message) for warning in caught] == []
+
+
+async def test_an_exchange_cancelled_from_outside_records_no_failure() -> None:
+    """The event loop shutting down cancels the app: that is no failure of the app's."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await anyio.sleep_forever()
+
+    exchange = HTTPExchange(app, {"type": "http", "method": "GET"}, b"")
+    await exchange.open()
+    async with anyio.create_task_group() as group:
+        group.start_soon(exchange.run)
+        await anyio.sleep(0.01)
+        group.cancel_scope.cancel()
+    exchange.chunks_in.close()
+    assert exchange.failure is None
+    assert exchange.started.is_set()
