@@ -68,6 +68,7 @@ class GraphQLApp:
         on_connect: ``on_connect(websocket, payload)`` (sync or async) checks a websocket's
             ``connection_init``: False refuses it (4403), a dict is the ack's payload.
         connection_init_timeout: seconds a websocket client has to send ``connection_init``.
+        max_operations: operations one websocket may run at once; more get an ``error``.
     """
 
     def __init__(
@@ -82,6 +83,7 @@ class GraphQLApp:
         debug: bool = False,
         on_connect: OnConnect | None = None,
         connection_init_timeout: float = 3.0,
+        max_operations: int = 100,
     ) -> None:
         self.schema = schema
         self.root_value = root_value
@@ -92,6 +94,7 @@ class GraphQLApp:
         self.debug = debug
         self.on_connect = on_connect
         self.connection_init_timeout = connection_init_timeout
+        self.max_operations = max_operations
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":

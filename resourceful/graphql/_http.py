@@ -40,7 +40,6 @@ def _quality(accept: str, media_type: str) -> float:
     best, specificity = 0.0, -1
     for item in accept.split(","):
         name, *params = (part.strip() for part in item.split(";"))
-        name = name.lower()
         rank = 2 if name == media_type else 1 if name == f"{kind}/*" else 0 if name == "*/*" else -1
         if rank < specificity or rank < 0:
             continue
@@ -65,6 +64,7 @@ def answer_type(accept: str | None, *, html: bool) -> str:
     """
     if not accept:
         return JSON  # what clients from before the specification expect
+    accept = accept.lower()  # media types are case-insensitive
     graphql_response = _quality(accept, GRAPHQL_RESPONSE) if GRAPHQL_RESPONSE in accept else 0.0
     json = _quality(accept, JSON)
     if html:

@@ -111,6 +111,10 @@ class TransportSession:
                 params = params_from_mapping(payload)
             except BadRequest as exc:
                 raise _Closed(4400, str(exc)) from None
+            if len(self.operations) >= self.app.max_operations:
+                msg = f"At most {self.app.max_operations} operations run at once on a socket."
+                await self._errors(operation_id, [GraphQLError(msg)])
+                return
             scope = self.operations[operation_id] = anyio.CancelScope()
             group.start_soon(self._operation, operation_id, params, scope)
         elif kind == "complete":

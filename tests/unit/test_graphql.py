@@ -115,6 +115,7 @@ def test_a_query_by_post_answers_json(test_client_factory: TestClientFactory) ->
         ("application/*", "application/json"),
         ("text/html;q=0.5, application/json", "application/json"),
         ("application/json; charset=utf-8", "application/json"),
+        ("Application/GraphQL-Response+JSON", GRAPHQL_RESPONSE),
         ("", "application/json"),  # no preference: what clients before the specification get
     ],
 )

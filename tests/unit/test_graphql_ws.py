@@ -410,3 +410,18 @@ def test_completing_an_unknown_operation_is_ignored(test_client_factory: TestCli
         socket.send_json({"id": "nothing", "type": "complete"})
         socket.send_json({"type": "ping"})
         assert socket.receive_json() == {"type": "pong"}
+
+
+def test_operations_past_the_limit_get_an_error(test_client_factory: TestClientFactory) -> None:
+    """Sent: a third subscription while two run, with at most two allowed."""
+    refusal = {
+        "id": "3",
+        "type": "error",
+        "payload": [{"message": "At most 2 operations run at once on a socket."}],
+    }
+    with session(test_client_factory, max_operations=2) as socket:
+        for operation_id in ("1", "2", "3"):
+            query = {"query": "subscription { forever }"}
+            socket.send_json({"id": operation_id, "type": "subscribe", "payload": query})
+        received = received_until(socket, refusal)  # the two running send events meanwhile
+    assert {message["id"] for message in received[:-1]} <= {"1", "2"}
