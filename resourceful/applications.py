@@ -237,6 +237,11 @@ class App:
                     route.use_endpoint_app(http_endpoint(plan, self.container, self.converter))
                 else:
                     route.use_endpoint_app(websocket_endpoint(plan, self.container))
+            elif isinstance(route, Route | WebSocketRoute):
+                # An ASGI app with injection of its own (GraphQLApp) plans it now.
+                use_container = getattr(route.endpoint, "use_container", None)
+                if callable(use_container):
+                    use_container(self.container)
             elif isinstance(route, Mount | Host):
                 inner = outer_params | (route.compiled.convertors.keys() - {"path"})
                 self._inject(route.routes, inner)

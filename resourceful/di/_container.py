@@ -36,6 +36,11 @@ class DependencyError(Exception):
         super().__init__(f"{problem}\n  Needed by: {chain}\n  Hint: {hint}")
 
 
+#: In a context's cache: the value of this key is being made (``_ABSENT``: no value yet).
+_MAKING: Any = object()
+_ABSENT: Any = object()
+
+
 class InjectionContext:
     """The values of one request (or websocket connection), and what tears them down.
 
@@ -43,13 +48,14 @@ class InjectionContext:
     and an exception from the block is thrown into generator providers at their ``yield``.
     """
 
-    __slots__ = ("_stack", "cache", "container", "values")
+    __slots__ = ("_stack", "_waiting", "cache", "container", "values")
 
     def __init__(self, container: Container, values: dict[Any, Any] | None = None) -> None:
         self.container = container
         self.values: dict[Any, Any] = values if values is not None else {}
         self.cache: dict[Any, Any] = {}
         self._stack: AsyncExitStack | None = None  # made by the first provider with a teardown
+        self._waiting: dict[Any, anyio.Event] | None = None  # made by the first waiter
 
     @property
     def stack(self) -> AsyncExitStack:
@@ -57,6 +63,22 @@ class InjectionContext:
         if self._stack is None:
             self._stack = AsyncExitStack()
         return self._stack
+
+    def made(self, key: Any) -> anyio.Event:
+        """The event set once the value of ``key``, being made by another task, is made."""
+        if self._waiting is None:
+            self._waiting = {}
+        event = self._waiting.get(key)
+        if event is None:
+            event = self._waiting[key] = anyio.Event()
+        return event
+
+    def wake(self, key: Any) -> None:
+        """Tell the tasks waiting for the value of ``key`` that its making ended."""
+        if self._waiting is not None:
+            event = self._waiting.pop(key, None)
+            if event is not None:
+                event.set()
 
     @property
     def has_teardowns(self) -> bool:
@@ -249,9 +271,22 @@ class Container:
 
             async def request_scoped(context: InjectionContext) -> Any:
                 cache = context.cache
-                if key in cache:
-                    return cache[key]
-                value = cache[key] = await make(context)
+                value = cache.get(key, _ABSENT)
+                while value is _MAKING:
+                    # Another task of this request (a resolver, say) is making it: wait, then
+                    # take it, or make it here if that failed.
+                    await context.made(key).wait()
+                    value = cache.get(key, _ABSENT)
+                if value is not _ABSENT:
+                    return value
+                cache[key] = _MAKING
+                try:
+                    value = cache[key] = await make(context)
+                except BaseException:
+                    del cache[key]
+                    raise
+                finally:
+                    context.wake(key)
                 return value
 
             return request_scoped

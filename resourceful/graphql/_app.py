@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import inspect
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, cast
 
 import anyio.from_thread
@@ -23,6 +24,7 @@ from graphql import (
 from graphql.execution.values import get_variable_values
 
 from resourceful._json import compact_json
+from resourceful.di import Container, InjectionContext
 from resourceful.graphql._documents import DocumentCache, Limits
 from resourceful.graphql._http import (
     GRAPHQL_RESPONSE,
@@ -33,9 +35,10 @@ from resourceful.graphql._http import (
     params_from_body,
     params_from_query,
 )
+from resourceful.graphql._inject import OPERATION, inject_resolvers
 from resourceful.graphql._page import GRAPHIQL_CDN, graphiql_page
 from resourceful.graphql._ws import OnConnect, TransportSession
-from resourceful.requests import Request
+from resourceful.requests import HTTPConnection, Request
 from resourceful.responses import HTMLResponse, Response
 from resourceful.types import Receive, Scope, Send
 from resourceful.websockets import WebSocket
@@ -95,6 +98,41 @@ class GraphQLApp:
         self.on_connect = on_connect
         self.connection_init_timeout = connection_init_timeout
         self.max_operations = max_operations
+        self.container: Container | None = None
+
+    def use_container(self, container: Container) -> None:
+        """Inject the values resolvers ask for by type from ``container`` (an App calls this
+        at startup for the apps of its routes).
+
+        Raises:
+            DependencyError: a resolver asks for something nothing provides.
+        """
+        if self.container is container:
+            return
+        inject_resolvers(self.schema, container)
+        self.container = container
+
+    @contextlib.asynccontextmanager
+    async def operation(self, connection: Request | WebSocket) -> AsyncIterator[None]:
+        """The injection context of one operation over ``connection``: made before it runs,
+        torn down after it ends (a subscription's, once the subscription stops)."""
+        if self.container is None:
+            yield
+            return
+        kind = Request if isinstance(connection, Request) else WebSocket
+        injection = InjectionContext(self.container, {kind: connection, HTTPConnection: connection})
+        token = OPERATION.set(injection)
+        failure: BaseException | None = None
+        try:
+            yield
+        except BaseException as exc:
+            failure = exc
+            raise
+        finally:
+            OPERATION.reset(token)
+            if injection.has_teardowns:
+                with anyio.CancelScope(shield=True):
+                    await injection.close(failure)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -152,7 +190,8 @@ class GraphQLApp:
         if isinstance(coerced, list):
             return self._refused(coerced, media_type)
         context = await self.context_for(request)
-        result = await self.run(document, context, params.variables, params.operation_name)
+        async with self.operation(request):
+            result = await self.run(document, context, params.variables, params.operation_name)
         return self._respond(result, media_type)
 
     async def run(

@@ -147,7 +147,8 @@ class TransportSession:
     async def _operation(self, operation_id: str, params: Any, scope: anyio.CancelScope) -> None:
         with scope:
             try:
-                await self._run(operation_id, params)
+                async with self.app.operation(self.websocket):
+                    await self._run(operation_id, params)
             except Exception as exc:  # a subscription's source failed: the operation ends
                 error = GraphQLError(str(exc), original_error=exc)
                 await self._errors(operation_id, [self.app.shown(error)])

@@ -12,7 +12,7 @@ from resourceful.exceptions import HTTPException, WebSocketException
 from resourceful.middleware import Middleware
 from resourceful.requests import Request
 from resourceful.responses import JSONResponse, PlainTextResponse, Response
-from resourceful.routing import Mount, Route, Router, WebSocketRoute
+from resourceful.routing import BaseRoute, Match, Mount, Route, Router, WebSocketRoute
 from resourceful.types import ASGIApp, Message, Receive, Scope, Send
 from resourceful.websockets import WebSocket, WebSocketDisconnect
 from tests.conftest import TestClientFactory
@@ -600,3 +600,24 @@ class Passthrough:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
+
+
+def test_a_route_to_a_plain_asgi_app_is_served(test_client_factory: TestClientFactory) -> None:
+    app = App(
+        routes=[Route("/raw", PlainTextResponse("raw")), Route("/also", PlainTextResponse("a"))]
+    )
+
+    assert test_client_factory(app).get("/raw").text == "raw"
+
+
+def test_a_route_of_its_own_kind_is_served(test_client_factory: TestClientFactory) -> None:
+    class Everything(BaseRoute):
+        def matches(self, scope: Scope) -> tuple[Match, Scope]:
+            return Match.FULL, {}
+
+        async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+            await PlainTextResponse("caught")(scope, receive, send)
+
+    app = App(routes=[Everything(), Route("/never", PlainTextResponse("never"))])
+
+    assert test_client_factory(app).get("/anything").text == "caught"

@@ -146,6 +146,10 @@ class Slow:
 made: list[int] = []
 
 
+class Fast:
+    """A value made at once."""
+
+
 async def make_slow() -> Slow:
     made.append(1)
     await anyio.sleep(0.01)
@@ -194,6 +198,59 @@ async def test_when_making_an_app_scoped_value_fails_a_waiting_task_makes_it() -
     assert isinstance(outcomes[0], OSError)
     assert outcomes[1] is outcomes[2]
     assert isinstance(outcomes[1], Slow)
+
+
+async def test_a_request_scoped_value_is_made_once_for_tasks_of_one_request() -> None:
+    """Resolvers of one GraphQL operation ask for the same value at the same time."""
+    made.clear()
+    container = container_with(
+        Provider(make_slow, scope="request", provides=Slow), Provider(Fast, scope="request")
+    )
+    results: list[Any] = []
+
+    async with container.context() as context:
+
+        async def fetch() -> None:
+            results.append(await context.get(Slow))
+
+        async with anyio.create_task_group() as group:
+            for _ in range(4):
+                group.start_soon(fetch)
+        assert isinstance(await context.get(Fast), Fast)  # made later, with no one waiting
+        async with container.context() as other:
+            results.append(await other.get(Slow))
+    assert len(made) == 2
+    assert all(result is results[0] for result in results[:4])
+    assert results[4] is not results[0]
+
+
+async def test_when_making_a_request_scoped_value_fails_a_waiting_task_makes_it() -> None:
+    attempts: list[int] = []
+
+    async def flaky() -> Slow:
+        attempts.append(1)
+        await anyio.sleep(0.01)
+        if len(attempts) == 1:
+            raise OSError("the first attempt failed")
+        return Slow()
+
+    container = container_with(Provider(flaky, scope="request", provides=Slow))
+    outcomes: list[Any] = []
+
+    async with container.context() as context:
+
+        async def fetch() -> None:
+            try:
+                outcomes.append(await context.get(Slow))
+            except OSError as exc:
+                outcomes.append(exc)
+
+        async with anyio.create_task_group() as group:
+            for _ in range(3):
+                group.start_soon(fetch)
+    assert len(attempts) == 2
+    assert isinstance(outcomes[0], OSError)
+    assert outcomes[1] is outcomes[2]
 
 
 def test_one_container_serves_one_event_loop_after_another() -> None:
