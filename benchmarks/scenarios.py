@@ -228,4 +228,45 @@ WEBSOCKET = WebSocketScenario(
     "websocket", "/echo", ECHO_MESSAGES, description="a session echoing 10 text messages"
 )
 
-SCENARIOS = [PLAINTEXT, JSON, PARAMS, BODY, FORM, DI, MIDDLEWARE, ROUTING, WEBSOCKET]
+GRAPHQL_QUERY = "query Profile($name: String!) { profile(name: $name) { name visits } }"
+GRAPHQL_MUTATION = "mutation Rename($name: String!, $to: String!) { rename(name: $name, to: $to) }"
+#: The schema every GraphQL app serves (each builds it its own way).
+GRAPHQL_SDL = """
+type Profile { name: String!, visits: Int! }
+type Query { profile(name: String!): Profile! }
+type Mutation { rename(name: String!, to: String!): String! }
+"""
+GRAPHQL = Scenario(
+    "graphql",
+    "/graphql",
+    {"data": {"profile": {"name": "alice", "visits": 3}}},
+    method="POST",
+    headers=((b"content-type", b"application/json"), (b"accept", b"application/json")),
+    body=json.dumps({"query": GRAPHQL_QUERY, "variables": {"name": "alice"}}).encode(),
+    description="a GraphQL query with a variable, resolved by an injected service",
+)
+GRAPHQL_MUTATION_SCENARIO = Scenario(
+    "graphql-mutation",
+    "/graphql",
+    {"data": {"rename": "alice is now ada"}},
+    method="POST",
+    headers=((b"content-type", b"application/json"), (b"accept", b"application/json")),
+    body=json.dumps(
+        {"query": GRAPHQL_MUTATION, "variables": {"name": "alice", "to": "ada"}}
+    ).encode(),
+    description="a GraphQL mutation with two variables",
+)
+
+SCENARIOS = [
+    PLAINTEXT,
+    JSON,
+    PARAMS,
+    BODY,
+    FORM,
+    DI,
+    MIDDLEWARE,
+    ROUTING,
+    WEBSOCKET,
+    GRAPHQL,
+    GRAPHQL_MUTATION_SCENARIO,
+]

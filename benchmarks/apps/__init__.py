@@ -21,6 +21,8 @@ FRAMEWORKS = {
     "starlette": "benchmarks.apps.peer_starlette",
     "fastapi": "benchmarks.apps.peer_fastapi",
     "litestar": "benchmarks.apps.peer_litestar",
+    "strawberry": "benchmarks.apps.peer_strawberry",
+    "ariadne": "benchmarks.apps.peer_ariadne",
 }
 
 

@@ -14,7 +14,7 @@ from benchmarks.apps import (
     PassThrough,
     Profiles,
 )
-from benchmarks.scenarios import HELLO, ROUTE_COUNT
+from benchmarks.scenarios import GRAPHQL_SDL, HELLO, ROUTE_COUNT
 from resourceful import (
     App,
     Form,
@@ -86,6 +86,24 @@ async def echo(websocket: WebSocket) -> None:
         await websocket.send_text(message)
 
 
+def graphql_app() -> App:
+    from resourceful.graphql import GraphQLApp, make_schema
+
+    async def profile(root: Any, info: Any, name: str, profiles: Profiles) -> dict[str, Any]:
+        return profiles.get(name)
+
+    async def rename(root: Any, info: Any, name: str, to: str) -> str:
+        return f"{name} is now {to}"
+
+    schema = make_schema(
+        GRAPHQL_SDL, {"Query": {"profile": profile}, "Mutation": {"rename": rename}}
+    )
+    return App(
+        routes=[Route("/graphql", GraphQLApp(schema), methods=["POST"])],
+        providers=[Provider(Database, scope="app"), Profiles],
+    )
+
+
 def apps() -> dict[str, Builder]:
     def middleware() -> App:
         return App(
@@ -120,4 +138,6 @@ def apps() -> dict[str, Builder]:
         "middleware": middleware,
         "routing": routing,
         "websocket": lambda: App(routes=[WebSocketRoute("/echo", echo)]),
+        "graphql": graphql_app,
+        "graphql-mutation": graphql_app,
     }

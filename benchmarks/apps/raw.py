@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from benchmarks.apps import Builder
-from benchmarks.scenarios import HELLO, ROUTE_COUNT
+from benchmarks.scenarios import GRAPHQL_SDL, HELLO, ROUTE_COUNT
 from resourceful.types import ASGIApp, Message, Receive, Scope, Send
 
 TEXT = [(b"content-type", b"text/plain; charset=utf-8")]
@@ -33,6 +33,39 @@ async def read_body(receive: Receive) -> bytes:
 def json_app(make: Any) -> ASGIApp:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         await answer(send, 200, JSON, json.dumps(await make(scope, receive)).encode())
+
+    return app
+
+
+def graphql_app() -> ASGIApp:
+    """graphql-core alone: documents parsed and validated once, by hand, then executed."""
+    import graphql
+
+    from benchmarks.apps import Database, Profiles
+
+    schema = graphql.build_schema(GRAPHQL_SDL)
+    database = Database()
+    documents: dict[str, graphql.DocumentNode] = {}
+
+    # The root value's callables are called by graphql-core as (info, **arguments).
+    def profile(info: Any, name: str) -> dict[str, Any]:
+        return Profiles(database).get(name)
+
+    def rename(info: Any, name: str, to: str) -> str:
+        return f"{name} is now {to}"
+
+    root = {"profile": profile, "rename": rename}
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        request = json.loads(await read_body(receive))
+        query = request["query"]
+        document = documents.get(query)
+        if document is None:
+            document = documents[query] = graphql.parse(query)
+            graphql.validate(schema, document)
+        result = graphql.execute(schema, document, root, None, request.get("variables"))
+        body = {"data": result.data}  # type: ignore[union-attr]
+        await answer(send, 200, JSON, json.dumps(body).encode())
 
     return app
 
@@ -102,4 +135,6 @@ def apps() -> dict[str, Builder]:
         "middleware": plaintext,
         "routing": routing,
         "websocket": echo,
+        "graphql": graphql_app,
+        "graphql-mutation": graphql_app,
     }
