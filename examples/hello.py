@@ -1,4 +1,5 @@
-"""The resourceful example: resources, an injected service with teardown, typed input.
+"""The resourceful example: resources, an injected service with teardown, typed input, and
+the same notes over GraphQL.
 
 Serve it with ``tox -e serve`` (or ``uvicorn --app-dir examples hello:app``) and open
 http://127.0.0.1:8000.
@@ -25,6 +26,7 @@ from resourceful import (
     responds,
 )
 from resourceful.di import Provider
+from resourceful.graphql import GraphQLApp, make_schema
 from resourceful.responses import Response, StreamingResponse
 from resourceful.websockets import WebSocket
 
@@ -41,6 +43,7 @@ PAGE = """<!doctype html>
       <li><a href="/api/notes/1">/api/notes/1</a>: a path parameter</li>
       <li><a href="/api/count?to=5">/api/count?to=5</a>: a streamed response</li>
       <li><code>ws://127.0.0.1:8000/ws/echo</code>: a websocket echo</li>
+      <li><a href="/graphql">/graphql</a>: the notes over GraphQL, in GraphiQL</li>
     </ul>
   </body>
 </html>
@@ -129,6 +132,26 @@ class Echo(WebSocketResource):
         await websocket.send_text(data)
 
 
+async def notes(root: Any, info: Any, first: int, store: NoteStore) -> list[Note]:
+    return list(store.notes.values())[:first]
+
+
+async def add_note(root: Any, info: Any, text: str, store: NoteStore, journal: Journal) -> Note:
+    created = store.add(text)
+    journal.entries.append(f"added note {created.id} over GraphQL")
+    return created
+
+
+schema = make_schema(
+    """
+    type Note { id: Int!, text: String! }
+    type Query { notes(first: Int = 20): [Note!]! }
+    type Mutation { addNote(text: String!): Note! }
+    """,
+    {"Query": {"notes": notes}, "Mutation": {"addNote": add_note}},
+)
+
+
 async def not_found(request: Any, exc: HTTPException) -> Response:
     return JSONResponse({"error": exc.detail}, status_code=404)
 
@@ -141,6 +164,7 @@ app = App(
         Route("/api/notes/{id:int}", NoteDetail),
         Route("/api/count", Count),
         WebSocketRoute("/ws/echo", Echo),
+        Route("/graphql", GraphQLApp(schema), methods=["GET", "POST"]),
     ],
     providers=[Provider(NoteStore, scope="app"), open_journal],
     exception_handlers={404: not_found},

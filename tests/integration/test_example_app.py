@@ -98,3 +98,16 @@ def test_a_server_that_cannot_start_is_reported() -> None:
     with ExitStack() as stack, pytest.raises(RuntimeError, match="did not start") as info:
         stack.enter_context(uvicorn_server("hello:missing"))
     assert 'Attribute "missing" not found' in str(info.value)
+
+
+def test_notes_over_graphql(example_server: str) -> None:
+    url = example_server + "/graphql"
+    added = httpx.post(
+        url, json={"query": 'mutation { addNote(text: "Over GraphQL") { id text } }'}
+    )
+    note = added.json()["data"]["addNote"]
+    assert note["text"] == "Over GraphQL"
+    listed = httpx.post(url, json={"query": "{ notes(first: 100) { id text } }"}).json()
+    assert note in listed["data"]["notes"]
+    page = httpx.get(url, headers={"accept": "text/html"})
+    assert "GraphiQL" in page.text
