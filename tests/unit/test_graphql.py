@@ -477,3 +477,23 @@ def test_missing_graphql_core_names_the_extra(monkeypatch: pytest.MonkeyPatch) -
 
     with pytest.raises(MissingDependencyError, match=r"resourceful-asgi\[graphql\]"):
         importlib.import_module("resourceful.graphql")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{node" * 2000 + "}" * 2000,
+        '{ hello(name: "' + "x" * 150_000 + '") }',
+        "{ " + "user " * 20_000 + "}",
+    ],
+    ids=["deep", "long-string", "wide"],
+)
+def test_hostile_documents_get_an_error_not_a_500(
+    test_client_factory: TestClientFactory, query: str
+) -> None:
+    """Sent: a document nested 2,000 deep, one with a 150,000-character string, one with
+    20,000 fields."""
+    response = post(client_for(test_client_factory), {"query": query}, GRAPHQL_RESPONSE)
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["errors"]
