@@ -99,9 +99,11 @@ def serve_and_load(framework: str, scenario: Scenario, seconds: int, connections
 
 def measure(seconds: int, rounds: int, connections: int) -> dict[str, dict[str, float]]:
     """Median requests per second by scenario and framework, rounds interleaved."""
-    installed = [name for name in FRAMEWORKS if load(name)]
+    builders = {name: load(name) for name in FRAMEWORKS}
     results: dict[str, dict[str, float]] = {}
     for scenario in SCENARIOS:
+        # The frameworks installed that serve this scenario (the GraphQL peers serve only theirs).
+        installed = [name for name, found in builders.items() if scenario.name in found]
         samples: dict[str, list[float]] = {name: [] for name in installed}
         for _ in range(rounds):
             for name in installed:
