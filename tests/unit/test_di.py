@@ -9,7 +9,7 @@ import anyio
 import attrs
 import pytest
 
-from resourceful.di import Container, DependencyError, InjectionContext, Provider
+from resourceful.di import Container, DependencyError, InjectionContext, Provider, ScopeName
 from resourceful.di._providers import describe
 from resourceful.requests import Request
 
@@ -172,7 +172,10 @@ async def test_app_scoped_value_is_made_once_under_concurrency() -> None:
     assert all(result is results[0] for result in results)
 
 
-async def test_when_making_an_app_scoped_value_fails_a_waiting_task_makes_it() -> None:
+@pytest.mark.anyio
+@pytest.mark.parametrize("scope", ["app", "request"])
+async def test_when_making_a_value_fails_a_waiting_task_makes_it(scope: ScopeName) -> None:
+    """Tasks of one request wait for the value another one is making; it fails once."""
     attempts: list[int] = []
 
     async def flaky() -> Slow:
@@ -182,18 +185,20 @@ async def test_when_making_an_app_scoped_value_fails_a_waiting_task_makes_it() -
             raise OSError("the first attempt failed")
         return Slow()
 
-    container = container_with(Provider(flaky, scope="app", provides=Slow))
+    container = container_with(Provider(flaky, scope=scope, provides=Slow))
     outcomes: list[Any] = []
 
-    async def fetch() -> None:
-        try:
-            outcomes.append(await container.resolve(Slow, container.context()))
-        except OSError as exc:
-            outcomes.append(exc)
+    async with container.context() as context:
 
-    async with anyio.create_task_group() as group:
-        for _ in range(3):
-            group.start_soon(fetch)
+        async def fetch() -> None:
+            try:
+                outcomes.append(await context.get(Slow))
+            except OSError as exc:
+                outcomes.append(exc)
+
+        async with anyio.create_task_group() as group:
+            for _ in range(3):
+                group.start_soon(fetch)
     assert len(attempts) == 2
     assert isinstance(outcomes[0], OSError)
     assert outcomes[1] is outcomes[2]
@@ -222,35 +227,6 @@ async def test_a_request_scoped_value_is_made_once_for_tasks_of_one_request() ->
     assert len(made) == 2
     assert all(result is results[0] for result in results[:4])
     assert results[4] is not results[0]
-
-
-async def test_when_making_a_request_scoped_value_fails_a_waiting_task_makes_it() -> None:
-    attempts: list[int] = []
-
-    async def flaky() -> Slow:
-        attempts.append(1)
-        await anyio.sleep(0.01)
-        if len(attempts) == 1:
-            raise OSError("the first attempt failed")
-        return Slow()
-
-    container = container_with(Provider(flaky, scope="request", provides=Slow))
-    outcomes: list[Any] = []
-
-    async with container.context() as context:
-
-        async def fetch() -> None:
-            try:
-                outcomes.append(await context.get(Slow))
-            except OSError as exc:
-                outcomes.append(exc)
-
-        async with anyio.create_task_group() as group:
-            for _ in range(3):
-                group.start_soon(fetch)
-    assert len(attempts) == 2
-    assert isinstance(outcomes[0], OSError)
-    assert outcomes[1] is outcomes[2]
 
 
 def test_one_container_serves_one_event_loop_after_another() -> None:
