@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
@@ -47,6 +48,15 @@ from resourceful.types import ASGIApp, Receive, Scope, Send
 from resourceful.websockets import WebSocket
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class ServesRoutes(typing.Protocol):
+    """Something that brings routes of its own to an app, such as
+    :class:`~resourceful.openapi.OpenAPI`."""
+
+    def routes(self) -> Sequence[BaseRoute]:
+        """The routes to add after the app's own."""
+        ...  # pragma: no cover (a protocol's method has no body to run)
 
 
 def _hooks_lifespan(
@@ -142,6 +152,8 @@ class App:
             None turns the limit off; routes, mounts and resources can set their own.
         max_upload_size: the same for ``multipart/form-data`` bodies: ``max_body_size``
             when that is given, else 100 MiB.
+        openapi: an :class:`~resourceful.openapi.OpenAPI` serving the app's OpenAPI document
+            and docs page; None serves neither.
     """
 
     def __init__(
@@ -157,6 +169,7 @@ class App:
         converter: cattrs.Converter | None = None,
         max_body_size: int | Unset | None = DEFAULT_BODY,
         max_upload_size: int | Unset | None = DEFAULT_UPLOAD,
+        openapi: ServesRoutes | None = None,
     ) -> None:
         if lifespan is not None and (on_startup or on_shutdown):
             msg = "Give App() either lifespan= or on_startup=/on_shutdown=, not both."
@@ -181,6 +194,9 @@ class App:
         self.container.add_rule(_is_settings_class, _settings_provider)
         for provider in providers or ():
             self.container.register(provider)
+        if openapi is not None:
+            routes = [*(routes or ()), *openapi.routes()]
+        self.openapi = openapi
         self.router = Router(routes, lifespan=self._container_lifespan(lifespan))
         self.user_middleware = list(middleware or [])
         self.exception_handlers: dict[HandlerKey, ExceptionHandler] = dict(exception_handlers or {})

@@ -1,0 +1,515 @@
+"""The OpenAPI document of an app, read from its routes and the plans of its endpoints."""
+
+from __future__ import annotations
+
+import inspect
+import re
+import types
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Union, get_args, get_origin
+
+import attrs
+
+from resourceful._requirements import Requirement, requirements_of
+from resourceful.applications import App
+from resourceful.convertors import (
+    Convertor,
+    FloatConvertor,
+    IntegerConvertor,
+    PathConvertor,
+    StringConvertor,
+    UUIDConvertor,
+)
+from resourceful.di import Container
+from resourceful.di._parameters import MISSING, EndpointPlan, Parameter, Source, without_none
+from resourceful.di._plan import plan_endpoint
+from resourceful.di._providers import type_hints, unwrap_partial
+from resourceful.exceptions import status_phrase
+from resourceful.openapi._jsonschema import Components, Schema, model_fields, plain_default
+from resourceful.openapi._operation import OperationInfo, ResponseSpec, operation_info
+from resourceful.resources import HTTPResource, is_resource
+from resourceful.responses import FileResponse, RedirectResponse, Response, StreamingResponse
+from resourceful.routing import BaseRoute, Host, Mount, Route
+
+#: The verbs OpenAPI 3.1 has a field for, in the order a path item lists them.
+METHODS = ("get", "put", "post", "delete", "options", "patch", "trace")
+_VALIDATED = frozenset(
+    {Source.PATH, Source.QUERY, Source.HEADER, Source.COOKIE, Source.BODY, Source.FORM, Source.FILE}
+)
+_IN = {Source.PATH: "path", Source.QUERY: "query", Source.HEADER: "header", Source.COOKIE: "cookie"}
+_CONVERTOR_SCHEMAS: dict[type[Any], Schema] = {
+    StringConvertor: {"type": "string", "pattern": "^[^/]+$"},
+    PathConvertor: {"type": "string"},
+    IntegerConvertor: {"type": "integer", "minimum": 0},
+    FloatConvertor: {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?$"},
+    UUIDConvertor: {"type": "string", "format": "uuid"},
+}
+_IDENTIFIER = re.compile(r"[^A-Za-z0-9_]+")
+_TEXT = {"type": "string"}
+PROBLEM: Schema = {
+    "type": "object",
+    "title": "ValidationProblem",
+    "description": "RFC 9457 problem details listing every value that does not fit.",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "location": {
+                        "type": "array",
+                        "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+                    },
+                    "message": {"type": "string"},
+                },
+                "required": ["location", "message"],
+            },
+        },
+    },
+    "required": ["type", "title", "status", "detail", "errors"],
+}
+
+
+@attrs.frozen
+class Endpoint:
+    """One operation to describe: where it is served and how it was planned."""
+
+    path: str
+    method: str
+    plans: tuple[EndpointPlan, ...]  # hooks first, the handler last
+    path_schemas: Mapping[str, Schema]
+    info: OperationInfo
+    requirements: tuple[Requirement, ...]
+    status_code: int | None
+    headers: Mapping[str, str]
+    tags: tuple[str, ...]
+    names: tuple[str, ...]
+
+
+@attrs.frozen
+class _Place:
+    """Where the routes being walked are: their path prefix, app and enclosing mounts."""
+
+    prefix: str
+    container: Container
+    path_schemas: Mapping[str, Schema]
+    tags: tuple[str, ...]
+    names: tuple[str, ...]
+
+
+def endpoints(app: App) -> Iterator[Endpoint]:
+    """Every HTTP operation ``app`` serves that belongs in its document, in route order."""
+    yield from _walk(app.routes, _Place("", _container_of(app), {}, (), ()))
+
+
+def _container_of(app: App) -> Container:
+    if app.middleware_stack is None:  # plans need the container checked and compiled
+        app.middleware_stack = app.build_middleware_stack()
+    return app.container
+
+
+def _walk(routes: Sequence[BaseRoute], place: _Place) -> Iterator[Endpoint]:
+    for route in routes:
+        if isinstance(route, Route):
+            if route.include_in_schema:
+                yield from _route_endpoints(route, place)
+        elif isinstance(route, Mount | Host):
+            yield from _walk(route.routes, _inside(route, place))
+
+
+def _inside(route: Mount | Host, place: _Place) -> _Place:
+    mounted = route.app if isinstance(route, Host) else getattr(route, "_base_app", None)
+    container = _container_of(mounted) if isinstance(mounted, App) else place.container
+    if isinstance(route, Host):
+        return attrs.evolve(place, container=container)
+    schemas = {**place.path_schemas, **_convertor_schemas(route.compiled.convertors)}
+    schemas.pop("path")
+    template = route.compiled.format.removesuffix("/{path}")
+    named = (route.name,) if route.name else ()
+    return _Place(
+        place.prefix + template, container, schemas, place.tags + named, place.names + named
+    )
+
+
+def _convertor_schemas(convertors: Mapping[str, Convertor[Any]]) -> dict[str, Schema]:
+    found = {}
+    for name, convertor in convertors.items():
+        schema = _CONVERTOR_SCHEMAS.get(type(convertor))
+        found[name] = (
+            dict(schema) if schema else {"type": "string", "pattern": f"^{convertor.regex}$"}
+        )
+    return found
+
+
+def _route_endpoints(route: Route, place: _Place) -> Iterator[Endpoint]:
+    path = place.prefix + route.path_format
+    path_schemas = {**place.path_schemas, **_convertor_schemas(route.compiled.convertors)}
+    params = frozenset(path_schemas)
+    served = {method.lower() for method in route.methods or ()}
+    endpoint = route.endpoint
+    if is_resource(endpoint):
+        if not issubclass(endpoint, HTTPResource):
+            return
+        hooks = [
+            _plan(getattr(endpoint, name), place.container, params, True, given)
+            for name, given in (("before", ()), ("after", ("response",)))
+            if callable(getattr(endpoint, name, None))
+        ]
+        class_info = operation_info(endpoint)
+        for method in METHODS:
+            func = getattr(endpoint, method, None)
+            if not callable(func) or (route.methods is not None and method not in served):
+                continue
+            plan = _plan(func, place.container, params, True, ())
+            yield _endpoint(
+                route, place, path, method, (*hooks, plan), path_schemas, class_info, endpoint
+            )
+    elif route.is_function_endpoint:
+        plan = _plan(endpoint, place.container, params, False, ())
+        for method in METHODS:
+            if method in served:
+                yield _endpoint(route, place, path, method, (plan,), path_schemas, None, None)
+
+
+def _plan(
+    func: Any, container: Container, params: frozenset[str], is_method: bool, given: Sequence[str]
+) -> EndpointPlan:
+    return plan_endpoint(
+        func,
+        container,
+        protocol="http",
+        path_params=params,
+        given=given,
+        skip_first=is_method,
+    )
+
+
+def _endpoint(
+    route: Route,
+    place: _Place,
+    path: str,
+    method: str,
+    plans: tuple[EndpointPlan, ...],
+    path_schemas: Mapping[str, Schema],
+    class_info: OperationInfo | None,
+    cls: type[Any] | None,
+) -> Endpoint:
+    func = plans[-1].func
+    info = operation_info(func)
+    if class_info is not None:
+        info = info.under(class_info)
+    status_code = getattr(func, "__resourceful_status__", None)
+    headers = getattr(func, "__resourceful_headers__", None) or {}
+    tags = place.tags or ((cls.__name__,) if cls is not None else ())
+    requirements = requirements_of(*((cls, func) if cls is not None else (func,)))
+    return Endpoint(
+        path,
+        method,
+        plans,
+        path_schemas,
+        info,
+        requirements,
+        status_code,
+        headers,
+        tags,
+        (*place.names, route.name),
+    )
+
+
+class DocumentBuilder:
+    """Describes endpoints as OpenAPI operations, sharing one set of components."""
+
+    def __init__(self, security: Sequence[str]) -> None:
+        self.components = Components()
+        self.security = security
+        self.uses_problem = False
+        self._operation_ids: set[str] = set()
+
+    def paths(self, found: Sequence[Endpoint]) -> dict[str, Any]:
+        """The ``paths`` object: a path item per path, its operations in the usual order."""
+        items: dict[str, dict[str, Any]] = {}
+        for endpoint in found:
+            if not endpoint.info.include_in_schema:
+                continue
+            operations = items.setdefault(endpoint.path, {})
+            if endpoint.method not in operations:  # the first route serving it answers
+                operations[endpoint.method] = self.operation(endpoint)
+        return {
+            path: {method: operations[method] for method in METHODS if method in operations}
+            for path, operations in items.items()
+        }
+
+    def operation(self, endpoint: Endpoint) -> dict[str, Any]:
+        """The Operation object of one endpoint."""
+        info = endpoint.info
+        handler = endpoint.plans[-1]
+        found: dict[str, Any] = {}
+        summary, description = _docstring(handler.func)
+        summary = info.summary or summary
+        description = info.description or description
+        if info.tags if info.tags is not None else endpoint.tags:
+            found["tags"] = list(info.tags if info.tags is not None else endpoint.tags)
+        if summary:
+            found["summary"] = summary
+        if description:
+            found["description"] = description
+        found["operationId"] = self._operation_id(info.operation_id, endpoint)
+        parameters = self.parameters(endpoint)
+        if parameters:
+            found["parameters"] = parameters
+        body = self.request_body(endpoint)
+        if body is not None:
+            found["requestBody"] = body
+        found["responses"] = self.responses(endpoint)
+        if info.deprecated:
+            found["deprecated"] = True
+        if endpoint.requirements and self.security:
+            scopes = sorted({s for r in endpoint.requirements for s in r.scopes})
+            found["security"] = [{name: scopes} for name in self.security]
+        found.update(info.extra)
+        return found
+
+    def _operation_id(self, chosen: str | None, endpoint: Endpoint) -> str:
+        if chosen is not None:
+            self._operation_ids.add(chosen)
+            return chosen
+        words = [_IDENTIFIER.sub("_", name).strip("_") for name in endpoint.names]
+        base = "_".join([*filter(None, words), endpoint.method])
+        unique, number = base, 2
+        while unique in self._operation_ids:
+            unique, number = f"{base}_{number}", number + 1
+        self._operation_ids.add(unique)
+        return unique
+
+    def parameters(self, endpoint: Endpoint) -> list[dict[str, Any]]:
+        """The path, query, header and cookie parameters, each once."""
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        for plan in endpoint.plans:
+            for parameter in plan.parameters:
+                where = _IN.get(parameter.source)
+                if where is not None and (where, parameter.alias) not in found:
+                    found[(where, parameter.alias)] = self._parameter(where, parameter, endpoint)
+        for name, schema in endpoint.path_schemas.items():
+            if ("path", name) not in found:
+                found[("path", name)] = {
+                    "name": name,
+                    "in": "path",
+                    "required": True,
+                    "schema": schema,
+                }
+        return list(found.values())
+
+    def _parameter(self, where: str, parameter: Parameter, endpoint: Endpoint) -> dict[str, Any]:
+        schema = self.components.schema(without_none(parameter.annotation), "input")
+        if where == "path":
+            convertor = endpoint.path_schemas.get(parameter.alias, _TEXT)
+            # What the route's convertor matches first; a str convertor lets the type decide.
+            if convertor.get("pattern") != "^[^/]+$" or parameter.annotation is str:
+                schema = dict(convertor)
+        described: dict[str, Any] = {
+            "name": parameter.alias,
+            "in": where,
+            "required": where == "path" or parameter.default is MISSING,
+            "schema": schema,
+        }
+        if parameter.default is not MISSING:
+            shown = plain_default(parameter.default)
+            if shown is not attrs.NOTHING and shown is not None:
+                schema["default"] = shown
+        if where == "header" and parameter.is_list:
+            described["style"] = "simple"
+        return described
+
+    def request_body(self, endpoint: Endpoint) -> dict[str, Any] | None:
+        """The JSON body or the form an endpoint reads, if it reads one."""
+        examples = _examples(endpoint.info.examples)
+        for plan in endpoint.plans:
+            for parameter in plan.parameters:
+                if parameter.source is Source.BODY:
+                    media: dict[str, Any] = {
+                        "schema": self.components.schema(parameter.annotation, "input")
+                    }
+                    media.update(examples)
+                    return {
+                        "required": parameter.default is MISSING,
+                        "content": {"application/json": media},
+                    }
+        form = [p for plan in endpoint.plans for p in plan.parameters if _reads_form(p)]
+        if not form:
+            return None
+        schema, encoding = self._form_schema(form)
+        has_files = any(parameter.source is Source.FILE for parameter in form)
+        content: dict[str, Any] = {}
+        if not has_files:
+            content["application/x-www-form-urlencoded"] = {"schema": schema, **examples}
+        multipart: dict[str, Any] = {"schema": schema, **examples}
+        if encoding:
+            multipart["encoding"] = encoding
+        content["multipart/form-data"] = multipart
+        return {"required": bool(schema.get("required")), "content": content}
+
+    def _form_schema(self, form: list[Parameter]) -> tuple[Schema, dict[str, Any]]:
+        properties: Schema = {}
+        required: list[str] = []
+        encoding: dict[str, Any] = {}
+        for parameter in form:
+            if parameter.form_fields is not None:
+                cls = without_none(parameter.annotation)
+                for name, annotation, default in model_fields(cls):
+                    properties[name] = self.components.schema(without_none(annotation), "input")
+                    shape = dict(parameter.form_fields).get(name)
+                    if default is attrs.NOTHING and shape not in ("checkbox", "list"):
+                        required.append(name)
+                continue
+            if parameter.source is Source.FILE:
+                item: Schema = {"type": "string", "format": "binary"}
+                types = parameter.file_limits[1]
+                if types is not None:
+                    encoding[parameter.alias] = {"contentType": ", ".join(types)}
+                schema = {"type": "array", "items": item} if parameter.is_list else item
+            else:
+                schema = self.components.schema(without_none(parameter.annotation), "input")
+            properties[parameter.alias] = schema
+            if parameter.default is MISSING:
+                required.append(parameter.alias)
+        found: Schema = {"type": "object", "properties": properties}
+        if required:
+            found["required"] = required
+        return found, encoding
+
+    def responses(self, endpoint: Endpoint) -> dict[str, Any]:
+        """What the endpoint answers: its return annotation, then the errors it may give."""
+        handler = endpoint.plans[-1]
+        found = self._returns(handler, endpoint)
+        validates = any(p.source in _VALIDATED for plan in endpoint.plans for p in plan.parameters)
+        if any(p.source is Source.BODY for plan in endpoint.plans for p in plan.parameters):
+            found["400"] = _plain("The body is not valid JSON.")
+            found["415"] = _plain("The body is not JSON (Content-Type: application/json).")
+        if any(_reads_form(p) for plan in endpoint.plans for p in plan.parameters):
+            found["400"] = _plain("The form cannot be parsed.")
+        if any(convertor is not _TEXT for convertor in endpoint.path_schemas.values()):
+            found.setdefault("404", _plain("No route matches the path."))
+        if validates:
+            self.uses_problem = True
+            found["422"] = {
+                "description": "Some parameters are missing or invalid.",
+                "content": {
+                    "application/problem+json": {
+                        "schema": {"$ref": "#/components/schemas/ValidationProblem"}
+                    }
+                },
+            }
+        for requirement in endpoint.requirements:
+            if requirement.redirect is not None:
+                found["303"] = {"description": "Sign in first: a redirect to the login page."}
+            else:
+                status = requirement.status_code
+                found[str(status)] = _plain(f"{status_phrase(status)}: not allowed.")
+        for status, spec in endpoint.info.responses.items():
+            found[str(status)] = self._response(spec)
+        return dict(sorted(found.items()))
+
+    def _returns(self, plan: EndpointPlan, endpoint: Endpoint) -> dict[str, Any]:
+        target, _ = unwrap_partial(plan.func)
+        annotation = type_hints(target, plan.owner).get("return", MISSING)
+        status = str(endpoint.status_code or 200)
+        headers = {name: {"schema": dict(_TEXT)} for name in endpoint.headers}
+        if annotation is MISSING:
+            return {"200": {"description": "The answer."}}
+        members = (
+            get_args(annotation) if get_origin(annotation) in (Union, types.UnionType) else ()
+        ) or (annotation,)
+        found: dict[str, Any] = {}
+        data = []
+        for member in members:
+            if member is None or member is type(None):
+                found["204"] = {"description": "No Content."}
+            elif inspect.isclass(member) and issubclass(member, Response):
+                found.update(_response_class(member))
+            else:
+                data.append(member)
+        if data:
+            schema = self.components.schema(
+                data[0] if len(data) == 1 else Union[tuple(data)],  # noqa: UP007
+                "output",
+            )
+            response: dict[str, Any] = {
+                "description": status_phrase(int(status)) + ".",
+                "content": {"application/json": {"schema": schema}},
+            }
+            if headers:
+                response["headers"] = headers
+            found[status] = response
+        return found
+
+    def _response(self, spec: ResponseSpec) -> dict[str, Any]:
+        response: dict[str, Any] = {"description": spec.description}
+        if spec.type is not None:
+            media: dict[str, Any] = {"schema": self.components.schema(spec.type, "output")}
+            media.update(_examples(spec.examples))
+            response["content"] = {spec.media_type: media}
+        if spec.headers:
+            response["headers"] = {
+                name: {"description": text, "schema": dict(_TEXT)}
+                for name, text in spec.headers.items()
+            }
+        return response
+
+    def schemas(self) -> dict[str, Any]:
+        """``components/schemas``, with the validation problem if an endpoint answers it."""
+        found = self.components.schemas()
+        if self.uses_problem:
+            found["ValidationProblem"] = PROBLEM
+        return found
+
+
+def _reads_form(parameter: Parameter) -> bool:
+    return parameter.source in (Source.FORM, Source.FILE)
+
+
+def _plain(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"text/plain": {"schema": dict(_TEXT)}}}
+
+
+def _response_class(cls: type[Response]) -> dict[str, Any]:
+    if issubclass(cls, RedirectResponse):
+        return {"307": {"description": "A redirect."}}
+    response: dict[str, Any] = {"description": "The answer."}
+    media_type = cls.media_type
+    if issubclass(cls, FileResponse | StreamingResponse) or media_type is None:
+        return {"200": response}
+    schema: Schema = {} if "json" in media_type else dict(_TEXT)
+    response["content"] = {media_type: {"schema": schema}}
+    return {"200": response}
+
+
+def _examples(examples: Mapping[str, Any]) -> dict[str, Any]:
+    if not examples:
+        return {}
+    return {
+        "examples": {
+            name: example
+            if isinstance(example, dict) and "value" in example
+            else {"value": example}
+            for name, example in examples.items()
+        }
+    }
+
+
+def _docstring(func: Any) -> tuple[str | None, str | None]:
+    """The summary (first line) and description (the rest) of a docstring.
+
+    A Starlette-style docstring keeps its YAML after ``---``; only the text before counts.
+    """
+    text = inspect.getdoc(func)
+    if not text:
+        return None, None
+    text = text.split("---")[0].strip()
+    if not text:
+        return None, None
+    first, _, rest = text.partition("\n")
+    return first.strip(), rest.strip() or None
