@@ -27,6 +27,7 @@ from resourceful import (
 )
 from resourceful.di import Provider
 from resourceful.graphql import GraphQLApp, make_schema
+from resourceful.openapi import OpenAPI, operation
 from resourceful.responses import Response, StreamingResponse
 from resourceful.websockets import WebSocket
 
@@ -44,6 +45,7 @@ PAGE = """<!doctype html>
       <li><a href="/api/count?to=5">/api/count?to=5</a>: a streamed response</li>
       <li><code>ws://127.0.0.1:8000/ws/echo</code>: a websocket echo</li>
       <li><a href="/graphql">/graphql</a>: the notes over GraphQL, in GraphiQL</li>
+      <li><a href="/docs">/docs</a>: the API's OpenAPI document, in Swagger UI</li>
     </ul>
   </body>
 </html>
@@ -88,6 +90,7 @@ async def open_journal() -> AsyncIterator[Journal]:
         logger.info("journal: %s", entry)
 
 
+@operation(include_in_schema=False)
 class Home(HTTPResource):
     async def get(self) -> Response:
         return HTMLResponse(PAGE)
@@ -95,29 +98,38 @@ class Home(HTTPResource):
 
 class Hello(HTTPResource):
     async def get(self, name: Annotated[str, Query()] = "world") -> dict[str, str]:
+        """Greet someone by name."""
         return {"message": f"Hello, {name}!"}
 
 
 class Notes(HTTPResource):
     async def get(self, store: NoteStore, limit: Annotated[int, Query()] = 20) -> list[Note]:
+        """The first ``limit`` notes."""
         return list(store.notes.values())[:limit]
 
     @responds(201)
     async def post(self, note: NoteIn, store: NoteStore, journal: Journal) -> Note:
+        """Add a note."""
         created = store.add(note.text)
         journal.entries.append(f"added note {created.id}")
         return created
 
 
 class NoteDetail(HTTPResource):
+    @operation(responses={404: "There is no note with this id."})
     async def get(self, id: int, store: NoteStore) -> Note:
+        """One note, by its id."""
         if id not in store.notes:
             raise HTTPException(404, f"No note {id}")
         return store.notes[id]
 
 
 class Count(HTTPResource):
+    @operation(responses={400: "``to`` is below 0 or above 1000."})
     async def get(self, to: Annotated[int, Query()] = 5) -> Response:
+        """Count from 1 to ``to`` (at most 1000), a line at a time, streamed."""
+        if not 0 <= to <= 1000:
+            raise HTTPException(400, "Count to a number from 0 to 1000.")
         async def numbers() -> AsyncIterator[str]:
             for number in range(1, to + 1):
                 yield f"{number}\n"
@@ -168,4 +180,5 @@ app = App(
     ],
     providers=[Provider(NoteStore, scope="app"), open_journal],
     exception_handlers={404: not_found},
+    openapi=OpenAPI(title="resourceful hello", version="1.0"),
 )

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 import anyio
+import anyio.lowlevel
 
 from resourceful._cached import cached_property
 from resourceful._json import compact_json
@@ -272,6 +273,8 @@ class StreamingResponse(Response):
         send = _sender(scope, send)
         if _spec_version(scope) >= (2, 4):
             send = _disconnect_on_send_error(send)
+        else:
+            send = _yielding(send)
         await _until_disconnected(scope, receive, partial(self._stream, send))
         if self.background is not None:
             await self.background()
@@ -313,6 +316,21 @@ def _disconnect_on_send_error(send: Send) -> Send:
             await send(message)
         except OSError as exc:
             raise ClientDisconnect from exc
+
+    return sending
+
+
+def _yielding(send: Send) -> Send:
+    """``send``, letting other tasks run after each message.
+
+    Before ASGI 2.4 a server's send may return at once without suspending, even once the
+    client has left; a body that never waits either would then keep the disconnect watcher
+    from ever running, and stream forever.
+    """
+
+    async def sending(message: Message) -> None:
+        await send(message)
+        await anyio.lowlevel.checkpoint()
 
     return sending
 

@@ -145,8 +145,13 @@ def _decimal(value: Any, _: Any) -> decimal.Decimal:
 
 
 def _iso(kind: type[Any], name: str) -> Callable[[Any, Any], Any]:
+    has_offset = kind is not datetime.date
+
     def parse(value: Any, _: Any) -> Any:
         if isinstance(value, str):
+            if has_offset and value[-1:] in ("Z", "z"):
+                # RFC 3339's UTC, which Python before 3.11 does not read.
+                value = value[:-1] + "+00:00"
             try:
                 return kind.fromisoformat(value)
             except ValueError:

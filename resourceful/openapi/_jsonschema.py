@@ -39,6 +39,17 @@ _SIMPLE: dict[Any, Schema] = {
     datetime.date: {"type": "string", "format": "date"},
     datetime.time: {"type": "string", "format": "time"},
 }
+_CLOCK = r"[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?"
+_OFFSET = r"(Z|[+-][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?"
+# Python writes a naive datetime or time with no offset, which RFC 3339 (the "date-time" and
+# "time" formats) requires: answers are described by what isoformat() writes instead.
+_ISO_OUTPUT: dict[Any, Schema] = {
+    datetime.datetime: {
+        "type": "string",
+        "pattern": f"^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}T{_CLOCK}{_OFFSET}$",
+    },
+    datetime.time: {"type": "string", "pattern": f"^{_CLOCK}{_OFFSET}$"},
+}
 _DECIMAL: dict[Mode, Schema] = {
     "input": {"anyOf": [{"type": "number"}, {"type": "string", "pattern": DECIMAL_PATTERN}]},
     "output": {"type": "string", "format": "decimal", "pattern": DECIMAL_PATTERN},
@@ -100,6 +111,8 @@ class Components:
             return {}
         if get_origin(annotation) is typing.Annotated:
             return self.schema(get_args(annotation)[0], mode)
+        if mode == "output" and annotation in _ISO_OUTPUT:
+            return dict(_ISO_OUTPUT[annotation])
         simple = _SIMPLE.get(annotation)
         if simple is not None:
             return dict(simple)

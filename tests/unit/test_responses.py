@@ -195,6 +195,31 @@ async def test_streaming_stops_when_the_client_disconnects() -> None:
     assert len(produced) < 50
 
 
+async def test_a_body_that_never_waits_stops_when_the_client_disconnects() -> None:
+    # Found by schemathesis against the example: uvicorn's send returns at once, without
+    # suspending, once the client has left; a body that never waits must still stop.
+    produced: list[int] = []
+    left = anyio.Event()
+
+    async def endless() -> AsyncIterator[str]:
+        while True:
+            produced.append(1)
+            yield "chunk"
+
+    async def receive() -> Message:
+        await left.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            left.set()  # the client leaves as soon as the answer starts
+
+    scope = {"type": "http", "method": "GET", "headers": [], "asgi": {"spec_version": "2.3"}}
+    with anyio.fail_after(5):
+        await StreamingResponse(endless())(scope, receive, send)
+    assert len(produced) < 10
+
+
 async def test_only_older_servers_are_watched_for_a_disconnect() -> None:
     asked: list[str] = []
 
