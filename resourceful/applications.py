@@ -259,6 +259,8 @@ class App:
                 if callable(use_container):
                     use_container(self.container)
             elif isinstance(route, Mount | Host):
+                if isinstance(route.app if isinstance(route, Host) else route.base_app, App):
+                    continue  # an app plans its own routes, with its own providers
                 inner = outer_params | (route.compiled.convertors.keys() - {"path"})
                 self._inject(route.routes, inner)
 

@@ -84,6 +84,11 @@ class Mount(BaseRoute):
         self.first_segment = self.compiled.first_segment
 
     @property
+    def base_app(self) -> ASGIApp:
+        """The mounted app itself, without the mount's middleware."""
+        return self._base_app
+
+    @property
     def routes(self) -> list[BaseRoute]:
         """The routes of the mounted router (empty for another kind of app)."""
         routes: list[BaseRoute] = getattr(self._base_app, "routes", [])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import re
 import types
+import typing
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Union, get_args, get_origin
 
@@ -122,7 +123,7 @@ def _walk(routes: Sequence[BaseRoute], place: _Place) -> Iterator[Endpoint]:
 
 
 def _inside(route: Mount | Host, place: _Place) -> _Place:
-    mounted = route.app if isinstance(route, Host) else getattr(route, "_base_app", None)
+    mounted = route.app if isinstance(route, Host) else route.base_app
     container = _container_of(mounted) if isinstance(mounted, App) else place.container
     if isinstance(route, Host):
         return attrs.evolve(place, container=container)
@@ -152,8 +153,7 @@ def _route_endpoints(route: Route, place: _Place) -> Iterator[Endpoint]:
     served = {method.lower() for method in route.methods or ()}
     endpoint = route.endpoint
     if is_resource(endpoint):
-        if not issubclass(endpoint, HTTPResource):
-            return
+        endpoint = typing.cast(type[HTTPResource], endpoint)  # the app checked it at build
         hooks = [
             _plan(getattr(endpoint, name), place.container, params, True, given)
             for name, given in (("before", ()), ("after", ("response",)))

@@ -138,7 +138,8 @@ class Components:
         for arg in args:
             choice = self.schema(arg, mode)
             for one in choice["anyOf"] if list(choice) == ["anyOf"] else [choice]:
-                if one not in choices:
+                # References are named later: until then they all look alike.
+                if "$ref" in one or one not in choices:
                     choices.append(one)
         return {"anyOf": choices}
 
@@ -254,7 +255,7 @@ def _bind(annotation: Any, bound: dict[Any, Any]) -> Any:
     origin = get_origin(annotation)
     if origin in (Union, types.UnionType):
         return Union[replaced]  # noqa: UP007 (a tuple of types cannot be joined with |)
-    return annotation.copy_with(replaced) if hasattr(annotation, "copy_with") else annotation
+    return origin[replaced]
 
 
 def plain_default(default: Any) -> Any:

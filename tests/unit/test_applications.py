@@ -12,7 +12,7 @@ from resourceful.exceptions import HTTPException, WebSocketException
 from resourceful.middleware import Middleware
 from resourceful.requests import Request
 from resourceful.responses import JSONResponse, PlainTextResponse, Response
-from resourceful.routing import BaseRoute, Match, Mount, Route, Router, WebSocketRoute
+from resourceful.routing import BaseRoute, Host, Match, Mount, Route, Router, WebSocketRoute
 from resourceful.types import ASGIApp, Message, Receive, Scope, Send
 from resourceful.websockets import WebSocket, WebSocketDisconnect
 from tests.conftest import TestClientFactory
@@ -430,6 +430,28 @@ def test_mounted_app_errors_use_the_apps_handlers(test_client_factory: TestClien
     client = test_client_factory(app)
     assert client.get("/api/ok").text == "home"
     assert client.get("/api/missing").text == "short and stout"
+
+
+class Greeter:
+    """A service only the mounted app provides."""
+
+    def greet(self) -> str:
+        return "hello from inside"
+
+
+async def greeting(request: Request, greeter: Greeter) -> PlainTextResponse:
+    return PlainTextResponse(greeter.greet())
+
+
+def test_a_mounted_app_serves_with_its_own_providers(
+    test_client_factory: TestClientFactory,
+) -> None:
+    # The outer app knows nothing of Greeter: it must leave the inner app's planning to it.
+    inner = App(routes=[Route("/greeting", greeting)], providers=[Greeter])
+    app = App(routes=[Mount("/inner", inner), Host("api.example.org", inner)])
+    client = test_client_factory(app)
+    assert client.get("/inner/greeting").text == "hello from inside"
+    assert client.get("http://api.example.org/greeting").text == "hello from inside"
 
 
 class TeapotError(Exception):
