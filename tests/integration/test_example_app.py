@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from contextlib import ExitStack
+from pathlib import Path
 
 import httpx
 import pytest
+from openapi_spec_validator import validate
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
@@ -111,3 +114,37 @@ def test_notes_over_graphql(example_server: str) -> None:
     assert note in listed["data"]["notes"]
     page = httpx.get(url, headers={"accept": "text/html"})
     assert "GraphiQL" in page.text
+
+
+def test_the_openapi_document_is_valid_and_schemathesis_finds_nothing(
+    example_server: str, tmp_path: Path
+) -> None:
+    document = httpx.get(example_server + "/openapi.json").json()
+    validate(document)
+    assert set(document["paths"]) == {
+        "/api/hello",
+        "/api/notes",
+        "/api/notes/{id}",
+        "/api/count",
+    }
+    # Every phase (examples, coverage, fuzzing, stateful), every check: no 500, every answer
+    # as documented, schema-valid requests taken and invalid ones refused.
+    command = [
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "run",
+        example_server + "/openapi.json",
+        "--checks",
+        "all",
+        "--max-examples",
+        "30",
+        "--request-timeout",
+        "5",
+        "--seed",
+        "20261130",
+    ]
+    run = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    summary = run.stdout[run.stdout.find("SUMMARY") :]
+    assert run.returncode == 0, run.stdout[-4000:]
+    assert "No issues found" in summary

@@ -44,6 +44,13 @@ body = make_body_converter()
         ("00000000-0000-0000-0000-000000000001", uuid.UUID, uuid.UUID(int=1)),
         ("2026-01-02", datetime.date, datetime.date(2026, 1, 2)),
         ("12:30", datetime.time, datetime.time(12, 30)),
+        # RFC 3339 (OpenAPI's date-time and time formats) writes UTC as Z, on every Python.
+        (
+            "2026-01-02T03:04:05Z",
+            datetime.datetime,
+            datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc),
+        ),
+        ("03:04:05z", datetime.time, datetime.time(3, 4, 5, tzinfo=datetime.timezone.utc)),
         # What a path convertor made, for a str parameter, is written back as text.
         (42, str, "42"),
         (2.5, str, "2.5"),

@@ -94,7 +94,7 @@ class Page(Generic[T]):
 
 @dataclasses.dataclass
 class Point:
-    x: float
+    x: Annotated[float, "meters"]
     y: float = 0.0
     labels: list[str] = dataclasses.field(default_factory=list)
 
@@ -104,6 +104,17 @@ class Documented:
     """A point with a docstring of its own."""
 
     x: int
+
+
+@attrs.frozen
+class Page_Tag:  # titled like Page[Tag], in the same module
+    tag: Tag
+
+
+@attrs.frozen
+class Filters:
+    newest_first: bool = True
+    limit: int = 20
 
 
 @attrs.frozen
@@ -157,6 +168,7 @@ def schema_of(annotation: Any, *, returned: bool = True) -> tuple[dict[str, Any]
         (datetime.date, {"type": "string", "format": "date"}),
         (UserId, {"type": "integer"}),
         (Annotated[int, "meta"], {"type": "integer"}),
+        (int | UserId, {"anyOf": [{"type": "integer"}]}),  # one choice, once
         (Color, {"enum": ["red", "blue"], "type": "string"}),
         (Level, {"enum": [1, "high"]}),
         (Literal["a"], {"const": "a", "type": "string"}),
@@ -267,6 +279,15 @@ def test_dataclasses_generics_and_clashing_names() -> None:
         "$ref": "#/components/schemas/Tag"
     }
     assert components["Page_Tag"]["properties"]["total"] == {"type": "integer"}
+    _, components = schema_of(tuple[Page[Tag], Page_Tag])
+    assert sorted(components) == [
+        "Tag",
+        "tests.unit.test_openapi.Page_Tag",
+        "tests.unit.test_openapi.Page_Tag2",
+    ]
+    assert components["tests.unit.test_openapi.Page_Tag2"]["title"] == "Page_Tag"
+    _, components = schema_of(Filters, returned=False)
+    assert "required" not in components["Filters"]  # every field has a default
     _, components = schema_of(tuple[Tag, other_models.Tag, Tag2])
     assert sorted(components) == [
         "Tag2",
@@ -419,16 +440,10 @@ def test_path_parameters_from_convertors_types_and_mounts() -> None:
 
 
 def test_a_custom_convertor_is_described_by_its_regex() -> None:
-    from resourceful.convertors import Convertor, register_url_convertor
+    from resourceful.convertors import StringConvertor, register_url_convertor
 
-    class Slug(Convertor[str]):
+    class Slug(StringConvertor):
         regex = "[a-z-]+"
-
-        def convert(self, value: str) -> str:
-            return value
-
-        def to_string(self, value: str) -> str:
-            return value
 
     register_url_convertor("openapislug", Slug())
 
@@ -491,6 +506,23 @@ def test_forms_and_files() -> None:
     # An empty field is None: what is sent is text all the same.
     assert schema["properties"]["nickname"] == {"type": "string"}
     assert set(found["paths"]["/profile"]["post"]["responses"]) == {"204", "400", "422"}
+
+
+def test_a_form_of_defaults_only_and_a_docstring_of_yaml_only() -> None:
+    async def search(request: Request, term: Annotated[str, Form()] = "") -> None:
+        """---
+        responses:
+          204:
+            description: Starlette-style YAML, not a summary.
+        """
+        raise NotImplementedError
+
+    post = document(Route("/", search, methods=["POST"]))["paths"]["/"]["post"]
+    assert post["requestBody"]["required"] is False
+    schema = post["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert schema == {"type": "object", "properties": {"term": {"type": "string"}}}
+    assert "summary" not in post
+    assert "description" not in post
 
 
 def test_an_optional_body_and_examples_of_it() -> None:
@@ -673,7 +705,7 @@ class Store:
 def test_mounted_apps_hosts_and_hooks() -> None:
     class Inner(HTTPResource):
         async def before(self, store: Store, trace: Annotated[str, Header("x-trace")] = "") -> None:
-            return None
+            raise NotImplementedError
 
         async def get(self, store: Store) -> list[str]:
             raise NotImplementedError
