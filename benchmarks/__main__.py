@@ -11,7 +11,7 @@ import datetime
 import platform
 from importlib import metadata
 
-from benchmarks import endtoend, inprocess, memory, routing
+from benchmarks import endtoend, inprocess, memory, openapi, routing
 
 PACKAGES = ["resourceful-asgi", "starlette", "fastapi", "litestar", "uvicorn"]
 
@@ -36,6 +36,8 @@ def main(argv: list[str] | None = None) -> None:
     inprocess.main([] if full else ["--quick"])
     heading("Routing: the 100th of 100 routes against the 1st")
     routing.main([] if full else ["--iterations", "200", "--rounds", "1"])
+    heading("OpenAPI: the document of an app of 200 routes")
+    openapi.main([] if full else ["--rounds", "1"])
     heading("Memory")
     memory.main([] if full else ["--requests", "2000"])
     heading("End to end under uvicorn (requests per second)")

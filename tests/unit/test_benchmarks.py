@@ -8,9 +8,28 @@ import sys
 
 import pytest
 
-from benchmarks import endtoend, inprocess, memory, routing, scenarios
+from benchmarks import endtoend, inprocess, memory, openapi, routing, scenarios
 from resourceful import App, JSONResponse
+from resourceful.openapi import OpenAPI
 from resourceful.types import Receive, Scope, Send
+
+
+def test_openapi_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    seconds = openapi.main(["--rounds", "1", "--routes", "3"])
+    assert seconds > 0
+    assert "OpenAPI document of 3 routes:" in capsys.readouterr().out
+    document = OpenAPI().document(openapi.build(2))
+    post = document["paths"]["/items1/{id}"]["post"]
+    assert post["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Item1In"
+    }
+    assert {"Item0", "Item0In", "Item1", "Item1In"} <= set(document["components"]["schemas"])
+
+
+def test_openapi_benchmark_checks_the_document(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(OpenAPI, "document", lambda self, app: {"paths": {}})
+    with pytest.raises(RuntimeError, match="has 0 paths, not 2"):
+        openapi.measure(1, 2)
 
 
 def test_routing_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
