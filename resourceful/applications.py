@@ -259,8 +259,12 @@ class App:
                 if callable(use_container):
                     use_container(self.container)
             elif isinstance(route, Mount | Host):
-                if isinstance(route.app if isinstance(route, Host) else route.base_app, App):
-                    continue  # an app plans its own routes, with its own providers
+                mounted = route.app if isinstance(route, Host) else route.base_app
+                if isinstance(mounted, App):
+                    # It plans its own routes, with its own providers: now, to fail at startup.
+                    if mounted.middleware_stack is None:
+                        mounted.middleware_stack = mounted.build_middleware_stack()
+                    continue
                 inner = outer_params | (route.compiled.convertors.keys() - {"path"})
                 self._inject(route.routes, inner)
 

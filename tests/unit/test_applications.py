@@ -8,6 +8,7 @@ import pytest
 
 from resourceful.applications import App
 from resourceful.background import BackgroundTask
+from resourceful.di import DependencyError
 from resourceful.exceptions import HTTPException, WebSocketException
 from resourceful.middleware import Middleware
 from resourceful.requests import Request
@@ -452,6 +453,14 @@ def test_a_mounted_app_serves_with_its_own_providers(
     client = test_client_factory(app)
     assert client.get("/inner/greeting").text == "hello from inside"
     assert client.get("http://api.example.org/greeting").text == "hello from inside"
+
+
+def test_a_mounted_app_is_checked_when_the_outer_app_starts() -> None:
+    # What the inner app cannot inject fails the outer app's start, not a first request.
+    inner = App(routes=[Route("/greeting", greeting)])
+    app = App(routes=[Mount("/inner", inner)])
+    with pytest.raises(DependencyError, match="cannot inject the parameter 'greeter'"):
+        app.build_middleware_stack()
 
 
 class TeapotError(Exception):
