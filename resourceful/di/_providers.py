@@ -7,6 +7,7 @@ import enum
 import functools
 import inspect
 import sys
+import types
 import typing
 from collections.abc import Callable
 from typing import Any, Literal, get_args, get_origin
@@ -77,13 +78,29 @@ def type_hints(
 ) -> dict[str, Any]:
     """``func``'s annotations, resolved; a name that cannot be resolved is a TypeError."""
     try:
-        return typing.get_type_hints(func, globalns=globalns, include_extras=True)
+        hints = typing.get_type_hints(func, globalns=globalns, include_extras=True)
     except NameError as exc:
         msg = (
             f"{owner}: the annotation {exc.name!r} cannot be resolved. Define the types a "
             "provider or endpoint uses at module level, where resourceful can import them."
         )
         raise TypeError(msg) from None
+    return {name: _annotated_outside(hint) for name, hint in hints.items()}
+
+
+def _annotated_outside(hint: Any) -> Any:
+    """``Optional[Annotated[T, m]]`` as ``Annotated[T | None, m]``.
+
+    Python 3.10 wraps the annotation of a parameter that defaults to None in Optional, which
+    hid the marker of ``x: Annotated[str | None, Header()] = None`` from the planner.
+    """
+    if get_origin(hint) in (typing.Union, types.UnionType):
+        for arg in get_args(hint):
+            if get_origin(arg) is typing.Annotated:
+                inner: Any = typing.Optional[get_args(arg)[0]]  # noqa: UP045 (a runtime value)
+                extras: tuple[Any, ...] = (inner, *arg.__metadata__)
+                return typing.Annotated.__class_getitem__(extras)
+    return hint
 
 
 def dependencies_of(func: Callable[..., Any], owner: str) -> list[Dependency]:

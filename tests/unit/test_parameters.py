@@ -205,6 +205,22 @@ def test_headers_cookies_and_aliases(test_client_factory: TestClientFactory) -> 
     assert locations == [["header", "x-request-id"], ["cookie", "session"]]
 
 
+async def optional_marked(
+    token: Annotated[str | None, Header("x-token")] = None,
+    theme: Annotated[str | None, Cookie()] = None,
+) -> dict[str, Any]:
+    return {"token": token, "theme": theme}
+
+
+def test_optional_marked_values_default_to_none(test_client_factory: TestClientFactory) -> None:
+    # Python 3.10 wraps these annotations in Optional, around their markers.
+    app = app_with(Route("/", optional_marked))
+    client = test_client_factory(app, cookies={"theme": "dark"})
+    sent = client.get("/", headers={"x-token": "t1"})
+    assert sent.json() == {"token": "t1", "theme": "dark"}
+    assert test_client_factory(app).get("/").json() == {"token": None, "theme": None}
+
+
 async def item_by_id(
     item_id: int, slug: Annotated[str, Path("name")], note: Annotated[str | None, "free text"]
 ) -> dict[str, Any]:
