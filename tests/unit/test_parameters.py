@@ -208,17 +208,19 @@ def test_headers_cookies_and_aliases(test_client_factory: TestClientFactory) -> 
 async def optional_marked(
     token: Annotated[str | None, Header("x-token")] = None,
     theme: Annotated[str | None, Cookie()] = None,
+    trace: Annotated[str, Header("x-trace")] | None = None,  # the marker inside, on purpose
 ) -> dict[str, Any]:
-    return {"token": token, "theme": theme}
+    return {"token": token, "theme": theme, "trace": trace}
 
 
 def test_optional_marked_values_default_to_none(test_client_factory: TestClientFactory) -> None:
     # Python 3.10 wraps these annotations in Optional, around their markers.
     app = app_with(Route("/", optional_marked))
     client = test_client_factory(app, cookies={"theme": "dark"})
-    sent = client.get("/", headers={"x-token": "t1"})
-    assert sent.json() == {"token": "t1", "theme": "dark"}
-    assert test_client_factory(app).get("/").json() == {"token": None, "theme": None}
+    sent = client.get("/", headers={"x-token": "t1", "x-trace": "r1"})
+    assert sent.json() == {"token": "t1", "theme": "dark", "trace": "r1"}
+    none = {"token": None, "theme": None, "trace": None}
+    assert test_client_factory(app).get("/").json() == none
 
 
 async def item_by_id(
