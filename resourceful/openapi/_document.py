@@ -82,7 +82,7 @@ class Endpoint:
     path: str
     method: str
     plans: tuple[EndpointPlan, ...]  # hooks first, the handler last
-    path_schemas: Mapping[str, Schema]
+    convertors: Mapping[str, Convertor[Any]]
     info: OperationInfo
     requirements: tuple[Requirement, ...]
     status_code: int | None
@@ -97,7 +97,7 @@ class _Place:
 
     prefix: str
     container: Container
-    path_schemas: Mapping[str, Schema]
+    convertors: Mapping[str, Convertor[Any]]
     tags: tuple[str, ...]
     names: tuple[str, ...]
 
@@ -127,29 +127,25 @@ def _inside(route: Mount | Host, place: _Place) -> _Place:
     container = _container_of(mounted) if isinstance(mounted, App) else place.container
     if isinstance(route, Host):
         return attrs.evolve(place, container=container)
-    schemas = {**place.path_schemas, **_convertor_schemas(route.compiled.convertors)}
-    schemas.pop("path")
+    convertors = {**place.convertors, **route.compiled.convertors}
+    del convertors["path"]
     template = route.compiled.format.removesuffix("/{path}")
     named = (route.name,) if route.name else ()
     return _Place(
-        place.prefix + template, container, schemas, place.tags + named, place.names + named
+        place.prefix + template, container, convertors, place.tags + named, place.names + named
     )
 
 
-def _convertor_schemas(convertors: Mapping[str, Convertor[Any]]) -> dict[str, Schema]:
-    found = {}
-    for name, convertor in convertors.items():
-        schema = _CONVERTOR_SCHEMAS.get(type(convertor))
-        found[name] = (
-            dict(schema) if schema else {"type": "string", "pattern": f"^{convertor.regex}$"}
-        )
-    return found
+def _convertor_schema(convertor: Convertor[Any]) -> Schema:
+    """The text a path convertor matches."""
+    schema = _CONVERTOR_SCHEMAS.get(type(convertor))
+    return dict(schema) if schema else {"type": "string", "pattern": f"^{convertor.regex}$"}
 
 
 def _route_endpoints(route: Route, place: _Place) -> Iterator[Endpoint]:
     path = place.prefix + route.path_format
-    path_schemas = {**place.path_schemas, **_convertor_schemas(route.compiled.convertors)}
-    params = frozenset(path_schemas)
+    convertors = {**place.convertors, **route.compiled.convertors}
+    params = frozenset(convertors)
     served = {method.lower() for method in route.methods or ()}
     endpoint = route.endpoint
     if is_resource(endpoint):
@@ -166,13 +162,13 @@ def _route_endpoints(route: Route, place: _Place) -> Iterator[Endpoint]:
                 continue
             plan = _plan(func, place.container, params, True, ())
             yield _endpoint(
-                route, place, path, method, (*hooks, plan), path_schemas, class_info, endpoint
+                route, place, path, method, (*hooks, plan), convertors, class_info, endpoint
             )
     elif route.is_function_endpoint:
         plan = _plan(endpoint, place.container, params, False, ())
         for method in METHODS:
             if method in served:
-                yield _endpoint(route, place, path, method, (plan,), path_schemas, None, None)
+                yield _endpoint(route, place, path, method, (plan,), convertors, None, None)
 
 
 def _plan(
@@ -194,7 +190,7 @@ def _endpoint(
     path: str,
     method: str,
     plans: tuple[EndpointPlan, ...],
-    path_schemas: Mapping[str, Schema],
+    convertors: Mapping[str, Convertor[Any]],
     class_info: OperationInfo | None,
     cls: type[Any] | None,
 ) -> Endpoint:
@@ -210,7 +206,7 @@ def _endpoint(
         path,
         method,
         plans,
-        path_schemas,
+        convertors,
         info,
         requirements,
         status_code,
@@ -293,23 +289,23 @@ class DocumentBuilder:
                 where = _IN.get(parameter.source)
                 if where is not None and (where, parameter.alias) not in found:
                     found[(where, parameter.alias)] = self._parameter(where, parameter, endpoint)
-        for name, schema in endpoint.path_schemas.items():
+        for name, convertor in endpoint.convertors.items():
             if ("path", name) not in found:
                 found[("path", name)] = {
                     "name": name,
                     "in": "path",
                     "required": True,
-                    "schema": schema,
+                    "schema": _convertor_schema(convertor),
                 }
         return list(found.values())
 
     def _parameter(self, where: str, parameter: Parameter, endpoint: Endpoint) -> dict[str, Any]:
         schema = self.components.schema(without_none(parameter.annotation), "input")
         if where == "path":
-            convertor = endpoint.path_schemas.get(parameter.alias, _TEXT)
             # What the route's convertor matches first; a str convertor lets the type decide.
-            if convertor.get("pattern") != "^[^/]+$" or parameter.annotation is str:
-                schema = dict(convertor)
+            convertor = endpoint.convertors[parameter.alias]  # the planner checked it is there
+            if type(convertor) is not StringConvertor or parameter.annotation is str:
+                schema = _convertor_schema(convertor)
         described: dict[str, Any] = {
             "name": parameter.alias,
             "in": where,
@@ -391,7 +387,7 @@ class DocumentBuilder:
             found["415"] = _plain("The body is not JSON (Content-Type: application/json).")
         if any(_reads_form(p) for plan in endpoint.plans for p in plan.parameters):
             found["400"] = _plain("The form cannot be parsed.")
-        if any(convertor is not _TEXT for convertor in endpoint.path_schemas.values()):
+        if endpoint.convertors:  # a value its convertor does not match is no route
             found.setdefault("404", _plain("No route matches the path."))
         if validates:
             self.uses_problem = True

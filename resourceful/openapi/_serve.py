@@ -15,6 +15,8 @@ from resourceful.responses import HTMLResponse, Response
 from resourceful.routing import BaseRoute, Route
 
 VERSION = "3.1.0"
+#: How many renderings (per app, root path and form) are kept.
+KEPT_RENDERINGS = 16
 
 
 class OpenAPI:
@@ -126,7 +128,10 @@ class OpenAPI:
             if root_path and not self.servers:
                 # Mounted under a prefix: the paths are the app's own, so say where it is.
                 document = {**document, "servers": [{"url": root_path}]}
-            body = self._served[key] = _render(document, form)
+            body = _render(document, form)
+            # A mount's path parameters put what the client chose into root_path: keep a few.
+            if len(self._served) < KEPT_RENDERINGS:
+                self._served[key] = body
         media_type = "application/json" if form == "json" else "application/yaml"
         return Response(body, media_type=media_type)
 

@@ -25,7 +25,7 @@ from resourceful.exceptions import MissingDependencyError
 from resourceful.graphql import GraphQLApp, Limits, make_schema
 from resourceful.graphql._documents import DocumentCache
 from resourceful.requests import Request
-from tests.conftest import TestClientFactory
+from tests.conftest import TestClientFactory, no_receive, no_send
 
 SDL = """
 type Query {
@@ -455,13 +455,7 @@ def test_checked_documents_are_kept_up_to_the_cache_size() -> None:
 
 
 async def test_lifespan_is_left_alone() -> None:
-    async def receive() -> Any:
-        raise AssertionError("read")  # pragma: no cover (the test fails if reached)
-
-    async def send(message: Any) -> None:
-        raise AssertionError("sent")  # pragma: no cover (the test fails if reached)
-
-    await GraphQLApp(SCHEMA)({"type": "lifespan"}, receive, send)
+    await GraphQLApp(SCHEMA)({"type": "lifespan"}, no_receive, no_send)
 
 
 def test_make_schema_refuses_resolvers_for_what_the_sdl_lacks() -> None:

@@ -789,6 +789,19 @@ def test_a_mounted_app_says_where_it_is(test_client_factory: TestClientFactory) 
         assert '<script src="/assets/swagger-ui-bundle.js">' in page
 
 
+def test_renderings_for_client_chosen_prefixes_are_not_all_kept(
+    test_client_factory: TestClientFactory,
+) -> None:
+    openapi = OpenAPI()
+    inner = App(routes=[Route("/notes", Notes)], openapi=openapi)
+    client = test_client_factory(App(routes=[Mount("/v{version}", inner)]))
+    # The client sent 40 different versions: each is a root path of its own.
+    for version in range(40):
+        servers = client.get(f"/v{version}/openapi.json").json()["servers"]
+        assert servers == [{"url": f"/v{version}"}]
+    assert len(openapi._served) == 16
+
+
 def test_the_document_url_cannot_end_the_page_script() -> None:
     from resourceful.openapi._page import docs_page
 
