@@ -125,9 +125,8 @@ class NoteDetail(HTTPResource):
 
 
 class Count(HTTPResource):
-    async def get(self, to: Annotated[int, Query()] = 5) -> Response:
-        """Count from 1 to ``to`` (1000 at most), a line at a time, streamed."""
-        to = min(to, 1000)
+    async def get(self, to: Annotated[int, Query(ge=0, le=1000)] = 5) -> Response:
+        """Count from 1 to ``to``, a line at a time, streamed."""
 
         async def numbers() -> AsyncIterator[str]:
             for number in range(1, to + 1):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any, ClassVar
+
+import attrs
 
 
 class Marker:
@@ -31,25 +34,104 @@ class Marker:
         return hash(self._key())
 
 
-class Query(Marker):
+@attrs.frozen
+class Constraints:
+    """Bounds a value must keep: numbers by ``ge``/``gt``/``le``/``lt``, text by its length and
+    a regular expression it must contain a match of (``^...$`` for the whole text).
+
+    A list's constraints hold for each of its items.
+    """
+
+    ge: float | None = None
+    gt: float | None = None
+    le: float | None = None
+    lt: float | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+
+    @property
+    def is_numeric(self) -> bool:
+        """Whether it bounds numbers."""
+        return not (self.ge is None and self.gt is None and self.le is None and self.lt is None)
+
+    @property
+    def is_textual(self) -> bool:
+        """Whether it bounds text."""
+        return not (self.min_length is None and self.max_length is None and self.pattern is None)
+
+    def problem(self, value: Any) -> str | None:
+        """Why ``value`` breaks a bound, or None when it keeps them all."""
+        if isinstance(value, str):
+            if self.min_length is not None and len(value) < self.min_length:
+                return f"must be at least {self.min_length} characters long"
+            if self.max_length is not None and len(value) > self.max_length:
+                return f"must be at most {self.max_length} characters long"
+            if self.pattern is not None and re.search(self.pattern, value) is None:
+                return f"must match the pattern {self.pattern!r}"
+            return None
+        if self.ge is not None and not value >= self.ge:
+            return f"must be at least {self.ge:g}"
+        if self.gt is not None and not value > self.gt:
+            return f"must be greater than {self.gt:g}"
+        if self.le is not None and not value <= self.le:
+            return f"must be at most {self.le:g}"
+        if self.lt is not None and not value < self.lt:
+            return f"must be less than {self.lt:g}"
+        return None
+
+
+class ValueMarker(Marker):
+    """A marker of a value sent as text, with optional :class:`Constraints`.
+
+    Args:
+        alias: the name the client uses.
+        ge, gt, le, lt: bounds of a number (greater or equal, greater, ...).
+        min_length, max_length: bounds of a text's length.
+        pattern: a regular expression the text must contain a match of.
+    """
+
+    def __init__(
+        self,
+        alias: str | None = None,
+        *,
+        ge: float | None = None,
+        gt: float | None = None,
+        le: float | None = None,
+        lt: float | None = None,
+        min_length: int | None = None,
+        max_length: int | None = None,
+        pattern: str | None = None,
+    ) -> None:
+        super().__init__(alias)
+        constraints = Constraints(ge, gt, le, lt, min_length, max_length, pattern)
+        self.constraints = constraints if constraints != Constraints() else None
+        if pattern is not None:
+            re.compile(pattern)  # a broken pattern fails here, not on a request
+
+    def _key(self) -> tuple[Any, ...]:
+        return (*super()._key(), self.constraints)
+
+
+class Query(ValueMarker):
     """A query string parameter (``list[T]`` collects repeated ones)."""
 
     source = "query"
 
 
-class Path(Marker):
+class Path(ValueMarker):
     """A path parameter of the route."""
 
     source = "path"
 
 
-class Header(Marker):
+class Header(ValueMarker):
     """A request header; by default the parameter name with ``_`` as ``-`` (``x_token``)."""
 
     source = "header"
 
 
-class Cookie(Marker):
+class Cookie(ValueMarker):
     """A cookie."""
 
     source = "cookie"
@@ -61,7 +143,7 @@ class Body(Marker):
     source = "body"
 
 
-class Form(Marker):
+class Form(ValueMarker):
     """A field of a urlencoded or multipart form (``list[T]`` collects repeated ones)."""
 
     source = "form"

@@ -19,6 +19,7 @@ from resourceful.di._convert import (
     make_text_converter,
 )
 from resourceful.di._forms import FormField, check_upload, form_model_data, structure_form_model
+from resourceful.di._markers import Constraints
 from resourceful.exceptions import HTTPException, RequestValidationError
 from resourceful.requests import HTTPConnection, Request
 
@@ -64,6 +65,7 @@ class Parameter:
     __slots__ = (
         "alias",
         "annotation",
+        "constraints",
         "default",
         "file_limits",
         "form_fields",
@@ -87,8 +89,10 @@ class Parameter:
         is_list: bool = False,
         form_fields: list[FormField] | None = None,
         file_limits: tuple[int | None, list[str] | None] = (None, None),
+        constraints: Constraints | None = None,
     ) -> None:
         self.name = name
+        self.constraints = constraints
         self.form_fields = form_fields  # the fields of a form model, read from the form
         self.file_limits = file_limits
         self.source = source
@@ -111,12 +115,23 @@ class Parameter:
     def convert(self, raw: Any, errors: list[FieldError]) -> Any:
         """``raw`` structured into the annotation; a failure is added to ``errors``."""
         if type(raw) is self.annotation:  # already converted, e.g. by a path convertor
-            return raw
-        try:
-            return self.hook(raw, self.annotation)
-        except Exception as exc:  # cattrs reports anything a hook raised
-            errors.extend(field_errors(exc, (self.source.value, self.alias)))
-            return None
+            value = raw
+        else:
+            try:
+                value = self.hook(raw, self.annotation)
+            except Exception as exc:  # cattrs reports anything a hook raised
+                errors.extend(field_errors(exc, (self.source.value, self.alias)))
+                return None
+        if self.constraints is not None:
+            self._check(value, self.constraints, errors)
+        return value
+
+    def _check(self, value: Any, constraints: Constraints, errors: list[FieldError]) -> None:
+        location = (self.source.value, self.alias)
+        for index, item in enumerate(value) if self.is_list else ((None, value),):
+            problem = None if item is None else constraints.problem(item)
+            if problem is not None:
+                errors.append(((*location, index) if index is not None else location, problem))
 
     def read(self, connection: HTTPConnection) -> Any:
         """The raw text value(s) the client sent, or ``MISSING``."""

@@ -18,7 +18,19 @@ from resourceful.concurrency import is_async_callable
 from resourceful.datastructures import FormData, UploadFile
 from resourceful.di._container import Container, DependencyError
 from resourceful.di._forms import form_fields
-from resourceful.di._markers import Body, Cookie, File, Form, Header, Inject, Marker, Path, Query
+from resourceful.di._markers import (
+    Body,
+    Constraints,
+    Cookie,
+    File,
+    Form,
+    Header,
+    Inject,
+    Marker,
+    Path,
+    Query,
+    ValueMarker,
+)
 from resourceful.di._parameters import (
     MISSING,
     EndpointPlan,
@@ -296,7 +308,42 @@ def _value_parameter(
             hint="use str, int, float, bool, Decimal, UUID, a date or time, an Enum, a "
             "Literal, or a list or optional of one of them.",
         )
-    return Parameter(name, source, annotation=key, alias=alias, default=default, is_list=is_list)
+    constraints = marker.constraints if isinstance(marker, ValueMarker) else None
+    if constraints is not None:
+        _check_constraints(owner, name, key, constraints, is_list)
+    return Parameter(
+        name,
+        source,
+        annotation=key,
+        alias=alias,
+        default=default,
+        is_list=is_list,
+        constraints=constraints,
+    )
+
+
+_NUMBERS = (int, float, decimal.Decimal)
+
+
+def _check_constraints(
+    owner: str, name: str, key: Any, constraints: Constraints, is_list: bool
+) -> None:
+    item = without_none(key)
+    if is_list:
+        item = get_args(item)[0]
+    if constraints.is_numeric and item not in _NUMBERS:
+        kind = "numbers (int, float, Decimal)"
+    elif constraints.is_textual and item is not str:
+        kind = "text (str)"
+    else:
+        return
+    raise DependencyError(
+        f"{owner}: the parameter {name!r} has the type {describe(key)}, but its bounds are "
+        f"for {kind}.",
+        key=key,
+        path=(owner, name),
+        hint="use ge/gt/le/lt with numbers and min_length/max_length/pattern with text.",
+    )
 
 
 def _check_connection_use(

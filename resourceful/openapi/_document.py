@@ -306,6 +306,7 @@ class DocumentBuilder:
             convertor = endpoint.convertors[parameter.alias]  # the planner checked it is there
             if type(convertor) is not StringConvertor or parameter.annotation is str:
                 schema = _convertor_schema(convertor)
+        schema = _bounded(schema, parameter)
         described: dict[str, Any] = {
             "name": parameter.alias,
             "in": where,
@@ -369,6 +370,7 @@ class DocumentBuilder:
                 schema = {"type": "array", "items": item} if parameter.is_list else item
             else:
                 schema = self.components.schema(without_none(parameter.annotation), "input")
+                schema = _bounded(schema, parameter)
             properties[parameter.alias] = schema
             if parameter.default is MISSING:
                 required.append(parameter.alias)
@@ -461,6 +463,33 @@ class DocumentBuilder:
         if self.uses_problem:
             found["ValidationProblem"] = PROBLEM
         return found
+
+
+#: The JSON Schema keyword of each bound.
+_BOUNDS = (
+    ("ge", "minimum"),
+    ("gt", "exclusiveMinimum"),
+    ("le", "maximum"),
+    ("lt", "exclusiveMaximum"),
+    ("min_length", "minLength"),
+    ("max_length", "maxLength"),
+    ("pattern", "pattern"),
+)
+
+
+def _bounded(schema: Schema, parameter: Parameter) -> Schema:
+    """``schema`` with the parameter's constraints, on its items for a list."""
+    constraints = parameter.constraints
+    if constraints is None:
+        return schema
+    bounds = {
+        keyword: getattr(constraints, name)
+        for name, keyword in _BOUNDS
+        if getattr(constraints, name) is not None
+    }
+    if parameter.is_list:
+        return {**schema, "items": {**schema["items"], **bounds}}
+    return {**schema, **bounds}
 
 
 def _reads_form(parameter: Parameter) -> bool:

@@ -832,3 +832,25 @@ def test_two_hundred_routes_are_described_quickly_and_once() -> None:
     found = openapi.document(app)
     assert len(found["paths"]) == 200
     assert openapi.document(app) is found
+
+
+def test_bounds_are_in_the_schemas() -> None:
+    async def search(
+        request: Request,
+        page: Annotated[int, Query(ge=1, lt=100)] = 1,
+        tags: Annotated[list[str], Query("tag", min_length=2, pattern="^[a-z]+$")] = [],  # noqa: B006
+        note: Annotated[str, Form(max_length=10)] = "",
+    ) -> None:
+        raise NotImplementedError
+
+    post = document(Route("/", search, methods=["POST"]))["paths"]["/"]["post"]
+    schemas = {p["name"]: p["schema"] for p in post["parameters"]}
+    assert schemas == {
+        "page": {"type": "integer", "minimum": 1, "exclusiveMaximum": 100, "default": 1},
+        "tag": {
+            "type": "array",
+            "items": {"type": "string", "minLength": 2, "pattern": "^[a-z]+$"},
+        },
+    }
+    form = post["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert form["properties"]["note"] == {"type": "string", "maxLength": 10}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import enum
+import re
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -455,3 +456,74 @@ def test_parameter_definition_errors_at_startup(
 ) -> None:
     with pytest.raises(DependencyError, match=message.replace("(", r"\(").replace(")", r"\)")):
         test_client_factory(app_with(route)).get("/")
+
+
+async def bounded(
+    page: Annotated[int, Query(ge=1)] = 1,
+    size: Annotated[int, Query(gt=0, lt=101)] = 20,
+    ratio: Annotated[float | None, Query(le=1.5)] = None,
+    tags: Annotated[list[str], Query("tag", min_length=2, max_length=5, pattern="^[a-z]+$")] = [],  # noqa: B006 (never changed)
+    version: Annotated[int, Path(ge=1, le=3)] = 1,
+) -> dict[str, Any]:
+    return {"page": page, "size": size, "ratio": ratio, "tags": tags, "version": version}
+
+
+def test_bounded_values_are_checked(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(app_with(Route("/v{version:int}/items", bounded)))
+    answer = client.get("/v2/items?page=3&size=100&ratio=1.5&tag=ab&tag=abcde")
+    assert answer.json() == {
+        "page": 3,
+        "size": 100,
+        "ratio": 1.5,
+        "tags": ["ab", "abcde"],
+        "version": 2,
+    }
+    # The client sent a page of 0, a size of 101, a ratio of 2, tags too short, too long and
+    # with a capital, and version 4.
+    refused = client.get("/v4/items?page=0&size=101&ratio=2&tag=a&tag=abcdef&tag=Ab")
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [
+        {"location": ["query", "page"], "message": "must be at least 1"},
+        {"location": ["query", "size"], "message": "must be less than 101"},
+        {"location": ["query", "ratio"], "message": "must be at most 1.5"},
+        {"location": ["query", "tag", 0], "message": "must be at least 2 characters long"},
+        {"location": ["query", "tag", 1], "message": "must be at most 5 characters long"},
+        {"location": ["query", "tag", 2], "message": "must match the pattern '^[a-z]+$'"},
+        {"location": ["path", "version"], "message": "must be at most 3"},
+    ]
+    # A size of 0 is not greater than 0.
+    zero = client.get("/v1/items?size=0").json()["errors"]
+    assert zero == [{"location": ["query", "size"], "message": "must be greater than 0"}]
+
+
+async def misbounded_number(name: Annotated[str, Query(ge=1)]) -> None:
+    raise NotImplementedError
+
+
+async def misbounded_text(count: Annotated[list[int], Query(max_length=3)]) -> None:
+    raise NotImplementedError
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "message"),
+    [
+        (misbounded_number, r"'name' has the type str, but its bounds are for numbers"),
+        (misbounded_text, r"'count' has the type list\[int\], but its bounds are for text"),
+    ],
+)
+def test_bounds_that_do_not_fit_the_type_fail_at_startup(endpoint: Any, message: str) -> None:
+    with pytest.raises(DependencyError, match=message):
+        app_with(Route("/", endpoint)).build_middleware_stack()
+
+
+def test_a_broken_pattern_fails_where_it_is_written() -> None:
+    with pytest.raises(re.error):
+        Query(pattern="([a-z")
+
+
+def test_markers_with_other_bounds_differ() -> None:
+    # typing caches Annotated[...] by its markers' equality.
+    assert Query(ge=1) == Query(ge=1)
+    assert Query(ge=1) != Query(ge=2)
+    assert Query() != Query(ge=1)
+    assert Annotated[int, Query(ge=1)] != Annotated[int, Query(le=1)]
