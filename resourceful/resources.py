@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Generator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn, TypeGuard
 
 import cattrs
@@ -16,7 +16,7 @@ from resourceful.di._asgi import close_context, end_request
 from resourceful.di._container import InjectionContext
 from resourceful.di._parameters import EndpointPlan
 from resourceful.di._plan import Protocol, plan_endpoint
-from resourceful.di._returns import DEFAULT_CONVERTER, to_response
+from resourceful.di._returns import DEFAULT_CONVERTER, responds, response_settings, to_response
 from resourceful.exceptions import HTTPException
 from resourceful.requests import HTTPConnection, Request
 from resourceful.responses import PlainTextResponse, Response
@@ -27,30 +27,6 @@ if TYPE_CHECKING:
     from resourceful.middleware import Middleware
 
 HTTP_VERBS = ("get", "post", "put", "patch", "delete", "options", "query")
-
-
-def responds(
-    status_code: int | None = None, headers: dict[str, str] | None = None
-) -> Callable[[Any], Any]:
-    """Set the status code and headers of what a handler returns, when it is not a Response.
-
-    ``@responds(201)`` on ``post`` answers ``201 Created`` with the returned object as JSON.
-    """
-
-    def decorate(func: Any) -> Any:
-        func.__resourceful_status__ = status_code
-        func.__resourceful_headers__ = dict(headers or {})
-        return func
-
-    return decorate
-
-
-def _responds(func: Any) -> tuple[int | None, dict[str, str] | None]:
-    """The status code and headers ``@responds`` set on ``func``."""
-    return (
-        getattr(func, "__resourceful_status__", None),
-        getattr(func, "__resourceful_headers__", None) or None,
-    )
 
 
 async def _call(plan: EndpointPlan, instance: Any, kwargs: dict[str, Any]) -> Any:
@@ -159,7 +135,7 @@ def _resource_http_app(
     # Per method: the handler's plan, the requires() on the class (inherited) and on the
     # handler, and what @responds set.
     served = {
-        method: (plan, requirements_of(cls, plan.func), *_responds(plan.func))
+        method: (plan, requirements_of(cls, plan.func), *response_settings(plan.func))
         for method, plan in handlers.items()
     }
     needs_context = plans.needs_context

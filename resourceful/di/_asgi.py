@@ -13,7 +13,7 @@ from resourceful.background import BackgroundTasks
 from resourceful.concurrency import run_in_threadpool
 from resourceful.di._container import Container, InjectionContext
 from resourceful.di._parameters import EndpointPlan
-from resourceful.di._returns import DEFAULT_CONVERTER, to_response
+from resourceful.di._returns import DEFAULT_CONVERTER, response_settings, to_response
 from resourceful.requests import HTTPConnection, Request
 from resourceful.responses import Response
 from resourceful.types import ASGIApp, Receive, Scope, Send
@@ -58,13 +58,14 @@ def http_endpoint(
     """An ASGI app that serves ``plan``'s endpoint for HTTP requests."""
     func = plan.func
     reads_form = plan.reads_form
+    status_code, headers = response_settings(func)
 
     if plan.only_connection and plan.is_async:
 
         async def fast(scope: Scope, receive: Receive, send: Send) -> None:
             result = await func(Request(scope, receive, send))
             if not isinstance(result, Response):
-                result = to_response(result, converter)
+                result = to_response(result, converter, status_code, headers)
             await result(scope, receive, send)
 
         return guard(fast, requirements_of(func))
@@ -75,7 +76,7 @@ def http_endpoint(
             request = Request(scope, receive, send)
             try:
                 result = await _call(plan, await plan.arguments(request, None))
-                await to_response(result, converter)(scope, receive, send)
+                await to_response(result, converter, status_code, headers)(scope, receive, send)
             finally:
                 if reads_form:
                     await request.close()
@@ -87,7 +88,7 @@ def http_endpoint(
         context = InjectionContext(container, {Request: request, HTTPConnection: request})
         try:
             result = await _call(plan, await plan.arguments(request, context))
-            await to_response(result, converter)(scope, receive, send)
+            await to_response(result, converter, status_code, headers)(scope, receive, send)
             tasks = context.cache.get(BackgroundTasks)
             if tasks is not None:
                 await tasks()

@@ -60,6 +60,31 @@ def encode_json(value: Any, converter: cattrs.Converter = DEFAULT_CONVERTER) -> 
     return encode(value)
 
 
+def responds(
+    status_code: int | None = None, headers: dict[str, str] | None = None
+) -> Callable[[Any], Any]:
+    """Set the status code and headers of what a handler returns, when it is not a Response.
+
+    ``@responds(201)`` on ``post`` (or on a function endpoint) answers ``201 Created`` with
+    the returned object as JSON.
+    """
+
+    def decorate(func: Any) -> Any:
+        func.__resourceful_status__ = status_code
+        func.__resourceful_headers__ = dict(headers or {})
+        return func
+
+    return decorate
+
+
+def response_settings(func: Any) -> tuple[int | None, dict[str, str] | None]:
+    """The status code and headers ``@responds`` set on ``func`` (Nones when it did not)."""
+    return (
+        getattr(func, "__resourceful_status__", None),
+        getattr(func, "__resourceful_headers__", None) or None,
+    )
+
+
 def to_response(
     result: Any,
     converter: cattrs.Converter = DEFAULT_CONVERTER,

@@ -25,6 +25,7 @@ from resourceful.di import Container
 from resourceful.di._parameters import MISSING, EndpointPlan, Parameter, Source, without_none
 from resourceful.di._plan import plan_endpoint
 from resourceful.di._providers import type_hints, unwrap_partial
+from resourceful.di._returns import response_settings
 from resourceful.exceptions import status_phrase
 from resourceful.openapi._jsonschema import Components, Schema, model_fields, plain_default
 from resourceful.openapi._operation import OperationInfo, ResponseSpec, operation_info
@@ -198,8 +199,7 @@ def _endpoint(
     info = operation_info(func)
     if class_info is not None:
         info = info.under(class_info)
-    status_code = getattr(func, "__resourceful_status__", None)
-    headers = getattr(func, "__resourceful_headers__", None) or {}
+    status_code, headers = response_settings(func)
     tags = place.tags or ((cls.__name__,) if cls is not None else ())
     requirements = requirements_of(*((cls, func) if cls is not None else (func,)))
     return Endpoint(
@@ -210,7 +210,7 @@ def _endpoint(
         info,
         requirements,
         status_code,
-        headers,
+        headers or {},
         tags,
         (*place.names, route.name),
     )

@@ -568,6 +568,43 @@ def test_responds_keeps_204_for_none(test_client_factory: TestClientFactory) -> 
     assert client.put("/").status_code == 200
 
 
+@responds(201, headers={"X-Made": "fast"})
+async def made_from_request(request: Request) -> dict[str, str]:
+    return {"made": "from the request"}
+
+
+@responds(202)
+async def made_from_query(name: str) -> dict[str, str]:
+    return {"made": name}
+
+
+@responds(203, headers={"X-Made": "injected"})
+def made_with_tasks(tasks: BackgroundTasks) -> dict[str, str]:
+    return {"made": "with tasks"}
+
+
+def test_responds_sets_the_answer_of_function_endpoints_too(
+    test_client_factory: TestClientFactory,
+) -> None:
+    app = App(
+        routes=[
+            Route("/fast", made_from_request),
+            Route("/query", made_from_query),
+            Route("/tasks", made_with_tasks),
+        ]
+    )
+    client = test_client_factory(app)
+    fast = client.get("/fast")
+    assert (fast.status_code, fast.headers["x-made"], fast.json()) == (
+        201,
+        "fast",
+        {"made": "from the request"},
+    )
+    assert client.get("/query?name=q").status_code == 202
+    injected = client.get("/tasks")
+    assert (injected.status_code, injected.headers["x-made"]) == (203, "injected")
+
+
 class Money:
     def __init__(self, cents: int) -> None:
         self.cents = cents
