@@ -99,7 +99,8 @@ def _annotated_outside(hint: Any) -> Any:
             if get_origin(arg) is typing.Annotated:
                 inner: Any = typing.Optional[get_args(arg)[0]]  # noqa: UP045 (a runtime value)
                 extras: tuple[Any, ...] = (inner, *arg.__metadata__)
-                return typing.Annotated.__class_getitem__(extras)
+                annotated: Any = typing.Annotated  # subscripted with values, not types
+                return annotated[extras]
     return hint
 
 
