@@ -165,6 +165,10 @@ class Container:
         """Whether ``key`` can be injected: a provider, a context type or a rule covers it."""
         return key in self._providers or key in self._context_types or self._from_rule(key)
 
+    def provided(self) -> list[Any]:
+        """The key of every registered provider (those rules added included)."""
+        return list(self._providers)
+
     def _from_rule(self, key: Any) -> bool:
         for matches, make_provider in self._rules:
             if matches(key):

@@ -116,6 +116,7 @@ class OpenAPI:
         async def serve(request: Request) -> Response:
             return self._answer(request, form)
 
+        serve.__qualname__ = f"OpenAPI.{name}"  # how route listings show it
         return Route(path, serve, name=name, include_in_schema=False)
 
     def _answer(self, request: Request, form: str) -> Response:

@@ -52,8 +52,19 @@ def uvicorn_server(app: str, app_dir: Path = EXAMPLES, *, timeout: float = 20) -
     Raises RuntimeError, with uvicorn's output, when the server does not come up.
     """
     port = free_port()
-    command = uvicorn_command(app, app_dir, port)
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    with serving(uvicorn_command(app, app_dir, port), port, timeout=timeout) as base_url:
+        yield base_url
+
+
+@contextmanager
+def serving(
+    command: list[str], port: int, *, cwd: Path | None = None, timeout: float = 20
+) -> Iterator[str]:
+    """Run ``command``, a server on 127.0.0.1:``port``, and yield its base URL once it answers.
+
+    Raises RuntimeError, with the server's output, when it does not come up.
+    """
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
@@ -61,7 +72,7 @@ def uvicorn_server(app: str, app_dir: Path = EXAMPLES, *, timeout: float = 20) -
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
                 output = process.communicate()[0].decode(errors="replace")
-                msg = f"uvicorn did not start {app}:\n{output}"
+                msg = f"{' '.join(command)} did not start:\n{output}"
                 raise RuntimeError(msg)
             time.sleep(0.1)
         yield base_url
