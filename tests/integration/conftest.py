@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -58,13 +59,22 @@ def uvicorn_server(app: str, app_dir: Path = EXAMPLES, *, timeout: float = 20) -
 
 @contextmanager
 def serving(
-    command: list[str], port: int, *, cwd: Path | None = None, timeout: float = 20
+    command: list[str],
+    port: int,
+    *,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 20,
 ) -> Iterator[str]:
     """Run ``command``, a server on 127.0.0.1:``port``, and yield its base URL once it answers.
 
-    Raises RuntimeError, with the server's output, when it does not come up.
+    ``env`` adds to the environment. Raises RuntimeError, with the server's output, when it
+    does not come up.
     """
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    environment = {**os.environ, **(env or {})}
+    process = subprocess.Popen(
+        command, cwd=cwd, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     base_url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout

@@ -1,4 +1,4 @@
-"""The README's example application, served by a real uvicorn on 127.0.0.1."""
+"""The hello example application, served by a real uvicorn on 127.0.0.1."""
 
 from __future__ import annotations
 

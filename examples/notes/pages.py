@@ -1,0 +1,94 @@
+"""The HTML pages: sign up, log in, log out, and the notes of the signed-in user."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import attrs
+
+from examples.notes.live import Hub
+from examples.notes.store import UnitOfWork
+from resourceful import Form, HTTPResource
+from resourceful.authentication import requires
+from resourceful.concurrency import run_in_threadpool
+from resourceful.requests import Request
+from resourceful.responses import RedirectResponse, Response
+from resourceful.templating import Jinja2Templates
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+@attrs.frozen
+class Credentials:
+    name: str
+    password: str
+
+
+def _sign_in(request: Request, name: str) -> Response:
+    request.session.clear()  # a new session for the new user: nothing carried over
+    request.session["user"] = name
+    return RedirectResponse(request.url_for("home"), status_code=303)
+
+
+class SignUp(HTTPResource):
+    async def get(self, request: Request) -> Response:
+        return templates.TemplateResponse(request, "signup.html")
+
+    def post(
+        self, request: Request, form: Annotated[Credentials, Form()], work: UnitOfWork
+    ) -> Response:
+        name = form.name.strip()
+        problem = None
+        if not name or len(name) > 40 or len(form.password) < 8:
+            problem = "Choose a name (up to 40 characters) and a password of 8 characters or more."
+        elif not work.add_user(name, form.password):
+            problem = f"The name {name!r} is taken."
+        if problem is not None:
+            return templates.TemplateResponse(
+                request, "signup.html", {"problem": problem}, status_code=400
+            )
+        return _sign_in(request, name)
+
+
+class LogIn(HTTPResource):
+    async def get(self, request: Request) -> Response:
+        return templates.TemplateResponse(request, "login.html")
+
+    def post(
+        self, request: Request, form: Annotated[Credentials, Form()], work: UnitOfWork
+    ) -> Response:
+        if not work.check_password(form.name, form.password):
+            context = {"problem": "Wrong name or password."}
+            return templates.TemplateResponse(request, "login.html", context, status_code=400)
+        return _sign_in(request, form.name)
+
+
+class LogOut(HTTPResource):
+    async def post(self, request: Request) -> Response:
+        request.session.clear()
+        return RedirectResponse(request.url_for("login"), status_code=303)
+
+
+@requires("authenticated", redirect="login")
+class Home(HTTPResource):
+    """The signed-in user's notes, and a form to add one."""
+
+    def get(self, request: Request, work: UnitOfWork) -> Response:
+        notes = work.notes_of(request.user.identity)
+        return templates.TemplateResponse(request, "index.html", {"notes": notes})
+
+
+@requires("authenticated", redirect="login")
+class AddNote(HTTPResource):
+    async def post(
+        self,
+        request: Request,
+        text: Annotated[str, Form(min_length=1, max_length=500)],
+        work: UnitOfWork,
+        hub: Hub,
+    ) -> Response:
+        note = await run_in_threadpool(work.add_note, request.user.identity, text)
+        await run_in_threadpool(work.commit)  # stored before the other pages are told
+        await hub.publish(request.user.identity, {"id": note.id, "text": note.text})
+        return RedirectResponse(request.url_for("home"), status_code=303)

@@ -1,0 +1,166 @@
+"""The notes example, served by ``resourceful run`` on 127.0.0.1 and used as a person would:
+sign up, log in, add notes through the form and the API, see them live, log out."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from websockets.exceptions import ConnectionClosedError, InvalidStatus
+from websockets.sync.client import connect
+
+from tests.integration.conftest import ROOT, free_port, serving
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture(scope="module")
+def notes_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    database = tmp_path_factory.mktemp("notes") / "notes.sqlite3"
+    port = free_port()
+    command = [sys.executable, "-m", "resourceful", "run", "examples.notes:app"]
+    env = {"NOTES_DATABASE": str(database), "NOTES_SECRET_KEY": "integration-tests-only"}
+    with serving([*command, "--port", str(port)], port, cwd=ROOT, env=env) as base_url:
+        yield base_url
+    assert Path(database).is_file()
+
+
+def csrf_of(page: httpx.Response) -> str:
+    found = _CSRF.search(page.text)
+    assert found is not None, page.text
+    return found[1]
+
+
+@contextmanager
+def signed_up(base_url: str, name: str) -> Iterator[httpx.Client]:
+    """A client of a new user ``name``, signed in."""
+    with httpx.Client(base_url=base_url) as client:
+        token = csrf_of(client.get("/signup"))
+        answer = client.post(
+            "/signup", data={"name": name, "password": "correct horse", "csrf_token": token}
+        )
+        assert (answer.status_code, answer.headers["location"]) == (303, f"{base_url}/")
+        yield client
+
+
+def test_sign_up_add_notes_and_log_out(notes_server: str) -> None:
+    with signed_up(notes_server, "ada") as client:
+        home = client.get("/")
+        assert '<span id="user">ada</span>' in home.text
+        token = csrf_of(home)
+        added = client.post("/notes", data={"text": "Buy <milk>", "csrf_token": token})
+        assert added.status_code == 303
+        assert "<li data-id=" in client.get("/").text
+        assert "Buy &lt;milk&gt;" in client.get("/").text  # escaped, never markup
+        assert [n["text"] for n in client.get("/api/notes").json()] == ["Buy <milk>"]
+        out = client.post("/logout", data={"csrf_token": token})
+        assert (out.status_code, out.headers["location"]) == (303, f"{notes_server}/login")
+        # Signed out: the page sends the visitor to log in, and back afterwards.
+        away = client.get("/")
+        assert away.status_code == 303
+        assert away.headers["location"].startswith(f"{notes_server}/login?next=")
+        assert client.get("/api/notes").status_code == 403
+
+
+def test_log_in_with_the_right_password_only(notes_server: str) -> None:
+    with signed_up(notes_server, "bob"):
+        pass
+    with httpx.Client(base_url=notes_server) as client:
+        token = csrf_of(client.get("/login"))
+        # The client sent a wrong password, then the right one.
+        wrong = client.post("/login", data={"name": "bob", "password": "nope", "csrf_token": token})
+        assert wrong.status_code == 400
+        assert "Wrong name or password." in wrong.text
+        right = client.post(
+            "/login", data={"name": "bob", "password": "correct horse", "csrf_token": token}
+        )
+        assert right.status_code == 303
+        assert '<span id="user">bob</span>' in client.get("/").text
+
+
+def test_bad_sign_ups_are_refused(notes_server: str) -> None:
+    with signed_up(notes_server, "cy"):
+        pass
+    with httpx.Client(base_url=notes_server) as client:
+        token = csrf_of(client.get("/signup"))
+        # The client sent a taken name, a short password, and a form without the password.
+        taken = client.post(
+            "/signup", data={"name": "cy", "password": "long enough", "csrf_token": token}
+        )
+        assert (taken.status_code, "is taken" in taken.text) == (400, True)
+        short = client.post(
+            "/signup", data={"name": "dee", "password": "short", "csrf_token": token}
+        )
+        assert short.status_code == 400
+        missing = client.post("/signup", data={"name": "dee", "csrf_token": token})
+        assert missing.status_code == 422
+
+
+def test_a_forged_or_missing_csrf_token_is_refused(notes_server: str) -> None:
+    with signed_up(notes_server, "eve") as client:
+        token = csrf_of(client.get("/"))
+        raw, _, signature = token.partition(".")
+        forged = f"{raw}.{'0' * len(signature)}"
+        # The client sent a forged token, and then none at all.
+        assert client.post("/notes", data={"text": "x", "csrf_token": forged}).status_code == 403
+        assert client.post("/notes", data={"text": "x"}).status_code == 403
+        assert client.post("/api/notes", json={"text": "x"}).status_code == 403
+        assert client.get("/api/notes").json() == []
+
+
+def test_the_api_takes_typed_notes_and_refuses_bad_ones(notes_server: str) -> None:
+    with signed_up(notes_server, "fay") as client:
+        headers = {"x-csrf-token": csrf_of(client.get("/"))}
+        created = client.post("/api/notes", json={"text": "From a script"}, headers=headers)
+        assert created.status_code == 201
+        assert created.json()["text"] == "From a script"
+        # The client sent a number as the text, and a limit of 0.
+        bad = client.post("/api/notes", json={"text": 5}, headers=headers)
+        assert bad.status_code == 422
+        assert client.get("/api/notes", params={"limit": 0}).status_code == 422
+        document = client.get("/openapi.json").json()
+        assert document["paths"]["/api/notes"]["get"]["parameters"][0]["schema"] == {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 100,
+            "default": 20,
+        }
+
+
+def test_a_note_added_in_one_page_appears_live_in_another(notes_server: str) -> None:
+    with signed_up(notes_server, "gus") as client:
+        token = csrf_of(client.get("/"))
+        cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+        url = notes_server.replace("http://", "ws://") + "/live"
+        with connect(url, additional_headers={"Cookie": cookie}, open_timeout=5) as live:
+            client.post("/notes", data={"text": "Seen live", "csrf_token": token})
+            message = json.loads(live.recv(timeout=5))
+            assert message["text"] == "Seen live"
+        # Another user's page does not hear of it.
+        with signed_up(notes_server, "hal") as other:
+            cookie = "; ".join(f"{name}={value}" for name, value in other.cookies.items())
+            with connect(url, additional_headers={"Cookie": cookie}, open_timeout=5) as live:
+                headers = {"x-csrf-token": token}
+                client.post("/api/notes", json={"text": "Only for gus"}, headers=headers)
+                with pytest.raises(TimeoutError):
+                    live.recv(timeout=0.5)
+
+
+def test_a_signed_out_websocket_is_refused(notes_server: str) -> None:
+    url = notes_server.replace("http://", "ws://") + "/live"
+    with (
+        pytest.raises((InvalidStatus, ConnectionClosedError)),
+        connect(url, open_timeout=5) as live,
+    ):
+        live.recv(timeout=5)
+
+
+def test_the_stylesheet_is_served(notes_server: str) -> None:
+    style = httpx.get(notes_server + "/static/style.css")
+    assert style.headers["content-type"].startswith("text/css")
