@@ -104,3 +104,15 @@ def example_server() -> Iterator[str]:
     """The README's example app, ``examples/hello.py``, served by uvicorn."""
     with uvicorn_server("hello:app") as base_url:
         yield base_url
+
+
+@pytest.fixture(scope="module")
+def notes_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The notes example, served by ``resourceful run`` with a database of its own."""
+    database = tmp_path_factory.mktemp("notes") / "notes.sqlite3"
+    port = free_port()
+    command = [sys.executable, "-m", "resourceful", "run", "examples.notes:app"]
+    env = {"NOTES_DATABASE": str(database), "NOTES_SECRET_KEY": "integration-tests-only"}
+    with serving([*command, "--port", str(port)], port, cwd=ROOT, env=env) as base_url:
+        yield base_url
+    assert database.is_file()

@@ -5,30 +5,15 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import httpx
 import pytest
 from websockets.exceptions import ConnectionClosedError, InvalidStatus
 from websockets.sync.client import connect
 
-from tests.integration.conftest import ROOT, free_port, serving
-
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-@pytest.fixture(scope="module")
-def notes_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    database = tmp_path_factory.mktemp("notes") / "notes.sqlite3"
-    port = free_port()
-    command = [sys.executable, "-m", "resourceful", "run", "examples.notes:app"]
-    env = {"NOTES_DATABASE": str(database), "NOTES_SECRET_KEY": "integration-tests-only"}
-    with serving([*command, "--port", str(port)], port, cwd=ROOT, env=env) as base_url:
-        yield base_url
-    assert Path(database).is_file()
 
 
 def csrf_of(page: httpx.Response) -> str:

@@ -1,0 +1,102 @@
+"""The notes example in a real browser: Chromium, driven by Selenium through chromedriver.
+
+Without Chromium and chromedriver (Debian's ``chromium`` and ``chromium-driver``) these tests
+skip; with ``RESOURCEFUL_REQUIRE_BROWSER=1`` (CI sets it) the skip is an error instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver")
+MISSING = "Chromium and chromedriver are not installed (CI installs them)"
+
+if not (CHROMIUM and DRIVER) and os.environ.get("RESOURCEFUL_REQUIRE_BROWSER") != "1":
+    pytest.skip(MISSING, allow_module_level=True)
+
+from selenium import webdriver  # noqa: E402 (only where a browser can run)
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+WAIT = 10  # seconds a page may take to show what the test waits for
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not (CHROMIUM and DRIVER):
+        pytest.fail(f"RESOURCEFUL_REQUIRE_BROWSER=1, but {MISSING}")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(executable_path=DRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def fill(driver: Any, form: str, **fields: str) -> None:
+    """Type ``fields`` into the form matched by CSS selector ``form`` and submit it."""
+    element = driver.find_element(By.CSS_SELECTOR, form)
+    for name, value in fields.items():
+        box = element.find_element(By.NAME, name)
+        box.clear()
+        box.send_keys(value)
+    element.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+
+
+def notes_on(driver: Any) -> list[str]:
+    return [item.text for item in driver.find_elements(By.CSS_SELECTOR, "#notes li")]
+
+
+def test_sign_up_write_notes_live_and_log_out(browser: Any, notes_server: str) -> None:
+    wait = WebDriverWait(browser, WAIT)
+    browser.get(notes_server + "/signup")
+    fill(browser, "main form", name="ada", password="correct horse")
+    wait.until(lambda d: d.find_element(By.ID, "user").text == "ada")
+
+    fill(browser, "#add", text="Written in a browser")
+    wait.until(lambda d: notes_on(d) == ["Written in a browser"])
+
+    # A second tab of the same user hears of notes added in the first.
+    first = browser.current_window_handle
+    browser.switch_to.new_window("tab")
+    second = browser.current_window_handle
+    browser.get(notes_server + "/")
+    wait.until(lambda d: notes_on(d) == ["Written in a browser"])
+    wait.until(lambda d: d.execute_script("return live.readyState") == 1)
+    browser.switch_to.window(first)
+    fill(browser, "#add", text="Seen in the other tab")
+    browser.switch_to.window(second)
+    wait.until(lambda d: notes_on(d) == ["Seen in the other tab", "Written in a browser"])
+    browser.close()
+    browser.switch_to.window(first)
+
+    browser.find_element(By.ID, "logout").click()
+    wait.until(lambda d: d.current_url == notes_server + "/login")
+    browser.get(notes_server + "/")
+    wait.until(lambda d: d.current_url.startswith(notes_server + "/login?next="))
+
+
+def test_a_forged_csrf_token_is_refused(browser: Any, notes_server: str) -> None:
+    wait = WebDriverWait(browser, WAIT)
+    browser.get(notes_server + "/signup")
+    fill(browser, "main form", name="mallory", password="correct horse")
+    wait.until(lambda d: d.find_element(By.ID, "user").text == "mallory")
+    # The page's token, changed in the browser before the form is sent.
+    browser.execute_script(
+        "const field = document.querySelector('#add [name=csrf_token]');"
+        "field.value = field.value.split('.')[0] + '.forged';"
+    )
+    fill(browser, "#add", text="Never stored")
+    wait.until(lambda d: "CSRF token invalid" in d.find_element(By.TAG_NAME, "body").text)
+    browser.get(notes_server + "/")
+    assert notes_on(browser) == []
