@@ -15,12 +15,23 @@ DOCS = Path(__file__).parents[2] / "docs"
 BLOCK = re.compile(r"^\.\. code-block:: python\n\n((?:(?:    .*)?\n)+)", re.MULTILINE)
 
 
+#: A page that holds this comment runs its examples in order, in one namespace: each one
+#: builds on the ones before it (a tutorial).
+CONTINUED = ".. The examples of this page build on each other."
+
+
 def examples() -> list[tuple[str, str]]:
     found = []
     for page in [DOCS.parent / "README.rst", *sorted(DOCS.glob("*.rst"))]:
-        for number, match in enumerate(BLOCK.finditer(page.read_text()), start=1):
-            code = "\n".join(line[4:] for line in match.group(1).splitlines())
-            found.append((f"{page.stem}-{number}", code))
+        text = page.read_text()
+        blocks = [
+            "\n".join(line[4:] for line in match.group(1).splitlines())
+            for match in BLOCK.finditer(text)
+        ]
+        if CONTINUED in text:
+            found.append((f"{page.stem}-in-order", "\n\n".join(blocks)))
+        else:
+            found.extend((f"{page.stem}-{n}", code) for n, code in enumerate(blocks, start=1))
     return found
 
 
