@@ -8,7 +8,7 @@ import sys
 import httpx
 import pytest
 
-from tests.integration.conftest import EXAMPLES, TEST_APPS, free_port, serving
+from tests.integration.conftest import EXAMPLES, ROOT, TEST_APPS, free_port, serving
 
 COMMAND = [sys.executable, "-m", "resourceful"]
 
@@ -32,6 +32,14 @@ def test_routes_and_check_on_the_example() -> None:
         [*COMMAND, "check", "hello:app"], cwd=EXAMPLES, capture_output=True, text=True
     )
     assert (check.returncode, check.stdout) == (0, "ok: 10 routes read, their endpoints planned\n")
+    notes = subprocess.run(
+        [*COMMAND, "check", "examples.notes:app"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert notes.returncode == 0, notes.stderr
+    assert notes.stdout.splitlines() == [
+        "ok: 13 routes read, their endpoints planned",
+        "ok: NotesSettings loaded",
+    ]
 
 
 def test_check_fails_on_a_broken_app_and_a_wrong_path() -> None:
