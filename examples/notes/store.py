@@ -40,8 +40,11 @@ class Database:
 
     def __init__(self, settings: NotesSettings) -> None:
         self.path = settings.database
-        with sqlite3.connect(self.path) as connection:
+        connection = sqlite3.connect(self.path)
+        try:
             connection.executescript(SCHEMA)
+        finally:
+            connection.close()
 
     def connect(self) -> sqlite3.Connection:
         # A request's work may run in more than one worker thread, one step at a time.
