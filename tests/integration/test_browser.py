@@ -21,11 +21,17 @@ if not (CHROMIUM and DRIVER) and os.environ.get("RESOURCEFUL_REQUIRE_BROWSER") !
     pytest.skip(MISSING, allow_module_level=True)
 
 from selenium import webdriver  # noqa: E402 (only where a browser can run)
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 WAIT = 10  # seconds a page may take to show what the test waits for
+
+
+def waiting(driver: Any) -> WebDriverWait[Any]:
+    """A wait that looks again when the page it looked at was replaced by the next one."""
+    return WebDriverWait(driver, WAIT, ignored_exceptions=(StaleElementReferenceException,))
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +64,7 @@ def notes_on(driver: Any) -> list[str]:
 
 
 def test_sign_up_write_notes_live_and_log_out(browser: Any, notes_server: str) -> None:
-    wait = WebDriverWait(browser, WAIT)
+    wait = waiting(browser)
     browser.get(notes_server + "/signup")
     fill(browser, "main form", name="ada", password="correct horse")
     wait.until(lambda d: d.find_element(By.ID, "user").text == "ada")
@@ -87,7 +93,7 @@ def test_sign_up_write_notes_live_and_log_out(browser: Any, notes_server: str) -
 
 
 def test_a_forged_csrf_token_is_refused(browser: Any, notes_server: str) -> None:
-    wait = WebDriverWait(browser, WAIT)
+    wait = waiting(browser)
     browser.get(notes_server + "/signup")
     fill(browser, "main form", name="mallory", password="correct horse")
     wait.until(lambda d: d.find_element(By.ID, "user").text == "mallory")
