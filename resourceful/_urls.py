@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 from urllib.parse import SplitResult, unquote_plus, urlencode, urlsplit, urlunsplit
 
@@ -207,6 +207,30 @@ def _url_from_scope(scope: Scope) -> str:
     if path.startswith("//"):  # without a host, it would be read as one
         path = "/%2F" + path[2:]
     return f"{path}?{query}" if query else path
+
+
+def stays_on_site(target: str, hosts: Collection[str]) -> bool:
+    """Whether a browser sent to ``target`` stays on this site.
+
+    So it does for a path (``/notes?page=2``, ``notes``) and for an http(s) URL whose host
+    is one of ``hosts`` (lower-case names). A browser reads a backslash as a slash, so a
+    path that starts with a slash and a backslash leads to another host; text with control
+    characters (which browsers drop) or surrounding spaces is refused outright.
+    """
+    if target != target.strip() or any(char < " " or char == "\x7f" for char in target):
+        return False
+    normal = target.replace("\\", "/")
+    if normal.startswith("//"):  # scheme-relative: another host
+        return False
+    try:
+        parts = urlsplit(normal)
+        host = parts.hostname
+    except ValueError:  # a broken authority ("http://[x")
+        return False
+    if not parts.scheme and not parts.netloc:
+        return True
+    is_web = parts.scheme.lower() in ("http", "https") and normal[len(parts.scheme) :][:3] == "://"
+    return is_web and host is not None and host in hosts
 
 
 class URLPath(str):

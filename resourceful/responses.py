@@ -7,7 +7,7 @@ import http.cookies
 import mimetypes
 import os
 import stat
-from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterable, Awaitable, Callable, Collection, Iterable, Mapping
 from datetime import datetime, timezone
 from email.utils import format_datetime, formatdate
 from functools import partial
@@ -21,10 +21,11 @@ import anyio.lowlevel
 from resourceful._cached import cached_property
 from resourceful._json import compact_json
 from resourceful._ranges import MalformedRange, RangeNotSatisfiable, parse_range_header
+from resourceful._urls import stays_on_site
 from resourceful.background import BackgroundTask
 from resourceful.concurrency import collapse_excgroups, iterate_in_threadpool
 from resourceful.datastructures import URL, Headers, MutableHeaders
-from resourceful.requests import ClientDisconnect
+from resourceful.requests import ClientDisconnect, HTTPConnection
 from resourceful.types import Message, Receive, Scope, Send
 
 SameSite = Literal["lax", "strict", "none"]
@@ -221,6 +222,28 @@ class RedirectResponse(Response):
             content=b"", status_code=status_code, headers=headers, background=background
         )
         self.headers["location"] = quote(str(url), safe=":/%#?=@[]!$&'()*+,;~")
+
+
+def safe_redirect_url(
+    connection: HTTPConnection,
+    target: str | None,
+    default: str = "/",
+    *,
+    allowed_hosts: Collection[str] = (),
+) -> str:
+    """``target`` when a redirect there stays on this site, else ``default``.
+
+    Use it wherever the client chose where to go (a ``next`` parameter, a form field), so
+    that a link to this site cannot send its users on to another one (an open redirect).
+    Paths stay; full URLs stay when their host is the connection's own or one of
+    ``allowed_hosts``.
+    """
+    if target is None:
+        return default
+    hosts = {host.lower() for host in allowed_hosts}
+    if connection.url.hostname:
+        hosts.add(connection.url.hostname.lower())
+    return target if stays_on_site(target, hosts) else default
 
 
 ContentStream = AsyncIterable[str | bytes] | Iterable[str | bytes]
@@ -547,4 +570,5 @@ __all__ = [
     "RedirectResponse",
     "Response",
     "StreamingResponse",
+    "safe_redirect_url",
 ]

@@ -1,7 +1,8 @@
 """The notes application: pages, a JSON API and live updates, put together.
 
 Serve it with ``resourceful run examples.notes:app`` from the repository's root and open
-http://127.0.0.1:8000. ``NOTES_DATABASE`` and ``NOTES_SECRET_KEY`` configure it.
+http://127.0.0.1:8000. ``NOTES_DATABASE``, ``NOTES_SECRET_KEY`` and
+``NOTES_ALLOWED_HOSTS`` configure it.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from resourceful.di import Provider
 from resourceful.middleware import Middleware
 from resourceful.middleware.authentication import AuthenticationMiddleware
 from resourceful.middleware.csrf import CSRFMiddleware
+from resourceful.middleware.securityheaders import SecurityHeadersMiddleware
 from resourceful.middleware.sessions import SessionMiddleware
+from resourceful.middleware.trustedhost import TrustedHostMiddleware
 from resourceful.openapi import OpenAPI
 from resourceful.requests import HTTPConnection
 from resourceful.staticfiles import StaticFiles
@@ -58,6 +61,11 @@ def create_app(settings: NotesSettings | None = None) -> App:
             ),
         ],
         middleware=[
+            Middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts),
+            # Pages load scripts, styles and sockets from this site only, and are never framed.
+            Middleware(
+                SecurityHeadersMiddleware, content_security_policy={"default-src": "'self'"}
+            ),
             Middleware(SessionMiddleware, secret_key=secret, same_site="lax"),
             Middleware(CSRFMiddleware, secret_key=secret),
             Middleware(AuthenticationMiddleware, backend=SessionUser()),

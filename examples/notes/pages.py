@@ -9,11 +9,11 @@ import attrs
 
 from examples.notes.live import Hub
 from examples.notes.store import UnitOfWork
-from resourceful import Form, HTTPResource
+from resourceful import Form, HTTPResource, Query
 from resourceful.authentication import requires
 from resourceful.concurrency import run_in_threadpool
 from resourceful.requests import Request
-from resourceful.responses import RedirectResponse, Response
+from resourceful.responses import RedirectResponse, Response, safe_redirect_url
 from resourceful.templating import Jinja2Templates
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -25,10 +25,15 @@ class Credentials:
     password: str
 
 
-def _sign_in(request: Request, name: str) -> Response:
+#: The page a login form goes on to, a link sent by anyone may name: only this site's own.
+NextPage = Annotated[str | None, Form(alias="next")]
+
+
+def _sign_in(request: Request, name: str, next_page: str | None = None) -> Response:
     request.session.clear()  # a new session for the new user: nothing carried over
     request.session["user"] = name
-    return RedirectResponse(request.url_for("home"), status_code=303)
+    target = safe_redirect_url(request, next_page, str(request.url_for("home")))
+    return RedirectResponse(target, status_code=303)
 
 
 class SignUp(HTTPResource):
@@ -52,16 +57,22 @@ class SignUp(HTTPResource):
 
 
 class LogIn(HTTPResource):
-    async def get(self, request: Request) -> Response:
-        return templates.TemplateResponse(request, "login.html")
+    async def get(
+        self, request: Request, next_page: Annotated[str | None, Query(alias="next")] = None
+    ) -> Response:
+        return templates.TemplateResponse(request, "login.html", {"next": next_page})
 
     def post(
-        self, request: Request, form: Annotated[Credentials, Form()], work: UnitOfWork
+        self,
+        request: Request,
+        form: Annotated[Credentials, Form()],
+        work: UnitOfWork,
+        next_page: NextPage = None,
     ) -> Response:
         if not work.check_password(form.name, form.password):
-            context = {"problem": "Wrong name or password."}
+            context = {"problem": "Wrong name or password.", "next": next_page}
             return templates.TemplateResponse(request, "login.html", context, status_code=400)
-        return _sign_in(request, form.name)
+        return _sign_in(request, form.name, next_page)
 
 
 class LogOut(HTTPResource):

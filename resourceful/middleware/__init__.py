@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+#: Keyword arguments whose names hold one of these are hidden in reprs (and so in logs).
+_SECRET_NAMES = ("secret", "password", "token", "key", "credential")
+
 
 class Middleware:
     """A middleware class and the arguments to build it with, around the next app.
@@ -24,7 +27,9 @@ class Middleware:
     def __repr__(self) -> str:
         arguments = [getattr(self.cls, "__name__", repr(self.cls))]
         arguments += [repr(arg) for arg in self.args]
-        arguments += [f"{key}={value!r}" for key, value in self.kwargs.items()]
+        for key, value in self.kwargs.items():
+            hidden = any(name in key.lower() for name in _SECRET_NAMES)
+            arguments.append(f"{key}='**********'" if hidden else f"{key}={value!r}")
         return f"{type(self).__name__}({', '.join(arguments)})"
 
 

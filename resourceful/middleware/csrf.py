@@ -63,7 +63,7 @@ class CSRFMiddleware:
         if "session" not in scope:
             msg = "CSRFMiddleware needs SessionMiddleware installed outside it (listed before it)."
             raise RuntimeError(msg)
-        scope["resourceful.csrf"] = (self.secret, self.field_name)
+        scope["resourceful.csrf"] = self  # not the secret itself: a logged scope shows it
         if scope["method"] in SAFE_METHODS or scope["path"].startswith(self.exempt_paths):
             await self.app(scope, receive, send)
             return
@@ -115,22 +115,21 @@ def _replaying(body: bytes, receive: Receive) -> Receive:
 
 def csrf_token(connection: HTTPConnection) -> str:
     """The signed CSRF token for this session (made on first use) to put in pages."""
-    settings = connection.scope.get("resourceful.csrf")
-    if settings is None:
+    middleware: CSRFMiddleware | None = connection.scope.get("resourceful.csrf")
+    if middleware is None:
         msg = "csrf_token() needs CSRFMiddleware installed."
         raise RuntimeError(msg)
-    secret, _ = settings
     session = connection.session
     raw = session.get(SESSION_KEY)
     if not isinstance(raw, str):
         raw = session[SESSION_KEY] = secrets.token_urlsafe(32)
-    return f"{raw}.{_sign(secret, raw)}"
+    return f"{raw}.{_sign(middleware.secret, raw)}"
 
 
 def csrf_input(connection: HTTPConnection) -> str:
     """A hidden ``<input>`` carrying the CSRF token, for HTML forms."""
     token = csrf_token(connection)
-    _, field_name = connection.scope["resourceful.csrf"]
+    field_name = connection.scope["resourceful.csrf"].field_name
     return f'<input type="hidden" name="{escape(field_name)}" value="{escape(token)}">'
 
 

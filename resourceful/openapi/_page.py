@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from html import escape
+from urllib.parse import urlsplit
 
 #: Where the page loads Swagger UI from (``OpenAPI(ui_assets=...)`` changes it).
 SWAGGER_UI_ASSETS = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5"
@@ -19,18 +22,29 @@ _PAGE = """<!doctype html>
 <body>
 <div id="swagger-ui"></div>
 <script src="{assets}/swagger-ui-bundle.js"></script>
-<script>
-  SwaggerUIBundle({{ url: {document}, dom_id: "#swagger-ui", deepLinking: true }});
-</script>
+<script>{script}</script>
 </body>
 </html>
 """
 
 
-def docs_page(title: str, assets: str, document_url: str) -> str:
-    """The page's HTML; the title and URLs escaped for where each one goes."""
+def docs_page(title: str, assets: str, document_url: str) -> tuple[str, str]:
+    """The page's HTML, the title and URLs escaped for where each one goes, and its CSP.
+
+    The Content-Security-Policy allows the page what it needs and nothing more (the assets'
+    origin, and its one inline script by hash), so it works under a site's strict policy.
+    """
     # In a <script>, "</" could end the script early: JSON's \u escape keeps it harmless.
     url = json.dumps(document_url).replace("<", "\\u003c")
-    return _PAGE.format(
-        title=escape(title), assets=escape(assets.rstrip("/"), quote=True), document=url
+    script = f'SwaggerUIBundle({{ url: {url}, dom_id: "#swagger-ui", deepLinking: true }});'
+    assets = assets.rstrip("/")
+    page = _PAGE.format(title=escape(title), assets=escape(assets, quote=True), script=script)
+    parts = urlsplit(assets)
+    origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else "'self'"
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    policy = (
+        f"default-src 'none'; script-src {origin} 'sha256-{digest}'; "
+        f"style-src {origin} 'unsafe-inline'; img-src 'self' data: {origin}; "
+        "connect-src 'self'; frame-ancestors 'self'"
     )
+    return page, policy

@@ -138,7 +138,8 @@ class OpenAPI:
 
     async def _docs(self, request: Request) -> Response:
         url = request.scope.get("root_path", "") + str(self.path)
-        return HTMLResponse(docs_page(self.title, self.ui_assets, url))
+        page, policy = docs_page(self.title, self.ui_assets, url)
+        return HTMLResponse(page, headers={"content-security-policy": policy})
 
 
 def _render(document: dict[str, Any], form: str) -> bytes:

@@ -3,6 +3,7 @@ sign up, log in, add notes through the form and the API, see them live, log out.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -148,3 +149,46 @@ def test_a_signed_out_websocket_is_refused(notes_server: str) -> None:
 def test_the_stylesheet_is_served(notes_server: str) -> None:
     style = httpx.get(notes_server + "/static/style.css")
     assert style.headers["content-type"].startswith("text/css")
+
+
+@pytest.mark.parametrize(
+    ("next_page", "landing"),
+    [
+        ("/api/notes", "/api/notes"),
+        # Links anyone may send, naming another site: the login lands on the home page.
+        ("https://evil.example/", "/"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example/", "/"),
+        ("javascript:alert(1)", "/"),
+    ],
+)
+def test_login_goes_on_to_this_site_only(notes_server: str, next_page: str, landing: str) -> None:
+    name = f"next{sum(map(ord, next_page))}"
+    with signed_up(notes_server, name) as client:
+        client.post("/logout", data={"csrf_token": csrf_of(client.get("/"))})
+        page = client.get("/login", params={"next": next_page})
+        token = csrf_of(page)
+        form = {"name": name, "password": "correct horse", "csrf_token": token}
+        hidden = re.search(r'name="next" value="([^"]*)"', page.text)
+        assert hidden is not None
+        form["next"] = html.unescape(hidden[1])
+        answer = client.post("/login", data=form)
+        assert answer.status_code == 303
+        location = answer.headers["location"]
+        expected = landing if landing.startswith("/api") else f"{notes_server}/"
+        assert location == expected
+
+
+def test_pages_carry_security_headers(notes_server: str) -> None:
+    page = httpx.get(notes_server + "/login")
+    assert page.headers["content-security-policy"] == "default-src 'self'; frame-ancestors 'none'"
+    assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert "<script>" not in page.text  # no inline script for the policy to refuse
+
+
+def test_a_forged_host_header_is_refused(notes_server: str) -> None:
+    # The client named another host: no page (and no link built from that name) is served.
+    answer = httpx.get(notes_server + "/login", headers={"Host": "evil.example"})
+    assert (answer.status_code, answer.text) == (400, "Invalid host header")
+    assert httpx.get(notes_server + "/login").status_code == 200

@@ -209,3 +209,17 @@ async def test_lifespan_passes_through() -> None:
     with sender, receiver:
         await CSRFMiddleware(inner, "k")({"type": "lifespan"}, receiver.receive, sender.send)
     assert seen == ["lifespan"]
+
+
+async def scope_text(request: Request) -> Response:
+    return PlainTextResponse(repr(request.scope))
+
+
+def test_logged_scope_shows_no_signing_keys(test_client_factory: TestClientFactory) -> None:
+    # An app that logs its scope (or a debugger that shows it) must not show the keys.
+    app = csrf_app("csrf-signing-key")
+    app.router.add_route("/scope", scope_text)
+    text = test_client_factory(app).get("/scope").text
+    assert "CSRFMiddleware" in text
+    assert "csrf-signing-key" not in text
+    assert "session-key" not in text

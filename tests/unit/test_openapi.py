@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import base64
 import dataclasses
 import datetime
 import decimal
 import enum
+import hashlib
 import sys
 import uuid
 from collections.abc import Mapping, Sequence
@@ -777,6 +779,12 @@ def test_the_app_serves_its_document_and_docs_page(
         assert "<title>Notes &lt;&amp;&gt;</title>" in page.text
         assert 'url: "/openapi.json"' in page.text
         assert "swagger-ui-dist@5/swagger-ui-bundle.js" in page.text
+        # Its own policy allows the assets' origin and its one inline script, by hash.
+        script = page.text.split("<script>")[1].split("</script>")[0]
+        digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+        policy = page.headers["content-security-policy"]
+        assert f"script-src https://cdn.jsdelivr.net 'sha256-{digest}';" in policy
+        assert policy.startswith("default-src 'none';")
 
 
 def test_a_mounted_app_says_where_it_is(test_client_factory: TestClientFactory) -> None:
@@ -784,9 +792,10 @@ def test_a_mounted_app_says_where_it_is(test_client_factory: TestClientFactory) 
     outer = App(routes=[Mount("/api", inner)])
     with test_client_factory(outer) as client:
         assert client.get("/api/openapi.json").json()["servers"] == [{"url": "/api"}]
-        page = client.get("/api/docs").text
-        assert 'url: "/api/openapi.json"' in page
-        assert '<script src="/assets/swagger-ui-bundle.js">' in page
+        page = client.get("/api/docs")
+        assert 'url: "/api/openapi.json"' in page.text
+        assert '<script src="/assets/swagger-ui-bundle.js">' in page.text
+        assert "script-src 'self' 'sha256-" in page.headers["content-security-policy"]
 
 
 def test_renderings_for_client_chosen_prefixes_are_not_all_kept(
@@ -805,7 +814,7 @@ def test_renderings_for_client_chosen_prefixes_are_not_all_kept(
 def test_the_document_url_cannot_end_the_page_script() -> None:
     from resourceful.openapi._page import docs_page
 
-    page = docs_page("t", "/a", "/x</script><script>alert(1)")
+    page, _ = docs_page("t", "/a", "/x</script><script>alert(1)")
     assert "</script><script>alert" not in page
     assert '"/x\\u003c/script>\\u003cscript>alert(1)"' in page
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from resourceful._ranges import MalformedRange, RangeNotSatisfiable, parse_range_header
 from resourceful.background import BackgroundTask
 from resourceful.datastructures import URL
-from resourceful.requests import ClientDisconnect
+from resourceful.requests import ClientDisconnect, Request
 from resourceful.responses import (
     FileResponse,
     HTMLResponse,
@@ -23,6 +23,7 @@ from resourceful.responses import (
     RedirectResponse,
     Response,
     StreamingResponse,
+    safe_redirect_url,
 )
 from resourceful.types import Message, Receive, Scope, Send
 from tests.conftest import TestClientFactory, no_receive, serve
@@ -647,3 +648,44 @@ def no_wait_send(sent: list[Message]) -> Send:
         sent.append(message)
 
     return send
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/notes?page=2#top", "/notes?page=2#top"),
+        ("notes/1", "notes/1"),
+        ("http://testserver/admin", "http://testserver/admin"),
+        ("https://TESTSERVER:8443/admin", "https://TESTSERVER:8443/admin"),
+        ("https://partner.example/x", "https://partner.example/x"),
+        # Sent by a client to lead this site's users elsewhere: each gives the default.
+        ("https://evil.example/", "/home"),
+        ("//evil.example/", "/home"),
+        ("///evil.example/", "/home"),
+        ("/\\evil.example/", "/home"),
+        ("\\\\evil.example", "/home"),
+        ("/\t/evil.example", "/home"),
+        ("/\n/evil.example", "/home"),
+        (" //evil.example", "/home"),
+        ("https://testserver@evil.example/", "/home"),
+        ("https:evil.example", "/home"),
+        ("http:/evil.example", "/home"),
+        ("javascript:alert(1)", "/home"),
+        ("data:text/html,<script>alert(1)</script>", "/home"),
+        ("ftp://testserver/file", "/home"),
+        ("http://[::1", "/home"),
+        (None, "/home"),
+    ],
+)
+def test_safe_redirect_url_keeps_users_on_the_site(target: str | None, expected: str) -> None:
+    request = Request(
+        {"type": "http", "scheme": "http", "path": "/", "headers": [(b"host", b"testserver")]}
+    )
+    found = safe_redirect_url(request, target, "/home", allowed_hosts=["Partner.example"])
+    assert found == expected
+
+
+def test_safe_redirect_url_without_a_host() -> None:
+    request = Request({"type": "http", "path": "/", "headers": []})
+    assert safe_redirect_url(request, "http://localhost/") == "/"
+    assert safe_redirect_url(request, "/next") == "/next"
