@@ -95,6 +95,7 @@ class BodyCounter:
     """
 
     __slots__ = (
+        "client_gone",
         "declared",
         "downstream_receive",
         "downstream_send",
@@ -114,6 +115,7 @@ class BodyCounter:
         self.downstream_send = send
         self.received = 0
         self.started = self.has_refused = self.has_read_headers = self.is_upload = False
+        self.client_gone = False
         self.declared: int | None = None
 
     @property
@@ -169,7 +171,11 @@ class BodyCounter:
                 answer = PlainTextResponse("Content Too Large", status_code=413)
                 await answer(self.scope, self.downstream_receive, self.downstream_send)
                 raise AnswerRefused
-        await self.downstream_send(message)
+        try:
+            await self.downstream_send(message)
+        except OSError:  # the client left (as StartWatcher notes it)
+            self.client_gone = True
+            raise
 
 
 def start_counting(scope: Scope, limits: Limits, receive: Receive, send: Send) -> BodyCounter:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from _json import encode_basestring, encode_basestring_ascii, make_encoder, make_scanner
 from collections.abc import Callable
 from typing import Any
@@ -85,13 +86,27 @@ def _not_json(name: str) -> Any:
     raise ValueError(msg)
 
 
-_strict_decoder = json.JSONDecoder(parse_constant=_not_json)
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):  # 1e999: no float holds it, and no JSON could write it back
+        msg = f"{text[:20]} is out of range"
+        raise ValueError(msg)
+    return value
+
+
+_strict_decoder = json.JSONDecoder(parse_constant=_not_json, parse_float=_finite_float)
 
 
 def json_loads_strict(text: str) -> Any:
-    """``text`` decoded as JSON, without Python's ``NaN`` and ``Infinity`` extensions.
+    """``text`` decoded as JSON, without Python's ``NaN`` and ``Infinity`` extensions, and
+    without numbers too large for a float (which would be infinite).
 
     Raises:
-        ValueError: the text is not one JSON document.
+        ValueError: the text is not one JSON document, is nested too deeply to decode, or
+            holds a number out of a float's range.
     """
-    return _strict_decoder.decode(text)
+    try:
+        return _strict_decoder.decode(text)
+    except RecursionError:
+        msg = "JSON nested too deeply"
+        raise ValueError(msg) from None

@@ -9,10 +9,9 @@ import cattrs
 
 from resourceful._json import json_loads_strict
 from resourceful._requirements import check_all, guard, requirements_of
-from resourceful.background import BackgroundTasks
 from resourceful.concurrency import run_in_threadpool
 from resourceful.di import Container
-from resourceful.di._asgi import close_context, end_request
+from resourceful.di._asgi import close_context, end_request, finish_request
 from resourceful.di._container import InjectionContext
 from resourceful.di._parameters import EndpointPlan
 from resourceful.di._plan import Protocol, plan_endpoint
@@ -173,14 +172,11 @@ def _resource_http_app(
                     after, resource, await after.arguments(request, context, given)
                 )
             await response(scope, receive, send)
-            tasks = context.cache.get(BackgroundTasks) if context is not None else None
-            if tasks is not None:
-                await tasks()
         except BaseException as exc:
             await end_request(request, context, reads_form, exc)
             raise
         if context is not None or reads_form:
-            await end_request(request, context, reads_form, None)
+            await finish_request(request, context, reads_form)
 
     return app
 

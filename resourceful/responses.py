@@ -25,6 +25,7 @@ from resourceful._urls import stays_on_site
 from resourceful.background import BackgroundTask
 from resourceful.concurrency import collapse_excgroups, iterate_in_threadpool
 from resourceful.datastructures import URL, Headers, MutableHeaders
+from resourceful.exceptions import HTTPException
 from resourceful.requests import ClientDisconnect, HTTPConnection
 from resourceful.types import Message, Receive, Scope, Send
 
@@ -325,8 +326,13 @@ async def _until_disconnected(
                 group.cancel_scope.cancel()
 
             group.start_soon(send_then_stop)
-            while (await receive())["type"] != "http.disconnect":
-                pass
+            try:
+                while (await receive())["type"] != "http.disconnect":
+                    pass
+            except HTTPException:
+                # The body the endpoint left unread was refused as it came (past a size
+                # limit): the disconnect can no longer be heard, and the answer goes on.
+                await anyio.sleep_forever()
             group.cancel_scope.cancel()
 
 

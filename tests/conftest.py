@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 from collections.abc import Callable
 from typing import Any, Literal
 
 import anyio
 import pytest
+from hypothesis import settings
 
 from resourceful.types import ASGIApp, Message, Scope
+
+# HYPOTHESIS_PROFILE=deep (tox -e fuzz) runs every property test with many more examples.
+settings.register_profile("deep", max_examples=2000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(params=["asyncio", "trio"])

@@ -52,6 +52,22 @@ async def end_request(
         await request.close()
 
 
+async def finish_request(
+    request: Request, context: InjectionContext | None, reads_form: bool
+) -> None:
+    """After the answer went out: run the injected background tasks, then tear down.
+
+    The client has its answer, so a failing task is not thrown into the providers (a unit
+    of work still commits what the answer reported); its error goes on to the server's log.
+    """
+    tasks = context.cache.get(BackgroundTasks) if context is not None else None
+    try:
+        if tasks is not None:
+            await tasks()
+    finally:
+        await end_request(request, context, reads_form, None)
+
+
 def http_endpoint(
     plan: EndpointPlan, container: Container, converter: cattrs.Converter = DEFAULT_CONVERTER
 ) -> ASGIApp:
@@ -89,13 +105,10 @@ def http_endpoint(
         try:
             result = await _call(plan, await plan.arguments(request, context))
             await to_response(result, converter, status_code, headers)(scope, receive, send)
-            tasks = context.cache.get(BackgroundTasks)
-            if tasks is not None:
-                await tasks()
         except BaseException as exc:
             await end_request(request, context, reads_form, exc)
             raise
-        await end_request(request, context, reads_form, None)
+        await finish_request(request, context, reads_form)
 
     return guard(injected, requirements_of(func))
 

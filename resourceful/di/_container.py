@@ -378,13 +378,21 @@ class Container:
         return call_sync
 
     async def startup(self) -> None:
-        """Make every app-scoped value now, so a failing one stops the app at startup."""
+        """Make every app-scoped value now, so a failing one stops the app at startup.
+
+        When one fails, the values made before it are torn down before the error goes on.
+        """
         if not self._compiled:
             self.compile()
         context = self._app_context
-        for key, provider in self._providers.items():
-            if provider.scope == "app":
-                await self._factories[key](context)
+        try:
+            for key, provider in self._providers.items():
+                if provider.scope == "app":
+                    await self._factories[key](context)
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await self.aclose()
+            raise
 
     async def aclose(self) -> None:
         """Tear the app-scoped values down, in reverse order of creation."""

@@ -61,7 +61,9 @@ class ErrorBoundary:
         except AnswerRefused:
             pass  # the 413 has gone out in place of the answer
         except Exception as exc:
-            await self.errors.recover(exc, watcher.started, scope, receive, send)
+            await self.errors.recover(
+                exc, watcher.started, scope, receive, send, watcher.client_gone
+            )
 
 
 __all__ = ["ErrorBoundary"]

@@ -6,15 +6,21 @@ from resourceful.types import Message, Send
 
 
 class StartWatcher:
-    """Passes each message on to ``send``; ``started`` tells whether the answer has begun."""
+    """Passes each message on to ``send``; ``started`` tells whether the answer has begun,
+    ``client_gone`` whether the server failed a send because the client had left (ASGI 2.4
+    servers raise an OSError then)."""
 
-    __slots__ = ("downstream", "started")
+    __slots__ = ("client_gone", "downstream", "started")
 
     def __init__(self, send: Send) -> None:
         self.downstream = send
-        self.started = False
+        self.started = self.client_gone = False
 
     async def __call__(self, message: Message) -> None:
         if message["type"] == "http.response.start":
             self.started = True
-        await self.downstream(message)
+        try:
+            await self.downstream(message)
+        except OSError:
+            self.client_gone = True
+            raise

@@ -19,7 +19,7 @@ _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def _sign(secret: bytes, value: str) -> str:
-    return hmac.new(secret, value.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(secret, value.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
 
 
 class CSRFMiddleware:
@@ -92,10 +92,15 @@ class CSRFMiddleware:
         if not submitted:
             return "CSRF token missing: send it in the form field or the header."
         raw, _, signature = submitted.partition(".")
-        if not hmac.compare_digest(signature, _sign(self.secret, raw)):
+        # Compared as bytes: compare_digest refuses text that is not ASCII, which a client
+        # may send.
+        expected_signature = _sign(self.secret, raw).encode()
+        if not hmac.compare_digest(signature.encode("utf-8", "surrogatepass"), expected_signature):
             return "CSRF token invalid: it was not issued by this site."
         expected = session.get(SESSION_KEY)
-        if not isinstance(expected, str) or not hmac.compare_digest(raw, expected):
+        if not isinstance(expected, str) or not hmac.compare_digest(
+            raw.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
+        ):
             return "CSRF token does not belong to this session: reload the page and retry."
         return None
 

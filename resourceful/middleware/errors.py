@@ -101,17 +101,24 @@ class ServerErrorMiddleware:
         try:
             await self.app(scope, receive, watcher)
         except Exception as exc:
-            await self.recover(exc, watcher.started, scope, receive, send)
+            await self.recover(exc, watcher.started, scope, receive, send, watcher.client_gone)
 
     async def recover(
-        self, exc: Exception, started: bool, scope: Scope, receive: Receive, send: Send
+        self,
+        exc: Exception,
+        started: bool,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        client_gone: bool = False,
     ) -> None:
         """Deal with ``exc``, which nothing handled: answer it, or re-raise it to be logged.
 
         Called from the ``except`` block that caught ``exc``; ``started`` tells whether the
-        response had begun.
+        response had begun, ``client_gone`` whether the server failed a send as the client
+        had left.
         """
-        if isinstance(exc, ClientDisconnect):
+        if isinstance(exc, ClientDisconnect) or (client_gone and isinstance(exc, OSError)):
             return  # nobody to answer, and nothing went wrong on this side
         if started:
             # The client has part of an answer and cannot get a second one; a handler of the

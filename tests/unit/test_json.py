@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from resourceful._json import json_decode, json_encoder
+from resourceful._json import json_decode, json_encoder, json_loads_strict
 
 
 def test_compact_utf8_like_json_dumps_with_those_options() -> None:
@@ -70,3 +70,17 @@ def test_text_with_a_lone_surrogate_is_written_escaped() -> None:
     encoded = json_encoder()(value)
     assert encoded == b'{"name":"\\ud800","other":"\\u00e9"}'
     assert json.loads(encoded) == value
+
+
+def test_strict_decoding_of_too_deep_nesting_is_a_value_error() -> None:
+    # A client sent 100,000 nested arrays: a ValueError, like any other text that is not JSON.
+    with pytest.raises(ValueError, match="JSON nested too deeply"):
+        json_loads_strict("[" * 100_000 + "]" * 100_000)
+
+
+@pytest.mark.parametrize("text", ["1e999", "[-1.5e400]", '{"a": 2E+999}'])
+def test_strict_decoding_refuses_numbers_no_float_holds(text: str) -> None:
+    # A client sent a number that would be infinite: it could never be written back as JSON.
+    with pytest.raises(ValueError, match="out of range"):
+        json_loads_strict(text)
+    assert json_loads_strict("[1e308, -2.5, 0.1]") == [1e308, -2.5, 0.1]

@@ -373,3 +373,52 @@ def test_a_negative_limit_is_refused() -> None:
         App(max_body_size=-1)
     with pytest.raises(ValueError, match="0 or more"):
         BodyLimitMiddleware(post_app(), max_upload_size=-5)
+
+
+async def streams(request: Request) -> Response:
+    from resourceful.responses import StreamingResponse
+
+    async def lines() -> Any:
+        for number in range(3):
+            await anyio.sleep(0.01)
+            yield f"{number}\n"
+
+    return StreamingResponse(lines())
+
+
+@pytest.mark.parametrize("limits", ["app", "middleware"])
+async def test_unread_body_past_the_limit_does_not_break_a_streamed_answer(
+    limits: str, anyio_backend: str
+) -> None:
+    # The client sent, without a Content-Length, a 100 KiB body that the endpoint never
+    # reads, to a streaming answer served under ASGI 2.3 (whose disconnect watcher reads the
+    # body). Found by the fuzz suite: the limit's 413 came after the answer began, an error.
+    routes = [Route("/", streams)]
+    if limits == "app":
+        app: ASGIApp = App(routes=routes, max_body_size=1024)
+    else:
+        app = App(routes=routes, middleware=[Middleware(BodyLimitMiddleware, max_body_size=1024)])
+    chunks = [b"x" * 10_240] * 10
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        # Nothing is read past the limit (a read past the last chunk fails the test).
+        return {"type": "http.request", "body": chunks.pop(), "more_body": bool(chunks)}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "method": "GET",
+        "path": "/",
+        "raw_path": b"/",
+        "query_string": b"",
+        "headers": [],
+        "root_path": "",
+    }
+    with anyio.fail_after(5):
+        await app(scope, receive, send)
+    assert sent[0]["status"] == 200
+    assert b"".join(m.get("body", b"") for m in sent[1:]) == b"0\n1\n2\n"

@@ -254,8 +254,10 @@ def test_bad_frame_for_the_encoding_closes_with_1003(
     test_client_factory: TestClientFactory,
 ) -> None:
     client = test_client_factory(notes_app(routes=[WebSocketRoute("/chat", Chat)]))
-    # The client sent text that is not JSON, or Python's NaN, to a JSON resource.
-    for sent in ("{not json", '{"ratio": NaN}'):
+    # The client sent text that is not JSON, Python's NaN, or an array nested 50,000 deep
+    # (too deep to decode: found by the fuzz suite, it was a 1011 with a RecursionError).
+    # The same for a number too large for a float (1e999: it was echoed back, and failed).
+    for sent in ("{not json", '{"ratio": NaN}', "[" * 50_000 + "]" * 50_000, "[1e999]"):
         with client.websocket_connect("/chat") as session:
             session.send_text(sent)
             with pytest.raises(WebSocketDisconnect) as info:
