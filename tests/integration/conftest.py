@@ -71,6 +71,20 @@ def serving(
     ``env`` adds to the environment. Raises RuntimeError, with the server's output, when it
     does not come up.
     """
+    with server_process(command, port, cwd=cwd, env=env, timeout=timeout) as (base_url, _):
+        yield base_url
+
+
+@contextmanager
+def server_process(
+    command: list[str],
+    port: int,
+    *,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 20,
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """:func:`serving`, yielding the server's process too (to signal it)."""
     environment = {**os.environ, **(env or {})}
     process = subprocess.Popen(
         command, cwd=cwd, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -85,7 +99,7 @@ def serving(
                 msg = f"{' '.join(command)} did not start:\n{output}"
                 raise RuntimeError(msg)
             time.sleep(0.1)
-        yield base_url
+        yield base_url, process
     finally:
         process.terminate()
         process.communicate(timeout=10)
