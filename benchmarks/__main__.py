@@ -11,7 +11,7 @@ import datetime
 import platform
 from importlib import metadata
 
-from benchmarks import endtoend, inprocess, memory, openapi, routing
+from benchmarks import endtoend, inprocess, load, memory, openapi, routing
 
 PACKAGES = ["resourceful-asgi", "starlette", "fastapi", "litestar", "uvicorn"]
 
@@ -42,6 +42,8 @@ def main(argv: list[str] | None = None) -> None:
     memory.main([] if full else ["--requests", "2000"])
     heading("End to end under uvicorn (requests per second)")
     endtoend.main([] if full else ["--seconds", "1", "--rounds", "1"])
+    heading("Load: the example app under uvicorn at 256 connections")
+    load.main([] if full else ["--seconds", "2"])
 
 
 if __name__ == "__main__":

@@ -112,7 +112,7 @@ def table(results: dict[str, dict[str, dict[str, int]]], requests: int) -> str:
 
 def main(argv: list[str] | None = None) -> dict[str, dict[str, dict[str, int]]]:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--requests", type=int, default=200_000)
+    parser.add_argument("--requests", type=int, default=1_000_000)
     parser.add_argument(
         "--child", nargs=2, metavar=("FRAMEWORK", "SCENARIO"), help=argparse.SUPPRESS
     )

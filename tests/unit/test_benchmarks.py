@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from benchmarks import endtoend, inprocess, memory, openapi, routing, scenarios
+from benchmarks import endtoend, inprocess, load, memory, openapi, routing, scenarios
 from resourceful import App, JSONResponse
 from resourceful.openapi import OpenAPI
 from resourceful.types import Receive, Scope, Send
@@ -117,3 +117,26 @@ def test_end_to_end_needs_wrk(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(SystemExit, match="apt-get install wrk"):
         endtoend.main(["--seconds", "1"])
+
+
+def test_load_needs_wrk(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(SystemExit, match="apt-get install wrk"):
+        load.main(["--seconds", "1"])
+
+
+def test_load_fails_on_any_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    figures = {"requests": "10", "req/s": "5.0", "p50": "1ms", "p99": "2ms"}
+    results = {
+        "json": {**figures, "socket errors": "0", "non-2xx": "0"},
+        "di": {**figures, "socket errors": "connect 0, read 3, write 0, timeout 0", "non-2xx": "0"},
+    }
+    monkeypatch.setattr(shutil, "which", lambda name: "/usr/bin/wrk")
+    monkeypatch.setattr(load, "run", lambda seconds, connections: results)
+    with pytest.raises(SystemExit, match="requests failed under load: di"):
+        load.main(["--seconds", "1"])
+    assert "read 3" in capsys.readouterr().out
+    results["di"]["socket errors"] = "0"
+    assert load.main(["--seconds", "1"]) == results
