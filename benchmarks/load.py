@@ -1,7 +1,8 @@
 """Load: the example app under uvicorn, held at 256 connections by wrk, must never fail.
 
-``examples/hello.py`` is served by one uvicorn worker on 127.0.0.1; wrk (two threads, 256
-connections, 30 s by default) loads its JSON endpoint and its DI endpoint in turn. Every
+``examples/hello.py`` is served by one uvicorn worker on 127.0.0.1; wrk (one thread, so
+that on a 2-core machine the server keeps a core of its own; 256 connections; 30 s by
+default) loads its JSON endpoint and its DI endpoint in turn. Every
 request must succeed: a socket error (connect, read, write, timeout) or an answer other
 than 2xx fails the run. Run it with ``python -m benchmarks.load`` (``--seconds 3`` for a
 quick check).
@@ -25,7 +26,7 @@ ENDPOINTS = {"json": "/api/hello?name=load", "di": "/api/notes?limit=2"}
 
 def wrk(port: int, path: str, seconds: int, connections: int) -> dict[str, str]:
     """wrk's figures for ``path``: requests, rate, latency percentiles, errors."""
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
     output = subprocess.run(
         [*command, f"http://{HOST}:{port}{path}"], check=True, capture_output=True, text=True
     ).stdout

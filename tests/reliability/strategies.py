@@ -19,6 +19,17 @@ _TARGET = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in "?#")
 #: Bytes of a header value that servers pass on: tab, visible ASCII, and obs-text.
 _HEADER_BYTES = [9, *range(0x20, 0x7F), *range(0x80, 0x100)]
 
+#: Paths that try to leave the static folder for the file beside it.
+TRAVERSALS = [
+    "/static/../secret.txt",
+    "/static/%2e%2e/secret.txt",
+    "/static/..%2fsecret.txt",
+    "/static/%2e%2e%2fsecret.txt",
+    "/static/..\\secret.txt",
+    "/static/./../secret.txt",
+    "/static//../secret.txt",
+    "/static/%252e%252e/secret.txt",
+]
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "PROPFIND"]
 ROUTES = [
     "/",
@@ -36,6 +47,7 @@ ROUTES = [
     "/static/page.html",
     "/static/data.bin",
     "/static/{}",
+    *TRAVERSALS,
     "/{}",
 ]
 
@@ -188,6 +200,7 @@ def headers(draw: st.DrawFn, body: bytes, content_type: bytes | None) -> list[tu
 
 
 def json_values() -> st.SearchStrategy[object]:
+    """JSON values nested up to three levels: leaves, and arrays and objects of them."""
     leaves = st.one_of(
         st.none(),
         st.booleans(),
@@ -195,11 +208,12 @@ def json_values() -> st.SearchStrategy[object]:
         st.floats(allow_nan=False, allow_infinity=False),
         text(),
     )
-    return st.recursive(
-        leaves,
-        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(text(10), inner, max_size=4),
-        max_leaves=20,
-    )
+    values: st.SearchStrategy[object] = leaves
+    for _ in range(2):
+        values = (
+            leaves | st.lists(values, max_size=4) | st.dictionaries(text(10), values, max_size=4)
+        )
+    return values
 
 
 def _item_bodies() -> st.SearchStrategy[object]:

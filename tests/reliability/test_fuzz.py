@@ -32,6 +32,7 @@ from tests.reliability.harness import (
 )
 from tests.reliability.strategies import (
     RANGES,
+    TRAVERSALS,
     VALIDATORS,
     chunked,
     header_values,
@@ -43,6 +44,8 @@ from tests.reliability.strategies import (
     text,
     urlencoded_bodies,
 )
+
+SECRET = "the file beside the static folder"
 
 #: The default run tries the same inputs every time (a failure there is never luck); the
 #: deep profile explores new ones on every run.
@@ -57,8 +60,14 @@ FUZZ = settings(
 def client(
     test_client_factory: TestClientFactory, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> Iterator[TestClient]:
-    """The app, started; at the end it still answers, and nothing was logged as an error."""
-    app = make_app(tmp_path)
+    """The app, started; at the end it still answers, and nothing was logged as an error.
+
+    A secret file sits beside its static folder: no answer may ever carry it.
+    """
+    (tmp_path / "secret.txt").write_text(SECRET)
+    static = tmp_path / "static"
+    static.mkdir()
+    app = make_app(static)
     with caplog.at_level(logging.WARNING), test_client_factory(app) as client:
         yield client
         assert client.portal is not None
@@ -71,6 +80,7 @@ def send(client: TestClient, request: RawRequest) -> None:
     assert client.portal is not None
     answer = client.portal.call(exchange, client.app, request)
     check_answer(request, answer)
+    assert SECRET.encode() not in answer.body
 
 
 def json_request(method: str, path: bytes, body: bytes, *extra: tuple[bytes, bytes]) -> RawRequest:
@@ -145,6 +155,15 @@ def test_well_formed_requests_get_their_answers(client: TestClient, spec_version
         answer = client.portal.call(exchange, client.app, request)
         check_answer(request, answer)
         assert answer.status == status, (request, answer.body)
+
+
+@pytest.mark.parametrize("path", TRAVERSALS)
+def test_no_path_leads_out_of_the_static_folder(client: TestClient, path: str) -> None:
+    # The client asked for the file beside the static folder, by every spelling of "..".
+    request = RawRequest("GET", path.encode())
+    send(client, request)
+    assert client.portal is not None
+    assert client.portal.call(exchange, client.app, request).status == 404
 
 
 def test_any_request(client: TestClient) -> None:
