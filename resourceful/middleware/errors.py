@@ -72,7 +72,8 @@ class ServerErrorMiddleware:
     An :class:`~resourceful.exceptions.HTTPException` that gets here (raised by a middleware
     outside the exception handlers) is a client error: it is answered with its own status.
     A :class:`~resourceful.requests.ClientDisconnect` (the client left while its body was
-    read) ends the request quietly: there is no one to answer, and nothing to log.
+    read), or the OSError of a send the server failed because the client had left (ASGI
+    2.4), ends the request quietly: there is no one to answer, and nothing to log.
 
     Args:
         handler: ``handler(request, exc)`` (sync or async) building the 500 response;
