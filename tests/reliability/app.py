@@ -250,6 +250,11 @@ async def private(request: Request) -> Response:
     return PlainTextResponse(f"hello {request.user.display_name}")
 
 
+async def thing(key: uuid.UUID, ratio: float, day: datetime.date) -> dict[str, str]:
+    """Path parameters through the uuid and float convertors, and one converted by type."""
+    return {"key": str(key), "ratio": repr(ratio), "day": day.isoformat()}
+
+
 async def health(request: Request) -> Response:
     return PlainTextResponse("ok")
 
@@ -300,6 +305,7 @@ def make_app(static: Path, store: Store | None = None) -> App:
         routes=[
             Route("/", health),
             Route("/items/{item_id:int}", Items),
+            Route("/things/{key:uuid}/{ratio:float}/{day}", thing),
             Route("/forms", Forms),
             Route("/signed/forms", Forms),
             Route("/inspect/{rest:path}", inspect, methods=["GET", "POST", "PUT"]),

@@ -35,6 +35,8 @@ ROUTES = [
     "/",
     "/items/1",
     "/items/{}",
+    "/things/{}/{}/{}",
+    "/things/0b5e0c3e-8f1a-4c53-9d6e-3f9f6a0e2b11/{}/2020-02-29",
     "/forms",
     "/signed/forms",
     "/inspect/{}",

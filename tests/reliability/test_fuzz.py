@@ -132,6 +132,8 @@ WELL_FORMED = [
         200,
     ),
     (RawRequest("GET", b"/session"), 200),
+    (RawRequest("GET", b"/things/0b5e0c3e-8f1a-4c53-9d6e-3f9f6a0e2b11/1.5/2020-02-29"), 200),
+    (RawRequest("GET", b"/things/0b5e0c3e-8f1a-4c53-9d6e-3f9f6a0e2b11/1.5/2020-02-30"), 422),
     (RawRequest("GET", b"/count", b"to=3"), 200),
     (RawRequest("GET", b"/count", b"to=three"), 400),
     (
