@@ -145,6 +145,21 @@ WELL_FORMED = [
         200,
     ),
     (RawRequest("GET", b"/next", b"next=/items/1"), 303),
+    # Credentials that are not base64, and ones that are well-formed but wrong: refused.
+    (
+        RawRequest(
+            "GET", b"/private", headers=((b"host", b"testserver"), (b"authorization", b"Basic !!"))
+        ),
+        400,
+    ),
+    (
+        RawRequest(
+            "GET",
+            b"/private",
+            headers=((b"host", b"testserver"), (b"authorization", b"Basic YWRhOndyb25n")),
+        ),
+        400,
+    ),
 ]
 
 
@@ -337,7 +352,12 @@ def test_websocket_frames(client: TestClient) -> None:
     # The client sent frames of every kind, to a JSON resource and a plain echo, and left.
     @FUZZ
     @example(b"/ws/json", [(b"host", b"evil.example")], [])  # refused: a denial response
-    @example(b"/ws/text", [], [{"type": "websocket.receive", "bytes": b"b"}])
+    @example(
+        b"/ws/text",
+        [],
+        [{"type": "websocket.receive", "bytes": b"b"}, {"type": "websocket.receive", "text": "t"}],
+    )
+    @example(b"/ws/none", [], [])  # no such route: closed
     @given(
         st.sampled_from([b"/ws/json", b"/ws/text", b"/ws/none", b"/items/1"]),
         st.lists(
