@@ -11,7 +11,7 @@ import datetime
 import platform
 from importlib import metadata
 
-from benchmarks import endtoend, inprocess, load, memory, openapi, routing
+from benchmarks import broadcast, endtoend, inprocess, load, memory, openapi, routing
 
 PACKAGES = ["resourceful-asgi", "starlette", "fastapi", "litestar", "uvicorn"]
 
@@ -38,6 +38,8 @@ def main(argv: list[str] | None = None) -> None:
     routing.main([] if full else ["--iterations", "200", "--rounds", "1"])
     heading("OpenAPI: the document of an app of 200 routes")
     openapi.main([] if full else ["--rounds", "1"])
+    heading("Broadcast: messages a second through each backend")
+    broadcast.main([] if full else ["--messages", "1000"])
     heading("Memory")
     memory.main([] if full else ["--requests", "2000"])
     heading("End to end under uvicorn (requests per second)")

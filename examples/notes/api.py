@@ -6,10 +6,11 @@ from typing import Annotated
 
 import attrs
 
-from examples.notes.live import Hub
+from examples.notes.live import announce
 from examples.notes.store import Note, UnitOfWork
 from resourceful import HTTPResource, Query, responds
 from resourceful.authentication import requires
+from resourceful.broadcast import Broadcast
 from resourceful.concurrency import run_in_threadpool
 from resourceful.openapi import operation
 from resourceful.requests import Request
@@ -30,9 +31,11 @@ class NotesAPI(HTTPResource):
         return work.notes_of(request.user.identity, limit)
 
     @responds(201)
-    async def post(self, request: Request, note: NoteIn, work: UnitOfWork, hub: Hub) -> Note:
+    async def post(
+        self, request: Request, note: NoteIn, work: UnitOfWork, broadcast: Broadcast
+    ) -> Note:
         """Add a note; every page the user has open shows it at once."""
         created = await run_in_threadpool(work.add_note, request.user.identity, note.text)
         await run_in_threadpool(work.commit)
-        await hub.publish(request.user.identity, {"id": created.id, "text": created.text})
+        await announce(broadcast, request.user.identity, created)
         return created

@@ -1,8 +1,8 @@
 """The notes application: pages, a JSON API and live updates, put together.
 
 Serve it with ``resourceful run examples.notes:app`` from the repository's root and open
-http://127.0.0.1:8000. ``NOTES_DATABASE``, ``NOTES_SECRET_KEY`` and
-``NOTES_ALLOWED_HOSTS`` configure it.
+http://127.0.0.1:8000. ``NOTES_DATABASE``, ``NOTES_SECRET_KEY``,
+``NOTES_ALLOWED_HOSTS`` and ``NOTES_BROADCAST_URL`` configure it.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from examples.notes.api import NotesAPI
-from examples.notes.live import Hub, LiveNotes
+from examples.notes.live import live_notes
 from examples.notes.pages import AddNote, Home, LogIn, LogOut, SignUp
 from examples.notes.settings import NotesSettings
 from examples.notes.store import Database, unit_of_work
@@ -21,6 +21,7 @@ from resourceful.authentication import (
     BaseUser,
     SimpleUser,
 )
+from resourceful.broadcast import broadcast_provider
 from resourceful.di import Provider
 from resourceful.middleware import Middleware
 from resourceful.middleware.authentication import AuthenticationMiddleware
@@ -55,7 +56,7 @@ def create_app(settings: NotesSettings | None = None) -> App:
             Route("/logout", LogOut, name="logout"),
             Route("/notes", AddNote, name="add_note"),
             Route("/api/notes", NotesAPI, name="api_notes"),
-            WebSocketRoute("/live", LiveNotes, name="live"),
+            WebSocketRoute("/live", live_notes, name="live"),
             Mount(
                 "/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"
             ),
@@ -73,7 +74,7 @@ def create_app(settings: NotesSettings | None = None) -> App:
         providers=[
             Provider(settings, provides=NotesSettings),
             Provider(Database, scope="app"),
-            Provider(Hub, scope="app"),
+            broadcast_provider(settings.broadcast_url),
             unit_of_work,
         ],
         openapi=OpenAPI(title="Notes", version="1.0"),

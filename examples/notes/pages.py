@@ -7,10 +7,11 @@ from typing import Annotated
 
 import attrs
 
-from examples.notes.live import Hub
+from examples.notes.live import announce
 from examples.notes.store import UnitOfWork
 from resourceful import Form, HTTPResource, Query
 from resourceful.authentication import requires
+from resourceful.broadcast import Broadcast
 from resourceful.concurrency import run_in_threadpool
 from resourceful.requests import Request
 from resourceful.responses import RedirectResponse, Response, safe_redirect_url
@@ -97,9 +98,9 @@ class AddNote(HTTPResource):
         request: Request,
         text: Annotated[str, Form(min_length=1, max_length=500)],
         work: UnitOfWork,
-        hub: Hub,
+        broadcast: Broadcast,
     ) -> Response:
         note = await run_in_threadpool(work.add_note, request.user.identity, text)
         await run_in_threadpool(work.commit)  # stored before the other pages are told
-        await hub.publish(request.user.identity, {"id": note.id, "text": note.text})
+        await announce(broadcast, request.user.identity, note)
         return RedirectResponse(request.url_for("home"), status_code=303)

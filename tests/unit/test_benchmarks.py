@@ -8,7 +8,16 @@ import sys
 
 import pytest
 
-from benchmarks import endtoend, inprocess, load, memory, openapi, routing, scenarios
+from benchmarks import (
+    broadcast,
+    endtoend,
+    inprocess,
+    load,
+    memory,
+    openapi,
+    routing,
+    scenarios,
+)
 from resourceful import App, JSONResponse
 from resourceful.openapi import OpenAPI
 from resourceful.types import Receive, Scope, Send
@@ -140,3 +149,14 @@ def test_load_fails_on_any_error(
     assert "read 3" in capsys.readouterr().out
     results["di"]["socket errors"] = "0"
     assert load.main(["--seconds", "1"]) == results
+
+
+def test_broadcast_benchmark_runs(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    results = broadcast.main(["--messages", "50"])
+    assert results["memory"] > 0
+    assert "memory" in capsys.readouterr().out
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    assert set(broadcast.main(["--messages", "50"])) == {"memory"}
+    assert "redis    skipped: no redis-server" in capsys.readouterr().out
