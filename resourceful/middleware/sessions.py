@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import secrets
 from base64 import b64decode, b64encode
 from collections.abc import Sequence
 from typing import Any, Literal
 
 from resourceful.datastructures import MutableHeaders, Secret
 from resourceful.exceptions import MissingDependencyError
+from resourceful.middleware.sessionstores import SessionStore
 from resourceful.requests import HTTPConnection
 from resourceful.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -19,6 +21,7 @@ class Session(dict[str, Any]):
 
     accessed = False
     modified = False
+    cleared = False  # emptied at some point: a server-side session gets a new id
 
     def mark_accessed(self) -> None:
         self.accessed = True
@@ -40,6 +43,7 @@ class Session(dict[str, Any]):
 
     def clear(self) -> None:
         super().clear()
+        self.cleared = True
         self.mark_modified()
 
     def pop(self, key: str, *default: Any) -> Any:
@@ -63,7 +67,7 @@ class Session(dict[str, Any]):
 
 
 class SessionMiddleware:
-    """Keeps ``request.session`` in a signed cookie.
+    """Keeps ``request.session`` in a signed cookie, or on the server with a ``store``.
 
     A cookie that was tampered with, has expired, or cannot be decoded gives an empty
     session, never an error. The cookie is sent only when the session changed, and cleared
@@ -75,6 +79,10 @@ class SessionMiddleware:
         session_cookie: the cookie's name.
         max_age: seconds a session lives (None: until the browser closes).
         path, domain, same_site, https_only: the cookie's attributes.
+        store: keep the data on the server (a
+            :class:`~resourceful.middleware.sessionstores.SessionStore`); the cookie then
+            holds only a signed, random session id, and a session that was cleared gets a
+            new id when it is filled again (so logging in never reuses an id).
     """
 
     def __init__(
@@ -88,6 +96,8 @@ class SessionMiddleware:
         https_only: bool = False,
         domain: str | None = None,
         partitioned: bool = False,
+        *,
+        store: SessionStore | None = None,
     ) -> None:
         try:
             import itsdangerous
@@ -105,6 +115,7 @@ class SessionMiddleware:
         self.bad_signature = itsdangerous.BadSignature
         self.session_cookie = session_cookie
         self.max_age = max_age
+        self.store = store
         flags = ["httponly", f"samesite={same_site}"]
         if https_only:
             flags.append("secure")
@@ -134,9 +145,21 @@ class SessionMiddleware:
         data = b64encode(json.dumps(session, separators=(",", ":")).encode("utf-8"))
         return self.signer.sign(data).decode("latin-1")
 
+    def unsign_id(self, cookie: str | None) -> str | None:
+        """The session id a cookie carries, or None when it is absent, bad or expired."""
+        if cookie is None:
+            return None
+        try:
+            return self.signer.unsign(cookie.encode("latin-1"), max_age=self.max_age).decode()
+        except (self.bad_signature, ValueError):
+            return None
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
+            return
+        if self.store is not None:
+            await self.serve_stored(self.store, scope, receive, send)
             return
         cookie = HTTPConnection(scope).cookies.get(self.session_cookie)
         session, had_cookie = self.load(cookie)
@@ -152,6 +175,42 @@ class SessionMiddleware:
                     value = self.dump(current if isinstance(current, Session) else Session(current))
                     header = f"{self.session_cookie}={value}; {self.attributes}"
                 elif not current and had_cookie:
+                    header = f"{self.session_cookie}=null; {self.clear_attributes}"
+                if header is not None:
+                    MutableHeaders(scope=message).append("set-cookie", header)
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+    async def serve_stored(
+        self, store: SessionStore, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """Serve with the session's data in ``store``, its signed id in the cookie."""
+        cookie = HTTPConnection(scope).cookies.get(self.session_cookie)
+        session_id = self.unsign_id(cookie)
+        data = None if session_id is None else await store.load(session_id)
+        session = Session(data or {})
+        scope["session"] = session
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                current = scope["session"]
+                if getattr(current, "accessed", False):
+                    MutableHeaders(scope=message).add_vary_header("Cookie")
+                header = None
+                changed = getattr(current, "modified", True) or current is not session
+                if current and changed:
+                    new_id = session_id
+                    if new_id is None or data is None or getattr(current, "cleared", False):
+                        if session_id is not None and data is not None:
+                            await store.delete(session_id)  # the old id is never used again
+                        new_id = secrets.token_urlsafe(32)
+                    await store.save(new_id, dict(current), self.max_age)
+                    value = self.signer.sign(new_id.encode()).decode("latin-1")
+                    header = f"{self.session_cookie}={value}; {self.attributes}"
+                elif not current and cookie is not None:
+                    if session_id is not None and data is not None:
+                        await store.delete(session_id)
                     header = f"{self.session_cookie}=null; {self.clear_attributes}"
                 if header is not None:
                     MutableHeaders(scope=message).append("set-cookie", header)

@@ -11,7 +11,9 @@ import pytest
 from resourceful import App, JSONResponse, Middleware, Route, WebSocketRoute
 from resourceful.datastructures import Secret
 from resourceful.di import DependencyError
+from resourceful.exceptions import MissingDependencyError
 from resourceful.middleware.sessions import Session, SessionMiddleware
+from resourceful.middleware.sessionstores import MemorySessionStore, RedisSessionStore
 from resourceful.requests import Request
 from resourceful.responses import PlainTextResponse, Response
 from resourceful.types import Message, Receive, Scope, Send
@@ -292,3 +294,105 @@ def test_session_without_middleware_fails_at_startup(
 
 
 async def socket_with_session(websocket: WebSocket, session: Session) -> None: ...
+
+
+# -- sessions kept on the server ----------------------------------------------------------------
+
+
+async def log_in(request: Request) -> Response:
+    request.session.clear()  # a new session for whoever logs in
+    request.session["user"] = (await request.json())["user"]
+    return PlainTextResponse("in")
+
+
+def stored_app(store: MemorySessionStore, **options: Any) -> App:
+    app = session_app(store=store, **options)
+    app.router.add_route("/login", log_in, methods=["POST"])
+    return app
+
+
+def session_id_in(client: Any, middleware: SessionMiddleware) -> str | None:
+    return middleware.unsign_id(client.cookies.get("session"))
+
+
+def test_a_stored_session_keeps_only_a_signed_id_in_the_cookie(
+    test_client_factory: TestClientFactory,
+) -> None:
+    store = MemorySessionStore()
+    client = test_client_factory(stored_app(store))
+    big = "x" * 10_000  # more than a cookie could hold
+    assert client.post("/update", json={"notes": big}).json() == {"notes": big}
+    cookie = client.cookies["session"]
+    assert big not in cookie
+    assert len(cookie) < 100
+    assert client.get("/").json() == {"notes": big}
+    assert len(store._sessions) == 1
+    # The client sent a tampered cookie: an empty session, and the cookie is cleared.
+    client.cookies.clear()
+    client.cookies.set("session", cookie[:-4] + ("AAAA" if cookie[-4:] != "AAAA" else "BBBB"))
+    response = client.get("/")
+    assert response.json() == {}
+    assert "session=null; path=/; expires=Thu, 01 Jan 1970" in response.headers["set-cookie"]
+
+
+def test_a_stored_session_gets_a_new_id_at_login_and_is_deleted_when_cleared(
+    test_client_factory: TestClientFactory,
+) -> None:
+    store = MemorySessionStore()
+    client = test_client_factory(stored_app(store))
+    middleware = SessionMiddleware(App(), secret_key="s3cret")
+    client.post("/update", json={"cart": [1]})
+    before = session_id_in(client, middleware)
+    client.post("/login", json={"user": "ada"})
+    after = session_id_in(client, middleware)
+    assert before is not None
+    assert after is not None
+    assert after != before, "an id an attacker may know is never logged in"
+    assert list(store._sessions) == [after]
+    assert client.get("/").json() == {"user": "ada"}
+    client.post("/update", json={"theme": "dark"})  # a change keeps the id
+    assert session_id_in(client, middleware) == after
+    client.post("/clear")
+    assert store._sessions == {}
+    assert "session" not in client.cookies
+
+
+def test_a_stored_session_can_be_revoked_and_expires(
+    test_client_factory: TestClientFactory,
+) -> None:
+    now = [1000.0]
+    store = MemorySessionStore(clock=lambda: now[0])
+    client = test_client_factory(stored_app(store, max_age=60))
+    middleware = SessionMiddleware(App(), secret_key="s3cret")
+    client.post("/login", json={"user": "ada"})
+    session_id = session_id_in(client, middleware)
+    assert session_id is not None
+    anyio.run(store.delete, session_id)  # an admin ends the session
+    assert client.get("/").json() == {}
+    client.post("/login", json={"user": "ada"})
+    now[0] += 61
+    assert client.get("/").json() == {}, "expired on the server"
+    # A session id that no store entry backs is replaced when the session is filled.
+    client.post("/update", json={"again": True})
+    assert client.get("/").json() == {"again": True}
+
+
+def test_a_stored_session_that_is_only_read_is_not_written(
+    test_client_factory: TestClientFactory,
+) -> None:
+    store = MemorySessionStore()
+    client = test_client_factory(stored_app(store, max_age=None))
+    client.post("/update", json={"a": 1})
+    assert store._sessions[next(iter(store._sessions))][1] is None  # no expiry
+    response = client.get("/")
+    assert "set-cookie" not in response.headers
+    assert response.headers["vary"] == "Cookie"
+    assert "set-cookie" not in client.get("/untouched").headers
+    client.post("/replace")  # the mapping replaced as a whole is saved too
+    assert client.get("/").json() == {"replaced": True}
+
+
+def test_redis_sessions_need_their_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "redis.asyncio", None)
+    with pytest.raises(MissingDependencyError, match=r"resourceful-asgi\[redis\]"):
+        RedisSessionStore("redis://127.0.0.1:6379/0")
