@@ -7,6 +7,7 @@ http://127.0.0.1:8000.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -25,6 +26,7 @@ from resourceful import (
     WebSocketRoute,
     responds,
 )
+from resourceful.broadcast import Broadcast, broadcast_provider
 from resourceful.di import Provider
 from resourceful.graphql import GraphQLApp, make_schema
 from resourceful.openapi import OpenAPI, operation
@@ -146,10 +148,20 @@ async def notes(root: Any, info: Any, first: int, store: NoteStore) -> list[Note
     return list(store.notes.values())[:first]
 
 
-async def add_note(root: Any, info: Any, text: str, store: NoteStore, journal: Journal) -> Note:
+async def add_note(
+    root: Any, info: Any, text: str, store: NoteStore, journal: Journal, broadcast: Broadcast
+) -> Note:
     created = store.add(text)
     journal.entries.append(f"added note {created.id} over GraphQL")
+    await broadcast.publish("notes", json.dumps(attrs.asdict(created)))
     return created
+
+
+async def note_added(root: Any, info: Any, broadcast: Broadcast) -> AsyncIterator[Note]:
+    """Each note added from now on, in any worker sharing the broadcast."""
+    async with broadcast.subscribe("notes") as added:
+        async for event in added:
+            yield Note(**json.loads(event.message))
 
 
 schema = make_schema(
@@ -157,9 +169,17 @@ schema = make_schema(
     type Note { id: Int!, text: String! }
     type Query { notes(first: Int = 20): [Note!]! }
     type Mutation { addNote(text: String!): Note! }
+    type Subscription { noteAdded: Note! }
     """,
-    {"Query": {"notes": notes}, "Mutation": {"addNote": add_note}},
+    {
+        "Query": {"notes": notes},
+        "Mutation": {"addNote": add_note},
+        "Subscription": {"noteAdded": note_added},
+    },
 )
+
+
+graphql = GraphQLApp(schema)
 
 
 async def not_found(request: Any, exc: HTTPException) -> Response:
@@ -174,9 +194,10 @@ app = App(
         Route("/api/notes/{id:int}", NoteDetail),
         Route("/api/count", Count),
         WebSocketRoute("/ws/echo", Echo),
-        Route("/graphql", GraphQLApp(schema), methods=["GET", "POST"]),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
     ],
-    providers=[Provider(NoteStore, scope="app"), open_journal],
+    providers=[Provider(NoteStore, scope="app"), open_journal, broadcast_provider()],
     exception_handlers={404: not_found},
     openapi=OpenAPI(title="resourceful hello", version="1.0"),
 )

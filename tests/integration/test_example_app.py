@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from contextlib import ExitStack
@@ -114,6 +115,27 @@ def test_notes_over_graphql(example_server: str) -> None:
     assert note in listed["data"]["notes"]
     page = httpx.get(url, headers={"accept": "text/html"})
     assert "GraphiQL" in page.text
+
+
+def test_a_graphql_subscription_hears_a_mutation(example_server: str) -> None:
+    url = example_server.replace("http://", "ws://") + "/graphql"
+    with connect(url, subprotocols=["graphql-transport-ws"]) as websocket:  # type: ignore[list-item]
+        websocket.send(json.dumps({"type": "connection_init"}))
+        assert json.loads(websocket.recv(timeout=5)) == {"type": "connection_ack"}
+        subscription = {"query": "subscription { noteAdded { text } }"}
+        websocket.send(json.dumps({"id": "1", "type": "subscribe", "payload": subscription}))
+        # A query sent after it answers once the subscription is in place (in order).
+        query = {"query": "{ notes(first: 1) { id } }"}
+        websocket.send(json.dumps({"id": "2", "type": "subscribe", "payload": query}))
+        assert json.loads(websocket.recv(timeout=5))["id"] == "2"
+        assert json.loads(websocket.recv(timeout=5)) == {"id": "2", "type": "complete"}
+        mutation = 'mutation { addNote(text: "Heard live") { id } }'
+        assert httpx.post(example_server + "/graphql", json={"query": mutation}).status_code == 200
+        assert json.loads(websocket.recv(timeout=5)) == {
+            "id": "1",
+            "type": "next",
+            "payload": {"data": {"noteAdded": {"text": "Heard live"}}},
+        }
 
 
 def test_the_openapi_document_is_valid_and_schemathesis_finds_nothing(
