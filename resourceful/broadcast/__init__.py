@@ -62,9 +62,12 @@ class Broadcast:
         self._connected = True
 
     async def disconnect(self) -> None:
-        """Close the connection to the broker; subscriptions get nothing more."""
+        """Close the connection to the broker; subscriptions end once read to the end."""
         if self._connected:
             self._connected = False
+            for subscribers in self._subscriptions.values():
+                for subscription in subscribers:
+                    subscription.close()
             await self.backend.disconnect()
 
     async def __aenter__(self) -> Broadcast:

@@ -67,6 +67,7 @@ class Subscription:
         self._dropped = 0
         self._broker_lost = False
         self._too_slow = False
+        self._closed = False
 
     def deliver(self, event: Event) -> None:
         """Queue ``event`` for the subscriber (called by the broadcast, never blocks)."""
@@ -88,6 +89,11 @@ class Subscription:
         self._broker_lost = True
         self._ready.set()
 
+    def close(self) -> None:
+        """End the subscription: iteration stops once what waits is read."""
+        self._closed = True
+        self._ready.set()
+
     def __aiter__(self) -> Subscription:
         return self
 
@@ -101,5 +107,7 @@ class Subscription:
                 return self._pending.popleft()
             if self._too_slow:
                 raise SubscriberTooSlow(self.channel, self._backlog)
+            if self._closed:
+                raise StopAsyncIteration
             self._ready = anyio.Event()
             await self._ready.wait()

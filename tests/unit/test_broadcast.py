@@ -116,9 +116,11 @@ async def test_an_async_for_loop_reads_the_events() -> None:
 async def test_a_subscription_left_open_past_the_disconnect_ends_quietly() -> None:
     broadcast = Broadcast()
     await broadcast.connect()
-    async with broadcast.subscribe("news"):
+    async with broadcast.subscribe("news") as news:
+        await broadcast.publish("news", "last")
         await broadcast.disconnect()
         await broadcast.disconnect()  # a second time changes nothing
+        assert [event.message async for event in news] == ["last"]
     with pytest.raises(RuntimeError, match="not connected"):
         await broadcast.publish("news", "x")
 
