@@ -46,3 +46,11 @@ async def test_multipart_without_python_multipart_names_the_extra(
     with pytest.raises(ImportError, match=r"resourceful-asgi\[forms\]"):
         await MultiPartParser(headers, body).parse()
     assert [chunk async for chunk in body] == [b""], "the body was left unread"
+
+
+async def test_the_memory_broadcast_needs_no_extra() -> None:
+    from resourceful.broadcast import Broadcast
+
+    async with Broadcast() as broadcast, broadcast.subscribe("news") as news:
+        await broadcast.publish("news", "hard dependencies only")
+        assert (await anext(news)).message == "hard dependencies only"
