@@ -21,10 +21,14 @@ from resourceful.background import BackgroundTasks
 from resourceful.concurrency import is_async_callable, run_in_threadpool
 from resourceful.datastructures import State, URLPath
 from resourceful.di import Container, Provider, ScopeName
-from resourceful.di._asgi import http_endpoint, websocket_endpoint
-from resourceful.di._builtins import form_data
-from resourceful.di._plan import Protocol, plan_endpoint
-from resourceful.di._returns import DEFAULT_CONVERTER
+from resourceful.di.framework import (
+    DEFAULT_CONVERTER,
+    Protocol,
+    form_data,
+    http_endpoint,
+    plan_endpoint,
+    websocket_endpoint,
+)
 from resourceful.middleware import Middleware
 from resourceful.middleware._boundary import ErrorBoundary
 from resourceful.middleware.authentication import AuthenticationMiddleware

@@ -17,9 +17,7 @@ from typing import Any, NoReturn
 
 from resourceful.applications import App
 from resourceful.di import DependencyError
-from resourceful.di._parameters import EndpointPlan, Source
-from resourceful.di._plan import Protocol, plan_endpoint
-from resourceful.di._providers import describe
+from resourceful.di.framework import EndpointPlan, Protocol, Source, describe, plan_endpoint
 from resourceful.resources import HTTP_VERBS, HTTPResource, WebSocketResource, is_resource
 from resourceful.routing import BaseRoute, Host, Mount, Route, WebSocketRoute
 from resourceful.settings import Settings, SettingsError

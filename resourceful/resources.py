@@ -11,11 +11,19 @@ from resourceful._json import json_loads_strict
 from resourceful._requirements import check_all, guard, requirements_of
 from resourceful.concurrency import run_in_threadpool
 from resourceful.di import Container
-from resourceful.di._asgi import close_context, end_request, finish_request
-from resourceful.di._container import InjectionContext
-from resourceful.di._parameters import EndpointPlan
-from resourceful.di._plan import Protocol, plan_endpoint
-from resourceful.di._returns import DEFAULT_CONVERTER, responds, response_settings, to_response
+from resourceful.di.framework import (
+    DEFAULT_CONVERTER,
+    EndpointPlan,
+    InjectionContext,
+    Protocol,
+    close_context,
+    end_request,
+    finish_request,
+    plan_endpoint,
+    responds,
+    response_settings,
+    to_response,
+)
 from resourceful.exceptions import HTTPException
 from resourceful.requests import HTTPConnection, Request
 from resourceful.responses import PlainTextResponse, Response

@@ -277,7 +277,7 @@ class Router:
 
     @routes.setter
     def routes(self, routes: Iterable[BaseRoute]) -> None:
-        self._routes = RouteList(routes, self._reindex)
+        self._routes: RouteList[BaseRoute] = RouteList(routes, self._reindex)
         self._reindex()
 
     def _reindex(self) -> None:

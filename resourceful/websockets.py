@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import enum
 from collections.abc import AsyncIterator, Iterable
-from typing import Any, Literal, NoReturn
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 from resourceful._json import compact_json, json_loads_strict
 from resourceful.requests import HTTPConnection, StateT
-from resourceful.responses import Response
 from resourceful.types import Message, Receive, Scope, Send
+
+if TYPE_CHECKING:  # responses sit above connections: named here for the annotation only
+    from resourceful.responses import Response
 
 
 class WebSocketState(enum.Enum):

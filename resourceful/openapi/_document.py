@@ -22,10 +22,17 @@ from resourceful.convertors import (
     UUIDConvertor,
 )
 from resourceful.di import Container
-from resourceful.di._parameters import MISSING, EndpointPlan, Parameter, Source, without_none
-from resourceful.di._plan import plan_endpoint
-from resourceful.di._providers import type_hints, unwrap_partial
-from resourceful.di._returns import response_settings
+from resourceful.di.framework import (
+    MISSING,
+    EndpointPlan,
+    Parameter,
+    Source,
+    plan_endpoint,
+    response_settings,
+    type_hints,
+    unwrap_partial,
+    without_none,
+)
 from resourceful.exceptions import status_phrase
 from resourceful.openapi._jsonschema import Components, Schema, model_fields, plain_default
 from resourceful.openapi._operation import OperationInfo, ResponseSpec, operation_info

@@ -1,0 +1,162 @@
+"""The layers of DESIGN.md §1, read from the code: no module imports one above it, and none
+outside ``di/`` reaches past the surface ``di`` declares for the framework."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import resourceful
+
+PACKAGE = Path(resourceful.__file__).parent
+
+#: Bottom to top. A module belongs to the first layer with a pattern that names it
+#: (``name.*`` names the modules of a package). The package of middleware, ``Middleware``
+#: alone (a description of a middleware to build), imports nothing and sits with the basics.
+LAYERS: list[tuple[str, list[str]]] = [
+    (
+        "basics",
+        [
+            "resourceful.types",
+            "resourceful.status",
+            "resourceful.exceptions",
+            "resourceful.datastructures",
+            "resourceful.config",
+            "resourceful.concurrency",
+            "resourceful._cached",
+            "resourceful._hosts",
+            "resourceful._json",
+            "resourceful._headers",
+            "resourceful._urls",
+            "resourceful._ranges",
+            "resourceful._testhttp",
+            "resourceful.middleware",
+        ],
+    ),
+    ("connections", ["resourceful.requests", "resourceful.websockets", "resourceful.formparsers"]),
+    ("responses", ["resourceful.responses", "resourceful.background", "resourceful._bodylimit"]),
+    ("user", ["resourceful.authentication", "resourceful._requirements"]),
+    (
+        "routing",
+        [
+            "resourceful.routing",
+            "resourceful.convertors",
+            "resourceful._routes",
+            "resourceful._paths",
+            "resourceful._routelist",
+            "resourceful._endpoints",
+        ],
+    ),
+    ("injection", ["resourceful.di", "resourceful.di.*", "resourceful.settings"]),
+    ("resources", ["resourceful.resources"]),
+    ("middleware", ["resourceful.middleware.*"]),
+    ("application", ["resourceful.applications"]),
+    (
+        "batteries",
+        [
+            "resourceful.staticfiles",
+            "resourceful.templating",
+            "resourceful.graphql",
+            "resourceful.graphql.*",
+            "resourceful.openapi",
+            "resourceful.openapi.*",
+            "resourceful.schemas",
+            "resourceful.broadcast",
+            "resourceful.broadcast.*",
+            "resourceful.testclient",
+            "resourceful.cli",
+            "resourceful.__main__",
+        ],
+    ),
+    ("package", ["resourceful"]),
+]
+
+
+def module_names() -> Iterator[tuple[str, Path]]:
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        yield ".".join(parts), path
+
+
+def layer_of(module: str) -> int:
+    for index, (_, patterns) in enumerate(LAYERS):
+        for pattern in patterns:
+            if module == pattern or (pattern.endswith(".*") and module.startswith(pattern[:-1])):
+                return index
+    msg = f"{module} is in no layer: add it to LAYERS (and DESIGN.md §1 names its room)"
+    raise AssertionError(msg)
+
+
+def runtime_imports(path: Path) -> Iterator[tuple[str, list[str]]]:
+    """Each ``resourceful`` module ``path`` imports at run time, with the names it takes;
+    imports under ``if TYPE_CHECKING:`` (for annotations only) are left out."""
+    tree = ast.parse(path.read_text())
+    skipped: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            skipped.update(id(child) for child in ast.walk(node))
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module.split(".")[0] == "resourceful":
+                yield node.module, [alias.name for alias in node.names]
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] == "resourceful":
+                    yield alias.name, []
+
+
+MODULES = dict(module_names())
+
+
+def test_every_module_has_a_layer() -> None:
+    for module in MODULES:
+        layer_of(module)
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_no_module_imports_from_a_layer_above_its_own(module: str) -> None:
+    own = layer_of(module)
+    for imported, names in runtime_imports(MODULES[module]):
+        if imported == "resourceful" and names == ["__version__"]:
+            continue  # the version, which every layer may read
+        above = layer_of(imported)
+        assert above <= own, (
+            f"{module} ({LAYERS[own][0]}) imports {imported} ({LAYERS[above][0]}), a layer "
+            "above it: move the shared piece down, or pass it in (a callback, a protocol)."
+        )
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if not m.startswith("resourceful.di")))
+def test_only_di_itself_imports_its_private_modules(module: str) -> None:
+    for imported, _ in runtime_imports(MODULES[module]):
+        assert not imported.startswith("resourceful.di._"), (
+            f"{module} imports {imported}: use resourceful.di.framework (the surface di "
+            "declares for the framework's layers), adding the name there if it is missing."
+        )
+
+
+def test_a_module_above_is_caught(tmp_path: Path) -> None:
+    # A routing module that imported the application would be refused.
+    source = tmp_path / "routing.py"
+    source.write_text(
+        "from __future__ import annotations\n"
+        "from typing import TYPE_CHECKING\n"
+        "from resourceful.requests import Request\n"
+        "if TYPE_CHECKING:\n"
+        "    from resourceful.resources import HTTPResource\n"
+        "def build():\n"
+        "    from resourceful.applications import App\n"
+        "    import resourceful.cli\n"
+    )
+    found = dict(runtime_imports(source))
+    assert set(found) == {"resourceful.requests", "resourceful.applications", "resourceful.cli"}
+    assert layer_of("resourceful.applications") > layer_of("resourceful.routing")
+    with pytest.raises(AssertionError, match="is in no layer"):
+        layer_of("resourceful.newthing")
