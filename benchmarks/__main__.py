@@ -13,7 +13,7 @@ from importlib import metadata
 
 from benchmarks import broadcast, endtoend, inprocess, load, memory, openapi, routing
 
-PACKAGES = ["resourceful-asgi", "starlette", "fastapi", "litestar", "uvicorn"]
+PACKAGES = ["resourceful-asgi", "starlette", "fastapi", "litestar", "uvicorn", "granian"]
 
 
 def versions() -> str:
@@ -44,6 +44,8 @@ def main(argv: list[str] | None = None) -> None:
     memory.main([] if full else ["--requests", "2000"])
     heading("End to end under uvicorn (requests per second)")
     endtoend.main([] if full else ["--seconds", "1", "--rounds", "1"])
+    heading("End to end under granian (requests per second)")
+    endtoend.main(["--server", "granian"] + ([] if full else ["--seconds", "1", "--rounds", "1"]))
     heading("Load: the example app under uvicorn at 256 connections")
     load.main([] if full else ["--seconds", "2"])
 

@@ -1,9 +1,10 @@
-"""End to end: each framework's app under uvicorn on 127.0.0.1, loaded by wrk.
+"""End to end: each framework's app under a real server on 127.0.0.1, loaded by wrk.
 
-One uvicorn worker, access log off; wrk (Debian's ``wrk`` package) runs one thread with
-32 connections for a few seconds against plaintext and json, and the requests per
-second it reports are compared. Each server's answer is checked before it is loaded.
-Run it with ``python -m benchmarks.endtoend`` (``--seconds 1`` for a quick check).
+One worker of uvicorn (or of granian, a server written in Rust, with ``--server granian``),
+access log off; wrk (Debian's ``wrk`` package) runs one thread with 32 connections for a
+few seconds against plaintext and json, and the requests per second it reports are
+compared. Each server's answer is checked before it is loaded. Run it with
+``python -m benchmarks.endtoend`` (``--seconds 1`` for a quick check).
 """
 
 from __future__ import annotations
@@ -80,14 +81,28 @@ def load_test(port: int, path: str, seconds: int, connections: int) -> float:
     return float(found.group(1))
 
 
-def serve_and_load(framework: str, scenario: Scenario, seconds: int, connections: int) -> float:
-    """Start uvicorn with ``framework``'s app, check its answer, and load it."""
+#: The servers, by name: the command that serves ``benchmarks.endtoend:create_app`` on a port.
+SERVERS = {
+    "uvicorn": lambda port: [
+        *(sys.executable, "-m", "uvicorn", "--factory", "benchmarks.endtoend:create_app"),
+        *("--host", HOST, "--port", str(port), "--workers", "1", "--no-access-log"),
+        *("--log-level", "warning"),
+    ],
+    "granian": lambda port: [
+        *(sys.executable, "-m", "granian", "--interface", "asgi", "--factory"),
+        *("--host", HOST, "--port", str(port), "--workers", "1", "--no-access-log"),
+        *("--log-level", "warning", "benchmarks.endtoend:create_app"),
+    ],
+}
+
+
+def serve_and_load(
+    framework: str, scenario: Scenario, seconds: int, connections: int, server_name: str = "uvicorn"
+) -> float:
+    """Start the server with ``framework``'s app, check its answer, and load it."""
     port = free_port()
     environment = {**os.environ, "BENCH_FRAMEWORK": framework, "BENCH_SCENARIO": scenario.name}
-    command = [sys.executable, "-m", "uvicorn", "--factory", "benchmarks.endtoend:create_app"]
-    command += ["--host", HOST, "--port", str(port), "--workers", "1", "--no-access-log"]
-    command += ["--log-level", "warning"]
-    server = subprocess.Popen(command, env=environment)
+    server = subprocess.Popen(SERVERS[server_name](port), env=environment)
     try:
         wait_for(port, server)
         scenario.check(framework, fetch(port, scenario.path))
@@ -97,7 +112,9 @@ def serve_and_load(framework: str, scenario: Scenario, seconds: int, connections
         server.wait(timeout=10)
 
 
-def measure(seconds: int, rounds: int, connections: int) -> dict[str, dict[str, float]]:
+def measure(
+    seconds: int, rounds: int, connections: int, server_name: str = "uvicorn"
+) -> dict[str, dict[str, float]]:
     """Median requests per second by scenario and framework, rounds interleaved."""
     builders = {name: load(name) for name in FRAMEWORKS}
     results: dict[str, dict[str, float]] = {}
@@ -107,7 +124,9 @@ def measure(seconds: int, rounds: int, connections: int) -> dict[str, dict[str, 
         samples: dict[str, list[float]] = {name: [] for name in installed}
         for _ in range(rounds):
             for name in installed:
-                samples[name].append(serve_and_load(name, scenario, seconds, connections))
+                samples[name].append(
+                    serve_and_load(name, scenario, seconds, connections, server_name)
+                )
         results[scenario.name] = {name: statistics.median(v) for name, v in samples.items()}
     return results
 
@@ -117,11 +136,12 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--server", choices=sorted(SERVERS), default="uvicorn")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         msg = "wrk is not installed: install Debian's wrk package (apt-get install wrk)."
         raise SystemExit(msg)
-    results = measure(args.seconds, args.rounds, args.connections)
+    results = measure(args.seconds, args.rounds, args.connections, args.server)
     print(table(results))
     return results
 

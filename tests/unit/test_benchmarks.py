@@ -160,3 +160,11 @@ def test_broadcast_benchmark_runs(
     monkeypatch.setattr(shutil, "which", lambda name: None)
     assert set(broadcast.main(["--messages", "50"])) == {"memory"}
     assert "redis    skipped: no redis-server" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("server", ["uvicorn", "granian"])
+def test_end_to_end_serves_the_factory_with_each_server(server: str) -> None:
+    command = endtoend.SERVERS[server](8123)
+    assert command[:3] == [sys.executable, "-m", server]
+    assert "benchmarks.endtoend:create_app" in command
+    assert command[command.index("--port") + 1] == "8123"
