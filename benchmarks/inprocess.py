@@ -54,7 +54,12 @@ def table(results: dict[str, dict[str, float]]) -> str:
         cells = [scenario, *[f"{row[name]:,.0f}" if name in row else "-" for name in names]]
         cells += [f"{ours / row[name]:.2f}x" if name in row else "-" for name in peers]
         rows.append(cells)
-    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
+    return rst_table(header, rows)
+
+
+def rst_table(header: list[str], rows: list[list[str]]) -> str:
+    """``rows`` under ``header`` as a reStructuredText simple table (every benchmark's)."""
+    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
     rule = "  ".join("=" * width for width in widths)
     lines = [rule, "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)), rule]
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]

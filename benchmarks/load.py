@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from benchmarks.endtoend import HOST, fetch, free_port, wait_for
+from benchmarks.inprocess import rst_table
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 #: The endpoints loaded: one that answers JSON from a query, one that injects a service.
@@ -73,12 +74,7 @@ def run(seconds: int, connections: int) -> dict[str, dict[str, str]]:
 def table(results: dict[str, dict[str, str]]) -> str:
     header = ["endpoint", *next(iter(results.values()))]
     rows = [[name, *figures.values()] for name, figures in results.items()]
-    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
-    rule = "  ".join("=" * width for width in widths)
-    lines = [rule, "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)), rule]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
-    lines.append(rule)
-    return "\n".join(line.rstrip() for line in lines)
+    return rst_table(header, rows)
 
 
 def main(argv: list[str] | None = None) -> dict[str, dict[str, str]]:

@@ -18,6 +18,7 @@ import sys
 import anyio
 
 from benchmarks.apps import FRAMEWORKS, load
+from benchmarks.inprocess import rst_table
 from benchmarks.scenarios import DI, JSON, Scenario
 
 SCENARIOS = [JSON, DI]
@@ -102,12 +103,7 @@ def table(results: dict[str, dict[str, dict[str, int]]], requests: int) -> str:
         for scenario, row in results.items()
         for framework, reading in row.items()
     ]
-    widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
-    rule = "  ".join("=" * width for width in widths)
-    lines = [rule, "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)), rule]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
-    lines.append(rule)
-    return "\n".join(line.rstrip() for line in lines)
+    return rst_table(header, rows)
 
 
 def main(argv: list[str] | None = None) -> dict[str, dict[str, dict[str, int]]]:
