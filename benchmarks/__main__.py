@@ -13,7 +13,15 @@ from importlib import metadata
 
 from benchmarks import broadcast, endtoend, inprocess, load, memory, openapi, routing
 
-PACKAGES = ["resourceful-asgi", "starlette", "fastapi", "litestar", "uvicorn", "granian"]
+PACKAGES = [
+    "resourceful-asgi",
+    "starlette",
+    "fastapi",
+    "litestar",
+    "blacksheep",
+    "uvicorn",
+    "granian",
+]
 
 
 def versions() -> str:

@@ -21,6 +21,7 @@ FRAMEWORKS = {
     "starlette": "benchmarks.apps.peer_starlette",
     "fastapi": "benchmarks.apps.peer_fastapi",
     "litestar": "benchmarks.apps.peer_litestar",
+    "blacksheep": "benchmarks.apps.peer_blacksheep",
     "strawberry": "benchmarks.apps.peer_strawberry",
     "ariadne": "benchmarks.apps.peer_ariadne",
 }
