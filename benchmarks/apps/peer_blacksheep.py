@@ -6,7 +6,7 @@ first request, a check of one attribute afterwards. No ``from __future__ import
 annotations``: BlackSheep reads the handlers' annotations at runtime.
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 
 from benchmarks.apps import (
@@ -16,22 +16,9 @@ from benchmarks.apps import (
     Database,
     Profiles,
 )
+from benchmarks.apps.models import Item, Login
 from benchmarks.scenarios import HELLO, ROUTE_COUNT
 from resourceful.types import Receive, Scope, Send
-
-
-@dataclass
-class Item:
-    name: str
-    price: float
-    tags: list[str]
-
-
-@dataclass
-class Login:
-    username: str
-    password: str
-    remember: bool = False
 
 
 class Started:

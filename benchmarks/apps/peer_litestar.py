@@ -4,7 +4,6 @@ No ``from __future__ import annotations`` here: Litestar reads the handlers' ann
 runtime, and they name classes local to ``apps()``.
 """
 
-from dataclasses import dataclass
 from typing import Any
 
 from benchmarks.apps import (
@@ -15,21 +14,8 @@ from benchmarks.apps import (
     PassThrough,
     Profiles,
 )
+from benchmarks.apps.models import Item, Login
 from benchmarks.scenarios import HELLO, ROUTE_COUNT
-
-
-@dataclass
-class Item:
-    name: str
-    price: float
-    tags: list[str]
-
-
-@dataclass
-class Login:
-    username: str
-    password: str
-    remember: bool = False
 
 
 def apps() -> dict[str, Builder]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import secrets
 from base64 import b64decode, b64encode
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from functools import partial
 from typing import Any, Literal
 
 from resourceful.datastructures import MutableHeaders, Secret
@@ -158,11 +159,17 @@ class SessionMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        if self.store is not None:
-            await self.serve_stored(self.store, scope, receive, send)
-            return
         cookie = HTTPConnection(scope).cookies.get(self.session_cookie)
-        session, had_cookie = self.load(cookie)
+        keep: Callable[[Any, bool], Awaitable[str | None]]
+        if self.store is None:
+            session, had_cookie = self.load(cookie)
+            keep = partial(self.keep_in_cookie, had_cookie)
+        else:
+            session_id = self.unsign_id(cookie)
+            data = None if session_id is None else await self.store.load(session_id)
+            session = Session(data or {})
+            stored_id = None if data is None else session_id
+            keep = partial(self.keep_in_store, self.store, stored_id, cookie is not None)
         scope["session"] = session
 
         async def send_with_cookie(message: Message) -> None:
@@ -170,53 +177,45 @@ class SessionMiddleware:
                 current = scope["session"]
                 if getattr(current, "accessed", False):
                     MutableHeaders(scope=message).add_vary_header("Cookie")
-                header = None
-                if current and (getattr(current, "modified", True) or current is not session):
-                    value = self.dump(current if isinstance(current, Session) else Session(current))
-                    header = f"{self.session_cookie}={value}; {self.attributes}"
-                elif not current and had_cookie:
-                    header = f"{self.session_cookie}=null; {self.clear_attributes}"
-                if header is not None:
-                    MutableHeaders(scope=message).append("set-cookie", header)
-            await send(message)
-
-        await self.app(scope, receive, send_with_cookie)
-
-    async def serve_stored(
-        self, store: SessionStore, scope: Scope, receive: Receive, send: Send
-    ) -> None:
-        """Serve with the session's data in ``store``, its signed id in the cookie."""
-        cookie = HTTPConnection(scope).cookies.get(self.session_cookie)
-        session_id = self.unsign_id(cookie)
-        data = None if session_id is None else await store.load(session_id)
-        session = Session(data or {})
-        scope["session"] = session
-
-        async def send_with_cookie(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                current = scope["session"]
-                if getattr(current, "accessed", False):
-                    MutableHeaders(scope=message).add_vary_header("Cookie")
-                header = None
                 changed = getattr(current, "modified", True) or current is not session
-                if current and changed:
-                    new_id = session_id
-                    if new_id is None or data is None or getattr(current, "cleared", False):
-                        if session_id is not None and data is not None:
-                            await store.delete(session_id)  # the old id is never used again
-                        new_id = secrets.token_urlsafe(32)
-                    await store.save(new_id, dict(current), self.max_age)
-                    value = self.signer.sign(new_id.encode()).decode("latin-1")
-                    header = f"{self.session_cookie}={value}; {self.attributes}"
-                elif not current and cookie is not None:
-                    if session_id is not None and data is not None:
-                        await store.delete(session_id)
-                    header = f"{self.session_cookie}=null; {self.clear_attributes}"
-                if header is not None:
+                value = await keep(current, changed)
+                if value is not None:
+                    attributes = self.clear_attributes if value == "null" else self.attributes
+                    header = f"{self.session_cookie}={value}; {attributes}"
                     MutableHeaders(scope=message).append("set-cookie", header)
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
+
+    async def keep_in_cookie(self, had_cookie: bool, current: Any, changed: bool) -> str | None:
+        """The cookie's new value for the session ``current`` ("null" clears it), if any."""
+        if current and changed:
+            return self.dump(current if isinstance(current, Session) else Session(current))
+        return "null" if not current and had_cookie else None
+
+    async def keep_in_store(
+        self,
+        store: SessionStore,
+        stored_id: str | None,
+        had_cookie: bool,
+        current: Any,
+        changed: bool,
+    ) -> str | None:
+        """Keep ``current`` in ``store`` under the id it had (``stored_id``, None for none)
+        or, when new or cleared, a new one; the cookie's new value, if any."""
+        if current and changed:
+            session_id = stored_id
+            if session_id is None or getattr(current, "cleared", False):
+                if stored_id is not None:
+                    await store.delete(stored_id)  # the old id is never used again
+                session_id = secrets.token_urlsafe(32)
+            await store.save(session_id, dict(current), self.max_age)
+            return self.signer.sign(session_id.encode()).decode("latin-1")
+        if not current and had_cookie:
+            if stored_id is not None:
+                await store.delete(stored_id)
+            return "null"
+        return None
 
 
 __all__ = ["Session", "SessionMiddleware"]
