@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TypeVar, overload
 
 from resourceful.types import Scope
 
 _T = TypeVar("_T")
+
+
+def first_header(raw: Iterable[tuple[bytes, bytes]], name: bytes) -> bytes | None:
+    """The first value of header ``name`` (lower-case) among the ``raw`` pairs, or None.
+
+    Middleware that needs one request header reads it so, without a copy of the list.
+    """
+    for header, value in raw:
+        if header == name:
+            return value
+    return None
 
 
 class Headers(Mapping[str, str]):

@@ -311,10 +311,13 @@ class App:
                 _build(limits[0], router) if limits else None,
                 _build(exceptions, router),
             )
-        app: ASGIApp = router
-        for entry in reversed([errors, *limits, *self.user_middleware, exceptions]):
-            app = _build(entry, app)
-        return app
+        inner: ASGIApp = _build(exceptions, router)
+        for entry in reversed(self.user_middleware):
+            inner = _build(entry, inner)
+        # The outer two fixed layers run as one around the app's own middleware.
+        return ErrorBoundary(
+            inner, _build(errors, inner), _build(limits[0], inner) if limits else None, None
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope["app"] = self

@@ -32,7 +32,9 @@ from resourceful.types import Message, Receive, Scope, Send
 SameSite = Literal["lax", "strict", "none"]
 
 _NO_BODY_STATUSES = frozenset({204, 304})
-_CONTENT_TYPES: dict[tuple[str | None, str], bytes] = {}
+# Tuples, not unions: isinstance against ``A | B`` builds the union on every call.
+_BYTES = (bytes, memoryview)
+_CONTENT_TYPES: dict[tuple[str | None, str], tuple[bytes, bytes]] = {}
 # The response message types: for HTTP, and for a websocket denial response.
 _MESSAGE_TYPES = (
     ("http.response.start", "http.response.body"),
@@ -73,39 +75,48 @@ class Response:
         """Turn ``content`` into the body bytes."""
         if content is None:
             return b""
-        if isinstance(content, bytes | memoryview):
+        if isinstance(content, _BYTES):
             return bytes(content)
         return content.encode(self.charset)  # type: ignore[no-any-return]
 
     def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
         """Build ``raw_headers`` from ``headers``, the body length and the media type."""
-        if headers is None:
-            raw: list[tuple[bytes, bytes]] = []
-            names: frozenset[bytes] | set[bytes] = frozenset()
-        else:
-            raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
-            names = {name for name, _ in raw}
-        body = getattr(self, "body", None)
+        body: bytes | None = getattr(self, "body", None)
         status = self.status_code
-        if (
-            body is not None
-            and status >= 200
-            and status not in _NO_BODY_STATUSES
-            and b"content-length" not in names
-        ):
-            raw.append((b"content-length", b"%d" % len(body)))
-        if self.media_type is not None and b"content-type" not in names:
-            value = _CONTENT_TYPES.get((self.media_type, self.charset))
-            raw.append((b"content-type", value or self._content_type_header()))
+        length = (
+            b"%d" % len(body)
+            if body is not None and status >= 200 and status not in _NO_BODY_STATUSES
+            else None
+        )
+        media_type = self.media_type
+        content_type = (
+            None
+            if media_type is None
+            else _CONTENT_TYPES.get((media_type, self.charset)) or self._content_type_header()
+        )
+        if headers is None:  # the common case: only what the body implies
+            raw = [(b"content-length", length)] if length is not None else []
+            if content_type is not None:
+                raw.append(content_type)
+            self.raw_headers = raw
+            return
+        raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+        names = {name for name, _ in raw}
+        if length is not None and b"content-length" not in names:
+            raw.append((b"content-length", length))
+        if content_type is not None and b"content-type" not in names:
+            raw.append(content_type)
         self.raw_headers = raw
 
-    def _content_type_header(self) -> bytes:
-        # Computed once per media type and charset: most responses share a few.
+    def _content_type_header(self) -> tuple[bytes, bytes]:
+        # Made once per media type and charset (most responses share a few), as the header
+        # itself: an immutable pair every response of that type can share.
         content_type = str(self.media_type)
         if content_type.startswith("text/") and "charset=" not in content_type.lower():
             content_type += f"; charset={self.charset}"
-        value = _CONTENT_TYPES[self.media_type, self.charset] = content_type.encode("latin-1")
-        return value
+        header = (b"content-type", content_type.encode("latin-1"))
+        _CONTENT_TYPES[self.media_type, self.charset] = header
+        return header
 
     @cached_property
     def headers(self) -> MutableHeaders:
@@ -281,9 +292,7 @@ class StreamingResponse(Response):
         iterator = self.body_iterator
         try:
             async for chunk in iterator:
-                data = (
-                    chunk if isinstance(chunk, bytes | memoryview) else chunk.encode(self.charset)
-                )
+                data = chunk if isinstance(chunk, _BYTES) else chunk.encode(self.charset)
                 await send({"type": "http.response.body", "body": data, "more_body": True})
         finally:
             # Close a generator left unfinished (the client went away) right here, not in GC.

@@ -30,6 +30,10 @@ _COLLECTIONS: dict[Any, Callable[[list[Any]], Any]] = {
 }
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
+# Tuples, not unions: isinstance against ``A | B`` builds the union on every call.
+_NUMBER = (int, float)
+_NUMBER_OR_TEXT = (int, float, str)
+_WRITTEN_AS_TEXT = (str, int, float, uuid.UUID, decimal.Decimal)
 
 
 class ConversionError(ValueError):
@@ -54,7 +58,7 @@ def _text_int(value: Any, _: Any) -> int:
 
 
 def _text_float(value: Any, _: Any) -> float:
-    if isinstance(value, int | float | str) and not isinstance(value, bool):
+    if isinstance(value, _NUMBER_OR_TEXT) and not isinstance(value, bool):
         try:
             number = float(value)
         except ValueError:
@@ -93,7 +97,7 @@ def _json_int(value: Any, _: Any) -> int:
 
 def _json_float(value: Any, _: Any) -> float:
     # Python's JSON reads NaN, Infinity and 1e999 (as infinity): none of them gets through.
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, _NUMBER) and not isinstance(value, bool):
         try:
             return _finite(float(value), value)
         except OverflowError:  # an integer too large for a float
@@ -116,9 +120,7 @@ def _string(value: Any, _: Any) -> str:
 def _text_string(value: Any, _: Any) -> str:
     # Text values are strings, except what a path convertor made ({id:int} for a str
     # parameter): that is written back as text, not blamed on the client.
-    if isinstance(value, str | int | float | uuid.UUID | decimal.Decimal) and not isinstance(
-        value, bool
-    ):
+    if isinstance(value, _WRITTEN_AS_TEXT) and not isinstance(value, bool):
         return str(value)
     raise _expected("a string", value)
 
@@ -133,7 +135,7 @@ def _uuid(value: Any, _: Any) -> uuid.UUID:
 
 
 def _decimal(value: Any, _: Any) -> decimal.Decimal:
-    if isinstance(value, str | int | float) and not isinstance(value, bool):
+    if isinstance(value, _NUMBER_OR_TEXT) and not isinstance(value, bool):
         try:
             number = decimal.Decimal(str(value))
         except decimal.InvalidOperation:

@@ -1,4 +1,4 @@
-"""The App's fixed layers in one: what it runs when no middleware of its own sits between them."""
+"""The App's fixed layers in one: its error handling and body limits, one call per request."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from resourceful._bodylimit import (
     AnswerRefused,
     BodyCounter,
     BodyLimitMiddleware,
+    BodyTooLarge,
     is_counted,
     limit_counted,
     start_counting,
@@ -14,6 +15,7 @@ from resourceful._endpoints import EXCEPTION_HANDLING_KEY
 from resourceful.middleware._watch import StartWatcher
 from resourceful.middleware.errors import ServerErrorMiddleware
 from resourceful.middleware.exceptions import ExceptionMiddleware
+from resourceful.responses import PlainTextResponse
 from resourceful.types import ASGIApp, Receive, Scope, Send
 
 
@@ -21,28 +23,34 @@ class ErrorBoundary:
     """ServerErrorMiddleware, BodyLimitMiddleware and ExceptionMiddleware as one layer.
 
     It answers exactly as the three stacked would, with one call and one watcher of the
-    response instead of three calls and two watchers on every request.
+    response instead of three calls and two watchers on every request. With middleware of
+    the app's own in between, ``exceptions`` is None (an ExceptionMiddleware sits inside
+    that middleware) and the boundary is the outer two in one.
     """
 
-    __slots__ = ("app", "errors", "exceptions", "limits")
+    __slots__ = ("app", "errors", "exceptions", "limits", "other")
 
     def __init__(
         self,
         app: ASGIApp,
         errors: ServerErrorMiddleware,
         limits: BodyLimitMiddleware | None,
-        exceptions: ExceptionMiddleware,
+        exceptions: ExceptionMiddleware | None,
     ) -> None:
         self.app = app
         self.errors = errors
         self.limits = limits
         self.exceptions = exceptions
+        # Websockets and lifespan: only the handlers apply.
+        self.other: ASGIApp = app if exceptions is None else exceptions
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":  # websockets and lifespan: only the handlers apply
-            await self.exceptions(scope, receive, send)
+        if scope["type"] != "http":
+            await self.other(scope, receive, send)
             return
-        scope[EXCEPTION_HANDLING_KEY] = self.exceptions
+        exceptions = self.exceptions
+        if exceptions is not None:
+            scope[EXCEPTION_HANDLING_KEY] = exceptions
         limits = self.limits
         watcher: StartWatcher | BodyCounter
         if limits is not None and not is_counted(scope):
@@ -57,7 +65,14 @@ class ErrorBoundary:
                     limit_counted(scope, limits.limits, is_default=limits.is_default)
                 await self.app(scope, receive, watcher)
             except Exception as exc:
-                await self.exceptions.handle(exc, watcher.started, scope, receive, watcher)
+                if exceptions is not None:
+                    await exceptions.handle(exc, watcher.started, scope, receive, watcher)
+                elif isinstance(exc, BodyTooLarge) and not watcher.started:
+                    # Raised by the app's middleware, outside the handlers' reach.
+                    too_large = PlainTextResponse("Content Too Large", status_code=413)
+                    await too_large(scope, receive, send)
+                else:
+                    raise
         except AnswerRefused:
             pass  # the 413 has gone out in place of the answer
         except Exception as exc:

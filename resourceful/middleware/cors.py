@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
+from resourceful._headers import first_header
 from resourceful.datastructures import Headers, MutableHeaders
 from resourceful.responses import PlainTextResponse
 from resourceful.types import ASGIApp, Message, Receive, Scope, Send
@@ -71,6 +72,11 @@ class CORSMiddleware:
         if expose_headers:
             simple["access-control-expose-headers"] = ", ".join(expose_headers)
         self.simple_headers = simple
+        # What an answer to an allowed origin gets when the app set none of these headers.
+        self._simple_raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in simple.items()]
+        self._cors_names = frozenset(
+            {b"vary", b"access-control-allow-origin", *(name for name, _ in self._simple_raw)}
+        )
         preflight = {"vary": _PREFLIGHT_VARY}
         if not self.echo_origin:
             preflight["access-control-allow-origin"] = "*"
@@ -94,15 +100,13 @@ class CORSMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
-        origin = headers.get("origin")
-        if (
-            origin is not None
-            and scope["method"] == "OPTIONS"
-            and "access-control-request-method" in headers
-        ):
-            await self.preflight(origin, headers)(scope, receive, send)
-            return
+        raw_origin = first_header(scope["headers"], b"origin")
+        origin = None if raw_origin is None else raw_origin.decode("latin-1")
+        if origin is not None and scope["method"] == "OPTIONS":
+            headers = Headers(scope=scope)
+            if "access-control-request-method" in headers:
+                await self.preflight(origin, headers)(scope, receive, send)
+                return
         await self.app(scope, receive, self._with_cors_headers(send, origin))
 
     def preflight(self, origin: str, headers: Headers) -> PlainTextResponse:
@@ -135,16 +139,25 @@ class CORSMiddleware:
     def _with_cors_headers(self, send: Send, origin: str | None) -> Send:
         allowed = origin is not None and self.is_allowed_origin(origin)
         echoed = origin if allowed and self.echo_origin else None
+        added = self._simple_raw if allowed else []
+        if echoed is not None:
+            added = [*added, (b"access-control-allow-origin", echoed.encode("latin-1"))]
+        added = [*added, (b"vary", b"Origin")]
+        names = self._cors_names
 
         async def send_with_cors(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                if allowed:
-                    headers.update(self.simple_headers)
-                if echoed is not None:
-                    headers["access-control-allow-origin"] = echoed
-                # Whether and how the answer carries CORS headers depends on the Origin.
-                headers.add_vary_header("Origin")
+                raw = message["headers"]
+                if any(name in names for name, _ in raw):
+                    headers = MutableHeaders(scope=message)
+                    if allowed:
+                        headers.update(self.simple_headers)
+                    if echoed is not None:
+                        headers["access-control-allow-origin"] = echoed
+                    # Whether and how the answer carries CORS headers depends on the Origin.
+                    headers.add_vary_header("Origin")
+                else:  # the common case: nothing to replace, only headers to add
+                    message["headers"] = [*raw, *added]
             await send(message)
 
         return send_with_cors

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from resourceful._headers import first_header
 from resourceful._hosts import parse_host
-from resourceful.datastructures import URL, Headers
+from resourceful.datastructures import URL
 from resourceful.middleware._refuse import refuse
 from resourceful.responses import PlainTextResponse, RedirectResponse
 from resourceful.types import ASGIApp, Receive, Scope, Send
 
 ENFORCE_DOMAIN_WILDCARD = "Domain wildcard patterns must be like '*.example.com'."
+# How many allowed Host headers are remembered (clients choose them: the set stays bounded).
+_REMEMBERED = 64
 
 
 class TrustedHostMiddleware:
@@ -39,6 +42,8 @@ class TrustedHostMiddleware:
         self.exact = {pattern.lower() for pattern in hosts if not pattern.startswith("*")}
         self.suffixes = tuple(pattern[1:].lower() for pattern in hosts if pattern.startswith("*."))
         self.www_redirect = www_redirect
+        # Host headers already found allowed, as sent: most requests name one of a few.
+        self._allowed_raw: set[bytes] = set()
 
     def is_allowed(self, host: str) -> bool:
         """Whether ``host`` (without its port) is one of the allowed hosts."""
@@ -48,9 +53,15 @@ class TrustedHostMiddleware:
         if self.allow_any or scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        parsed = parse_host(Headers(scope=scope).get("host"))
+        raw = first_header(scope["headers"], b"host") or b""
+        if raw in self._allowed_raw:  # a Host header seen and allowed before
+            await self.app(scope, receive, send)
+            return
+        parsed = parse_host(raw.decode("latin-1"))
         host = "" if parsed is None else parsed.host.lower()
         if host and self.is_allowed(host):
+            if len(self._allowed_raw) < _REMEMBERED:
+                self._allowed_raw.add(raw)
             await self.app(scope, receive, send)
             return
         if self.www_redirect and host and self.is_allowed("www." + host):

@@ -187,3 +187,32 @@ def test_vary_origin_joins_every_vary_header(test_client_factory: TestClientFact
     for headers in ({"origin": "https://a.example"}, {}):
         answer = client.get("/", headers=headers)
         assert answer.headers["vary"] == "Accept-Encoding, Accept-Language, Origin"
+
+
+def test_cors_headers_of_the_app_are_replaced_not_repeated(
+    test_client_factory: TestClientFactory,
+) -> None:
+    async def own(scope: Scope, receive: Receive, send: Send) -> None:
+        headers = {"access-control-allow-origin": "https://other.example", "x-kept": "1"}
+        await PlainTextResponse("x", headers=headers)(scope, receive, send)
+
+    client = test_client_factory(
+        CORSMiddleware(own, allow_origins=["https://a.example"], allow_credentials=True)
+    )
+    answer = client.get("/", headers={"origin": "https://a.example"})
+    assert answer.headers.get_list("access-control-allow-origin") == ["https://a.example"]
+    assert answer.headers["access-control-allow-credentials"] == "true"
+    assert (answer.headers["vary"], answer.headers["x-kept"]) == ("Origin", "1")
+
+
+def test_answers_to_allowed_origins_get_exactly_the_cors_headers(
+    test_client_factory: TestClientFactory,
+) -> None:
+    client = test_client_factory(cors_app(allow_origins=["https://a.example"]))
+    answer = client.get("/", headers={"origin": "https://a.example"})
+    names = [name for name in answer.headers if name not in ("content-length", "content-type")]
+    assert names == ["x-total", "access-control-allow-origin", "vary"]
+    assert answer.headers["access-control-allow-origin"] == "https://a.example"
+    other = client.get("/", headers={"origin": "https://b.example"})
+    assert "access-control-allow-origin" not in other.headers
+    assert other.headers["vary"] == "Origin"

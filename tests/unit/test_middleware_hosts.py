@@ -78,6 +78,20 @@ def test_allowed_hosts(test_client_factory: TestClientFactory, host: str, allowe
         assert (response.status_code, response.text) == (400, "Invalid host header")
 
 
+def test_hosts_seen_before_are_checked_as_carefully(
+    test_client_factory: TestClientFactory,
+) -> None:
+    # Allowed Host headers are remembered (up to a bound, as clients choose them); a host
+    # refused once stays refused, and more allowed hosts than the bound all pass.
+    client = test_client_factory(trusted("*.example.org"))
+    for attempt in range(2):
+        for number in range(100):
+            response = client.get("/", headers={"host": f"site{number}.example.org"})
+            assert response.status_code == 200, (attempt, number)
+        refused = client.get("/", headers={"host": "site1.example.org.evil.org"})
+        assert (refused.status_code, refused.text) == (400, "Invalid host header")
+
+
 def test_any_host_by_default(test_client_factory: TestClientFactory) -> None:
     inner = PlainTextResponse("inner")
     assert TrustedHostMiddleware(inner).allowed_hosts == ["*"]
