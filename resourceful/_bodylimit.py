@@ -19,6 +19,8 @@ from resourceful.types import ASGIApp, Message, Receive, Scope, Send
 #: The scope key holding the body limit in force (bytes, or None for no limit).
 MAX_BODY_SIZE_SCOPE_KEY: Final = "resourceful.max_body_size"
 _COUNTER_KEY: Final = "resourceful.body_counter"
+# What a response sent in place of the app's answer needs to know of the request.
+_HTTP: Final = {"type": "http"}
 
 DEFAULT_MAX_BODY_SIZE: Final = 1024 * 1024
 DEFAULT_MAX_UPLOAD_SIZE: Final = 100 * 1024 * 1024
@@ -92,6 +94,10 @@ class BodyCounter:
     raises :class:`BodyTooLarge` past the limit; sending replaces an answer that starts while
     the declared length is over the limit, then raises :class:`AnswerRefused`. The headers are
     read only when the body is, or when an answer starts without it having been read.
+
+    It keeps the scope's headers and method, not the scope: the scope holds the counter
+    (for limits set further in), and a cycle between them would leave every request to the
+    garbage collector.
     """
 
     __slots__ = (
@@ -101,15 +107,17 @@ class BodyCounter:
         "downstream_send",
         "has_read_headers",
         "has_refused",
+        "headers",
         "is_upload",
         "limits",
+        "method",
         "received",
-        "scope",
         "started",
     )
 
     def __init__(self, scope: Scope, limits: Limits, receive: Receive, send: Send) -> None:
-        self.scope = scope
+        self.headers: Iterable[tuple[bytes, bytes]] = scope.get("headers") or ()
+        self.method: str | None = scope.get("method")
         self.limits = limits
         self.downstream_receive = receive
         self.downstream_send = send
@@ -127,7 +135,7 @@ class BodyCounter:
         """The limit in force if the declared length passes it, else None."""
         if not self.has_read_headers:
             self.has_read_headers = True
-            self.is_upload, self.declared = _declared(self.scope.get("headers") or ())
+            self.is_upload, self.declared = _declared(self.headers)
         limit = self.limit
         if limit is not None and self.declared is not None and self.declared > limit:
             return limit
@@ -164,12 +172,12 @@ class BodyCounter:
                 not self.has_refused
                 # An unread body of a GET or HEAD (which give a body no meaning) costs
                 # nothing: its headers are not even looked at.
-                and (self.has_read_headers or self.scope.get("method") not in _BODILESS)
+                and (self.has_read_headers or self.method not in _BODILESS)
                 and self._over_declared() is not None
             ):
                 self.has_refused = True
                 answer = PlainTextResponse("Content Too Large", status_code=413)
-                await answer(self.scope, self.downstream_receive, self.downstream_send)
+                await answer(_HTTP, self.downstream_receive, self.downstream_send)
                 raise AnswerRefused
         try:
             await self.downstream_send(message)

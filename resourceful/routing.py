@@ -344,14 +344,15 @@ class Router:
         """Route one connection (the router without its middleware)."""
         if "router" not in scope:
             scope["router"] = self
-        if scope["type"] == "lifespan":
+        kind = scope["type"]
+        if kind == "lifespan":
             await self.lifespan(scope, receive, send)
             return
-        path = route_path(scope)
+        path = route_path(scope) if scope.get("root_path") else scope["path"]
         literal = self._literal.get(path)
         if (
             literal is not None
-            and scope["type"] == "http"
+            and kind == "http"
             and (literal.methods is None or scope["method"] in literal.methods)
         ):
             outer = scope.get("path_params")
@@ -376,7 +377,7 @@ class Router:
             scope["route"] = partial
             await partial.handle(scope, receive, send)
             return
-        if scope["type"] == "http" and self.redirect_slashes and path != "/":
+        if kind == "http" and self.redirect_slashes and path != "/":
             redirect = self._slash_redirect(scope)
             if redirect is not None:
                 await redirect(scope, receive, send)
