@@ -19,6 +19,7 @@ from resourceful.di.framework import (
     close_context,
     end_request,
     finish_request,
+    has_work_after,
     plan_endpoint,
     responds,
     response_settings,
@@ -183,7 +184,7 @@ def _resource_http_app(
         except BaseException as exc:
             await end_request(request, context, reads_form, exc)
             raise
-        if context is not None or reads_form:
+        if has_work_after(context, reads_form):
             await finish_request(request, context, reads_form)
 
     return app

@@ -52,6 +52,14 @@ async def end_request(
         await request.close()
 
 
+def has_work_after(context: InjectionContext | None, reads_form: bool) -> bool:
+    """Whether :func:`finish_request` has anything to do: tasks to run, values to tear
+    down, form files to close (most requests have none, and skip it)."""
+    return reads_form or (
+        context is not None and (context.has_teardowns or BackgroundTasks in context.cache)
+    )
+
+
 async def finish_request(
     request: Request, context: InjectionContext | None, reads_form: bool
 ) -> None:
@@ -108,7 +116,8 @@ def http_endpoint(
         except BaseException as exc:
             await end_request(request, context, reads_form, exc)
             raise
-        await finish_request(request, context, reads_form)
+        if has_work_after(context, reads_form):
+            await finish_request(request, context, reads_form)
 
     return guard(injected, requirements_of(func))
 

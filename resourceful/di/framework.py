@@ -9,8 +9,8 @@ change without them noticing. Applications use :mod:`resourceful.di` instead.
   a ``Source``), for a ``Protocol`` (``"http"`` or ``"websocket"``).
 - Running: ``http_endpoint`` and ``websocket_endpoint`` make ASGI apps of plans;
   resources run plans themselves, in an ``InjectionContext`` they end with
-  ``end_request`` (after an error) or ``finish_request`` (after the answer), or
-  ``close_context`` for websockets.
+  ``end_request`` (after an error) or ``finish_request`` (after the answer, when
+  ``has_work_after`` says there is work left), or ``close_context`` for websockets.
 - Returning: ``to_response`` turns a return value into a response with the status and
   headers ``response_settings`` reads from ``@responds``; ``DEFAULT_CONVERTER`` is
   the cattrs converter used for them.
@@ -25,6 +25,7 @@ from resourceful.di._asgi import (
     close_context,
     end_request,
     finish_request,
+    has_work_after,
     http_endpoint,
     websocket_endpoint,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "end_request",
     "finish_request",
     "form_data",
+    "has_work_after",
     "http_endpoint",
     "make_text_converter",
     "plan_endpoint",
