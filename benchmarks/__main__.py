@@ -1,7 +1,9 @@
 """Run every benchmark and print the tables: ``python -m benchmarks [--full]``.
 
 Without ``--full`` each benchmark runs one short round, to check that the harness works
-(that is what CI does); with it, the measurement that goes into RESULTS.rst.
+(that is what CI does); with it, the measurement that goes into RESULTS.rst, and
+``--chart docs/_static/benchmarks.svg`` draws its in-process results for the documentation.
+A quick run draws its chart into a temporary folder, to check the drawing.
 """
 
 from __future__ import annotations
@@ -9,9 +11,11 @@ from __future__ import annotations
 import argparse
 import datetime
 import platform
+import tempfile
 from importlib import metadata
+from pathlib import Path
 
-from benchmarks import broadcast, endtoend, inprocess, load, memory, openapi, routing
+from benchmarks import broadcast, chart, endtoend, inprocess, load, memory, openapi, routing
 
 PACKAGES = [
     "resourceful-asgi",
@@ -38,10 +42,18 @@ def heading(title: str) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--full", action="store_true", help="measure, not just check")
-    full = parser.parse_args(argv).full
-    print(f"{datetime.date.today()} on {platform.machine()}: {versions()}")
+    parser.add_argument("--chart", type=Path, help="draw the in-process results here (SVG)")
+    arguments = parser.parse_args(argv)
+    full = arguments.full
+    measured = f"{datetime.date.today()} on {platform.machine()}: {versions()}"
+    print(measured)
     heading("In process (requests per second)")
-    inprocess.main([] if full else ["--quick"])
+    results = inprocess.main([] if full else ["--quick"])
+    with tempfile.TemporaryDirectory() as folder:
+        path = arguments.chart or Path(folder, "benchmarks.svg")
+        title = f"In process, {datetime.date.today()}, Python {platform.python_version()}"
+        chart.draw(results, path, title)
+        print(f"\n(chart: {path}, {path.stat().st_size:,} bytes)")
     heading("Routing: the 100th of 100 routes against the 1st")
     routing.main([] if full else ["--iterations", "200", "--rounds", "1"])
     heading("OpenAPI: the document of an app of 200 routes")

@@ -2,9 +2,11 @@
 
 One worker of uvicorn (or of granian, a server written in Rust, with ``--server granian``),
 access log off; wrk (Debian's ``wrk`` package) runs one thread with 32 connections for a
-few seconds against plaintext and json, and the requests per second it reports are
-compared. Each server's answer is checked before it is loaded. Run it with
-``python -m benchmarks.endtoend`` (``--seconds 1`` for a quick check).
+few seconds against plaintext and json (after a second of warming up), and the requests
+per second it reports are compared. Where ``taskset`` is found and there are two cores or
+more, the server runs on the first and wrk on the second. Each server's answer is checked
+before it is loaded. Run it with ``python -m benchmarks.endtoend`` (``--seconds 1`` for a
+quick check).
 """
 
 from __future__ import annotations
@@ -69,9 +71,21 @@ def fetch(port: int, path: str) -> tuple[int, bytes]:
         connection.close()
 
 
+def pinned(cpu: int) -> list[str]:
+    """The command prefix that keeps a process on ``cpu``, when this machine can: the
+    server and wrk on a core each, so that neither takes the other's turns (which made
+    figures swing by a third from one run to the next)."""
+    if shutil.which("taskset") is None or (os.cpu_count() or 1) < 2:
+        return []
+    return ["taskset", "--cpu-list", str(cpu)]
+
+
 def load_test(port: int, path: str, seconds: int, connections: int) -> float:
-    """Requests per second wrk measured against ``path``."""
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", f"http://{HOST}:{port}{path}"]
+    """Requests per second wrk measured against ``path``, after a second of warming up."""
+    url = f"http://{HOST}:{port}{path}"
+    warm_up = [*pinned(1), "wrk", "-t1", f"-c{connections}", "-d1s", url]
+    subprocess.run(warm_up, check=True, capture_output=True)
+    command = [*pinned(1), "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", url]
     output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     found = re.search(r"Requests/sec:\s+([\d.]+)", output)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)|Socket errors: .*", output)
@@ -102,7 +116,7 @@ def serve_and_load(
     """Start the server with ``framework``'s app, check its answer, and load it."""
     port = free_port()
     environment = {**os.environ, "BENCH_FRAMEWORK": framework, "BENCH_SCENARIO": scenario.name}
-    server = subprocess.Popen(SERVERS[server_name](port), env=environment)
+    server = subprocess.Popen([*pinned(0), *SERVERS[server_name](port)], env=environment)
     try:
         wait_for(port, server)
         scenario.check(framework, fetch(port, scenario.path))

@@ -2,10 +2,12 @@
 
 Every scenario (:mod:`benchmarks.scenarios`) is written idiomatically in every framework
 that is installed (:mod:`benchmarks.apps`: resourceful, a raw ASGI app as the floor,
-Starlette, FastAPI, Litestar). Each app's answer is checked once per scenario, so a broken
-app cannot score; then rounds of many requests are interleaved between the frameworks and
-the median requests per second is reported, with the ratio resourceful / peer. Run it with
-``tox -e bench`` (``-- --rounds 7`` for more).
+Starlette, FastAPI, Litestar, BlackSheep; Strawberry and Ariadne for GraphQL). Each app's
+answer is checked once per scenario, so a broken app cannot score; then many short rounds
+are interleaved between the frameworks (each taking each place in the order in turn, so
+that a machine that speeds up or slows down in the meantime favours none) and the median
+requests per second is reported, with the ratio resourceful / peer. Run it with
+``tox -e bench`` (``-- --full`` to measure).
 """
 
 from __future__ import annotations
@@ -34,9 +36,11 @@ async def measure(
         for name, app in apps.items():
             scenario.check(name, await scenario.call(app))
         samples: dict[str, list[float]] = {name: [] for name in apps}
+        order = list(apps)
         for _ in range(rounds):
-            for name, app in apps.items():
-                samples[name].append(await scenario.requests_per_second(app, iterations))
+            for name in order:
+                samples[name].append(await scenario.requests_per_second(apps[name], iterations))
+            order.append(order.pop(0))  # each framework takes each place in turn
         results[scenario.name] = {
             name: statistics.median(values) for name, values in samples.items()
         }
@@ -69,8 +73,8 @@ def rst_table(header: list[str], rows: list[list[str]]) -> str:
 
 def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--iterations", type=int, default=20_000)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--iterations", type=int, default=5_000)
+    parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--scenario", action="append", help="run only this one (repeatable)")
     parser.add_argument(
         "--quick", action="store_true", help="one short round, to check the harness"

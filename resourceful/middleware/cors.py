@@ -147,7 +147,7 @@ class CORSMiddleware:
 
         async def send_with_cors(message: Message) -> None:
             if message["type"] == "http.response.start":
-                raw = message["headers"]
+                raw = message.get("headers", ())
                 if any(name in names for name, _ in raw):
                     headers = MutableHeaders(scope=message)
                     if allowed:

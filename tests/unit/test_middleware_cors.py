@@ -216,3 +216,18 @@ def test_answers_to_allowed_origins_get_exactly_the_cors_headers(
     other = client.get("/", headers={"origin": "https://b.example"})
     assert "access-control-allow-origin" not in other.headers
     assert other.headers["vary"] == "Origin"
+
+
+def test_an_answer_started_without_headers_gets_them(
+    test_client_factory: TestClientFactory,
+) -> None:
+    async def bare(scope: Scope, receive: Receive, send: Send) -> None:
+        # ASGI lets the start message leave out its headers.
+        await send({"type": "http.response.start", "status": 200})
+        await send({"type": "http.response.body", "body": b"bare"})
+
+    client = test_client_factory(CORSMiddleware(bare, allow_origins=["*"]))
+    answer = client.get("/", headers={"origin": "https://a.example"})
+    assert (answer.status_code, answer.text) == (200, "bare")
+    assert answer.headers["access-control-allow-origin"] == "*"
+    assert answer.headers["vary"] == "Origin"
