@@ -21,6 +21,14 @@ def first_header(raw: Iterable[tuple[bytes, bytes]], name: bytes) -> bytes | Non
     return None
 
 
+def names_any(raw: Iterable[tuple[bytes, bytes]], names: frozenset[bytes]) -> bool:
+    """Whether some header among the ``raw`` pairs is named in ``names`` (lower-case)."""
+    for header, _ in raw:  # noqa: SIM110 (a loop: any() would make a generator per answer)
+        if header in names:
+            return True
+    return False
+
+
 class Headers(Mapping[str, str]):
     """Immutable, case-insensitive HTTP headers that keep repeated names and raw bytes."""
 

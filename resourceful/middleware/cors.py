@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from resourceful._headers import first_header
+from resourceful._headers import first_header, names_any
 from resourceful.datastructures import Headers, MutableHeaders
 from resourceful.responses import PlainTextResponse
 from resourceful.types import ASGIApp, Message, Receive, Scope, Send
@@ -139,16 +139,16 @@ class CORSMiddleware:
     def _with_cors_headers(self, send: Send, origin: str | None) -> Send:
         allowed = origin is not None and self.is_allowed_origin(origin)
         echoed = origin if allowed and self.echo_origin else None
-        added = self._simple_raw if allowed else []
-        if echoed is not None:
-            added = [*added, (b"access-control-allow-origin", echoed.encode("latin-1"))]
-        added = [*added, (b"vary", b"Origin")]
+        echo = (
+            [] if echoed is None else [(b"access-control-allow-origin", echoed.encode("latin-1"))]
+        )
+        added = [*(self._simple_raw if allowed else ()), *echo, (b"vary", b"Origin")]
         names = self._cors_names
 
         async def send_with_cors(message: Message) -> None:
             if message["type"] == "http.response.start":
                 raw = message.get("headers", ())
-                if any(name in names for name, _ in raw):
+                if names_any(raw, names):
                     headers = MutableHeaders(scope=message)
                     if allowed:
                         headers.update(self.simple_headers)
