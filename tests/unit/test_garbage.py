@@ -46,7 +46,8 @@ async def plaintext(request: Request) -> PlainTextResponse:
     return PlainTextResponse("hello")
 
 
-async def user(id: int, verbose: bool = False, counter: Counter | None = None) -> dict[str, Any]:
+async def user(id: int, counter: Counter, verbose: bool = False) -> dict[str, Any]:
+    counter.count += 1  # from a provider with a teardown
     return {"id": id, "verbose": verbose}
 
 

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
 from resourceful.middleware import Middleware
+from resourceful.middleware.errors import ServerErrorMiddleware
+from resourceful.types import Receive, Scope, Send
+from resourceful.websockets import WebSocket
+from tests.conftest import TestClientFactory
 
 
 class Limit:
@@ -27,3 +31,21 @@ def test_middleware_repr_hides_secrets() -> None:
     assert repr(entry) == (
         "Middleware(Signed, secret_key='**********', api_token='**********', max_age=60)"
     )
+
+
+def test_server_error_middleware_serves_on_its_own(test_client_factory: TestClientFactory) -> None:
+    # The App runs it inside its error boundary; alone (as Starlette users stack it) it
+    # answers what the app under it raised, and passes other scopes on.
+    async def broken(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await WebSocket(scope, receive, send).accept()
+            await send({"type": "websocket.close", "code": 1000})
+            return
+        raise RuntimeError("broken")
+
+    app = ServerErrorMiddleware(broken)
+    client = test_client_factory(app, raise_server_exceptions=False)
+    response = client.get("/")
+    assert (response.status_code, response.text) == (500, "Internal Server Error")
+    with client.websocket_connect("/ws") as websocket:
+        assert websocket.accepted_subprotocol is None
