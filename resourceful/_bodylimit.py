@@ -19,8 +19,6 @@ from resourceful.types import ASGIApp, Message, Receive, Scope, Send
 #: The scope key holding the body limit in force (bytes, or None for no limit).
 MAX_BODY_SIZE_SCOPE_KEY: Final = "resourceful.max_body_size"
 _COUNTER_KEY: Final = "resourceful.body_counter"
-# What a response sent in place of the app's answer needs to know of the request.
-_HTTP: Final = {"type": "http"}
 
 DEFAULT_MAX_BODY_SIZE: Final = 1024 * 1024
 DEFAULT_MAX_UPLOAD_SIZE: Final = 100 * 1024 * 1024
@@ -177,7 +175,8 @@ class BodyCounter:
             ):
                 self.has_refused = True
                 answer = PlainTextResponse("Content Too Large", status_code=413)
-                await answer(_HTTP, self.downstream_receive, self.downstream_send)
+                # All the response needs to know of the request (the counter keeps no scope).
+                await answer({"type": "http"}, self.downstream_receive, self.downstream_send)
                 raise AnswerRefused
         try:
             await self.downstream_send(message)
