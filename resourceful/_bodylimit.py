@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Final
 
 from resourceful.exceptions import HTTPException
+from resourceful.requests import forget_body
 from resourceful.responses import PlainTextResponse
 from resourceful.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -192,6 +193,18 @@ def start_counting(scope: Scope, limits: Limits, receive: Receive, send: Send) -
     return counter
 
 
+def stop_counting(scope: Scope) -> None:
+    """Take the request's counter out of ``scope`` once the request is served.
+
+    The counter holds the server's receive and send, which (as bound methods of the
+    server's object for the request) hold the scope: left in, it would close a cycle. So
+    would the bodies kept in the scope by the channel they were read through, the
+    counter's.
+    """
+    counter: BodyCounter = scope.pop(_COUNTER_KEY)
+    forget_body(scope, counter.receive)
+
+
 def is_counted(scope: Scope) -> bool:
     """Whether a counter counts the request in ``scope`` already."""
     return _COUNTER_KEY in scope
@@ -265,4 +278,4 @@ class BodyLimitMiddleware:
         except AnswerRefused:
             pass
         finally:
-            del scope[_COUNTER_KEY]
+            stop_counting(scope)

@@ -228,6 +228,13 @@ def kept_body(scope: Scope, receive: Receive) -> Any:
     return None
 
 
+def forget_body(scope: Scope, receive: Receive) -> None:
+    """Drop what ``receive`` gave for this request, once no one can read through it again."""
+    kept = scope.get(BODY_KEY)
+    if kept:
+        kept[:] = [entry for entry in kept if entry[0] != receive]
+
+
 class Request(HTTPConnection[StateT]):
     """An HTTP request: :class:`HTTPConnection` plus the method and the body."""
 

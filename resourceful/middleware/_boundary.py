@@ -10,11 +10,13 @@ from resourceful._bodylimit import (
     is_counted,
     limit_counted,
     start_counting,
+    stop_counting,
 )
 from resourceful._endpoints import EXCEPTION_HANDLING_KEY
 from resourceful.middleware._watch import StartWatcher
 from resourceful.middleware.errors import ServerErrorMiddleware
 from resourceful.middleware.exceptions import ExceptionMiddleware
+from resourceful.requests import BODY_KEY
 from resourceful.responses import PlainTextResponse
 from resourceful.types import ASGIApp, Receive, Scope, Send
 
@@ -53,15 +55,16 @@ class ErrorBoundary:
             scope[EXCEPTION_HANDLING_KEY] = exceptions
         limits = self.limits
         watcher: StartWatcher | BodyCounter
+        counter = None
         if limits is not None and not is_counted(scope):
             # The counter is the send channel too: it notes the answer's start.
-            watcher = start_counting(scope, limits.limits, receive, send)
-            receive = watcher.receive
+            watcher = counter = start_counting(scope, limits.limits, receive, send)
+            receive = counter.receive
         else:
             watcher = StartWatcher(send)
         try:
             try:
-                if limits is not None and watcher.__class__ is StartWatcher:
+                if limits is not None and counter is None:
                     limit_counted(scope, limits.limits, is_default=limits.is_default)
                 await self.app(scope, receive, watcher)
             except Exception as exc:
@@ -79,6 +82,13 @@ class ErrorBoundary:
             await self.errors.recover(
                 exc, watcher.started, scope, receive, send, watcher.client_gone
             )
+        finally:
+            # What the scope holds of the request's channels goes with the request: the
+            # server's receive and send hold the scope, and a cycle would leave the
+            # request's objects to the garbage collector.
+            if counter is not None:
+                stop_counting(scope)
+            scope.pop(BODY_KEY, None)
 
 
 __all__ = ["ErrorBoundary"]
