@@ -19,7 +19,8 @@ from resourceful.types import ASGIApp, Message, Receive, Scope, Send
 
 #: The scope key holding the body limit in force (bytes, or None for no limit).
 MAX_BODY_SIZE_SCOPE_KEY: Final = "resourceful.max_body_size"
-_COUNTER_KEY: Final = "resourceful.body_counter"
+#: The scope key holding the request's :class:`BodyCounter`, while it is served.
+COUNTER_KEY: Final = "resourceful.body_counter"
 
 DEFAULT_MAX_BODY_SIZE: Final = 1024 * 1024
 DEFAULT_MAX_UPLOAD_SIZE: Final = 100 * 1024 * 1024
@@ -189,7 +190,7 @@ class BodyCounter:
 def start_counting(scope: Scope, limits: Limits, receive: Receive, send: Send) -> BodyCounter:
     """A counter for the request in ``scope``, which no counter counts yet."""
     scope[MAX_BODY_SIZE_SCOPE_KEY] = limits[0]
-    counter = scope[_COUNTER_KEY] = BodyCounter(scope, limits, receive, send)
+    counter = scope[COUNTER_KEY] = BodyCounter(scope, limits, receive, send)
     return counter
 
 
@@ -201,13 +202,13 @@ def stop_counting(scope: Scope) -> None:
     would the bodies kept in the scope by the channel they were read through, the
     counter's.
     """
-    counter: BodyCounter = scope.pop(_COUNTER_KEY)
+    counter: BodyCounter = scope.pop(COUNTER_KEY)
     forget_body(scope, counter.receive)
 
 
 def is_counted(scope: Scope) -> bool:
     """Whether a counter counts the request in ``scope`` already."""
-    return _COUNTER_KEY in scope
+    return COUNTER_KEY in scope
 
 
 def limit_counted(scope: Scope, limits: Limits, *, is_default: bool) -> None:
@@ -218,7 +219,7 @@ def limit_counted(scope: Scope, limits: Limits, *, is_default: bool) -> None:
         BodyTooLarge: more of the body than ``limits`` allow was received already.
     """
     if not is_default:
-        counter: BodyCounter = scope[_COUNTER_KEY]
+        counter: BodyCounter = scope[COUNTER_KEY]
         scope[MAX_BODY_SIZE_SCOPE_KEY] = limits[0]
         counter.limits = limits
         counter.check_received()

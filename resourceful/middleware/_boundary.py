@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from resourceful._bodylimit import (
+    COUNTER_KEY,
+    MAX_BODY_SIZE_SCOPE_KEY,
     AnswerRefused,
     BodyCounter,
     BodyLimitMiddleware,
     BodyTooLarge,
-    is_counted,
     limit_counted,
-    start_counting,
-    stop_counting,
 )
 from resourceful._endpoints import EXCEPTION_HANDLING_KEY
 from resourceful.middleware._watch import StartWatcher
@@ -56,9 +55,11 @@ class ErrorBoundary:
         limits = self.limits
         watcher: StartWatcher | BodyCounter
         counter = None
-        if limits is not None and not is_counted(scope):
+        if limits is not None and COUNTER_KEY not in scope:
             # The counter is the send channel too: it notes the answer's start.
-            watcher = counter = start_counting(scope, limits.limits, receive, send)
+            watcher = counter = BodyCounter(scope, limits.limits, receive, send)
+            scope[MAX_BODY_SIZE_SCOPE_KEY] = limits.limits[0]
+            scope[COUNTER_KEY] = counter
             receive = counter.receive
         else:
             watcher = StartWatcher(send)
@@ -87,7 +88,7 @@ class ErrorBoundary:
             # server's receive and send hold the scope, and a cycle would leave the
             # request's objects to the garbage collector.
             if counter is not None:
-                stop_counting(scope)
+                del scope[COUNTER_KEY]
             scope.pop(BODY_KEY, None)
 
 
