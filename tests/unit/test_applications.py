@@ -652,3 +652,48 @@ def test_a_route_of_its_own_kind_is_served(test_client_factory: TestClientFactor
     app = App(routes=[Everything(), Route("/never", PlainTextResponse("never"))])
 
     assert test_client_factory(app).get("/anything").text == "caught"
+
+
+@pytest.mark.parametrize("with_middleware", [False, True], ids=["alone", "with middleware"])
+@pytest.mark.parametrize("limited", [True, False], ids=["body limits", "no body limits"])
+@pytest.mark.parametrize(
+    ("asgi", "is_client_gone"),
+    [
+        ({"version": "3.0", "spec_version": "2.4"}, True),
+        ({"version": "3.0", "spec_version": "2.3"}, False),
+        (None, False),  # no version: 2.0
+    ],
+    ids=["2.4", "2.3", "unversioned"],
+)
+async def test_an_oserror_from_send_is_the_client_leaving_only_from_asgi_2_4_on(
+    anyio_backend: str,
+    with_middleware: bool,
+    limited: bool,
+    asgi: dict[str, str] | None,
+    is_client_gone: bool,
+) -> None:
+    """Sent: a GET whose answer the server fails with an OSError, as an ASGI 2.4 server does
+    once the client has left. From such a server it ends the request quietly; an older
+    server drops what is sent to a client gone, so from it the OSError is an error and
+    reaches it."""
+    limits: dict[str, Any] = {} if limited else {"max_body_size": None, "max_upload_size": None}
+    app = App(
+        routes=[Route("/", PlainTextResponse("hello"))],
+        middleware=[Middleware(Passthrough)] if with_middleware else [],
+        **limits,
+    )
+    scope: Scope = {"type": "http", "method": "GET", "path": "/", "headers": []}
+    if asgi is not None:
+        scope["asgi"] = asgi
+
+    async def receive() -> Message:
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        raise OSError("the client has gone")
+
+    if is_client_gone:
+        await app(scope, receive, send)
+    else:
+        with pytest.raises(OSError, match="the client has gone"):
+            await app(scope, receive, send)
