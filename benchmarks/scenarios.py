@@ -58,11 +58,9 @@ class Scenario:
         self.description = description
 
     def scope(self) -> Scope:
-        # The ASGI version uvicorn and granian give HTTP scopes (hypercorn gives 2.1): what
-        # an app sees under a real server.
         return {
             "type": "http",
-            "asgi": {"version": "3.0", "spec_version": "2.3"},
+            "asgi": {"version": "3.0", "spec_version": "2.4"},
             "http_version": "1.1",
             "method": self.method,
             "scheme": "http",

@@ -9,10 +9,9 @@ endpoint that never reads it, when the answer starts.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterable
+from collections.abc import Iterable
 from typing import Final
 
-from resourceful._watch import StartWatcher, raises_when_gone
 from resourceful.exceptions import HTTPException
 from resourceful.requests import forget_body
 from resourceful.responses import PlainTextResponse
@@ -88,13 +87,12 @@ def _declared(headers: Iterable[tuple[bytes, bytes]]) -> tuple[bool, int | None]
     return (content_type or b"").startswith(b"multipart/form-data"), declared
 
 
-class BodyCounter(StartWatcher):
+class BodyCounter:
     """One request's body limits and the bytes of its body received so far.
 
-    Its ``receive`` and itself (a send channel, watching the answer's start as a
-    :class:`StartWatcher` does) stand in for the request's: ``receive`` raises
-    :class:`BodyTooLarge` past the limit; sending replaces an answer that starts while the
-    declared length is over the limit, then raises :class:`AnswerRefused`. The headers are
+    Its ``receive`` and itself (a send channel) stand in for the request's: ``receive``
+    raises :class:`BodyTooLarge` past the limit; sending replaces an answer that starts while
+    the declared length is over the limit, then raises :class:`AnswerRefused`. The headers are
     read only when the body is, or when an answer starts without it having been read.
 
     It keeps the scope's headers and method, not the scope: the scope holds the counter
@@ -103,8 +101,10 @@ class BodyCounter(StartWatcher):
     """
 
     __slots__ = (
+        "client_gone",
         "declared",
         "downstream_receive",
+        "downstream_send",
         "has_read_headers",
         "has_refused",
         "headers",
@@ -112,20 +112,18 @@ class BodyCounter(StartWatcher):
         "limits",
         "method",
         "received",
+        "started",
     )
 
     def __init__(self, scope: Scope, limits: Limits, receive: Receive, send: Send) -> None:
-        # The watcher's attributes set here, not through its __init__: one call fewer on
-        # every request.
-        self.downstream = send
-        self.watches_client = raises_when_gone(scope)
-        self.started = self.client_gone = False
         self.headers: Iterable[tuple[bytes, bytes]] = scope.get("headers") or ()
         self.method: str | None = scope.get("method")
         self.limits = limits
         self.downstream_receive = receive
+        self.downstream_send = send
         self.received = 0
-        self.has_refused = self.has_read_headers = self.is_upload = False
+        self.started = self.has_refused = self.has_read_headers = self.is_upload = False
+        self.client_gone = False
         self.declared: int | None = None
 
     @property
@@ -165,7 +163,7 @@ class BodyCounter(StartWatcher):
                 raise self.refuse(limit)
         return message
 
-    def __call__(self, message: Message) -> Awaitable[None]:
+    async def __call__(self, message: Message) -> None:
         """The send channel: notes the answer's start (``started``), and replaces it with a
         413 when the declared length is over the limit."""
         if message["type"] == "http.response.start":
@@ -178,17 +176,15 @@ class BodyCounter(StartWatcher):
                 and self._over_declared() is not None
             ):
                 self.has_refused = True
-                return self._answer_too_large()
-        # As StartWatcher sends, written out: this runs for every message of every answer.
-        if self.watches_client:
-            return self.watched(message)
-        return self.downstream(message)
-
-    async def _answer_too_large(self) -> None:
-        answer = PlainTextResponse("Content Too Large", status_code=413)
-        # All the response needs to know of the request (the counter keeps no scope).
-        await answer({"type": "http"}, self.downstream_receive, self.downstream)
-        raise AnswerRefused
+                answer = PlainTextResponse("Content Too Large", status_code=413)
+                # All the response needs to know of the request (the counter keeps no scope).
+                await answer({"type": "http"}, self.downstream_receive, self.downstream_send)
+                raise AnswerRefused
+        try:
+            await self.downstream_send(message)
+        except OSError:  # the client left (as StartWatcher notes it)
+            self.client_gone = True
+            raise
 
 
 def start_counting(scope: Scope, limits: Limits, receive: Receive, send: Send) -> BodyCounter:
@@ -278,7 +274,7 @@ class BodyLimitMiddleware:
             if counter.started:
                 raise
             await PlainTextResponse("Content Too Large", status_code=413)(
-                scope, counter.downstream_receive, counter.downstream
+                scope, counter.downstream_receive, counter.downstream_send
             )
         except AnswerRefused:
             pass

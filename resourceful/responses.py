@@ -22,7 +22,6 @@ from resourceful._cached import cached_property
 from resourceful._json import compact_json
 from resourceful._ranges import MalformedRange, RangeNotSatisfiable, parse_range_header
 from resourceful._urls import stays_on_site
-from resourceful._watch import raises_when_gone
 from resourceful.background import BackgroundTask
 from resourceful.concurrency import collapse_excgroups, iterate_in_threadpool
 from resourceful.datastructures import URL, Headers, MutableHeaders
@@ -305,7 +304,10 @@ class StreamingResponse(Response):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         send = _sender(scope, send)
-        send = _disconnect_on_send_error(send) if raises_when_gone(scope) else _yielding(send)
+        if _spec_version(scope) >= (2, 4):
+            send = _disconnect_on_send_error(send)
+        else:
+            send = _yielding(send)
         await _until_disconnected(scope, receive, partial(self._stream, send))
         if self.background is not None:
             await self.background()
@@ -322,7 +324,7 @@ async def _until_disconnected(
     if scope["type"] != "http" or str(scope.get("method", "")).upper() == "HEAD":
         await sending()
         return
-    if raises_when_gone(scope):
+    if _spec_version(scope) >= (2, 4):
         await sending()
         return
     with collapse_excgroups():
@@ -381,6 +383,14 @@ def _sender(scope: Scope, send: Send) -> Send:
         await send({**message, "type": "websocket." + message["type"]})
 
     return send_denial
+
+
+def _spec_version(scope: Scope) -> tuple[int, ...]:
+    version: str = scope.get("asgi", {}).get("spec_version", "2.0")
+    try:
+        return tuple(int(part) for part in version.split("."))
+    except ValueError:  # a server that spells it otherwise: take it as the oldest
+        return (2, 0)
 
 
 class FileResponse(Response):

@@ -12,7 +12,7 @@ from resourceful._bodylimit import (
     limit_counted,
 )
 from resourceful._endpoints import EXCEPTION_HANDLING_KEY
-from resourceful._watch import StartWatcher, raises_when_gone
+from resourceful.middleware._watch import StartWatcher
 from resourceful.middleware.errors import ServerErrorMiddleware
 from resourceful.middleware.exceptions import ExceptionMiddleware
 from resourceful.requests import BODY_KEY
@@ -62,7 +62,7 @@ class ErrorBoundary:
             scope[COUNTER_KEY] = counter
             receive = counter.receive
         else:
-            watcher = StartWatcher(send, raises_when_gone(scope))
+            watcher = StartWatcher(send)
         try:
             try:
                 if limits is not None and counter is None:

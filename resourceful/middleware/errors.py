@@ -8,9 +8,9 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from resourceful._watch import StartWatcher, raises_when_gone
 from resourceful.concurrency import is_async_callable, run_in_threadpool
 from resourceful.exceptions import HTTPException
+from resourceful.middleware._watch import StartWatcher
 from resourceful.middleware.exceptions import http_exception
 from resourceful.requests import ClientDisconnect, Request
 from resourceful.responses import HTMLResponse, PlainTextResponse, Response
@@ -98,7 +98,7 @@ class ServerErrorMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        watcher = StartWatcher(send, raises_when_gone(scope))
+        watcher = StartWatcher(send)
         try:
             await self.app(scope, receive, watcher)
         except Exception as exc:

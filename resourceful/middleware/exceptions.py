@@ -6,9 +6,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from resourceful._endpoints import EXCEPTION_HANDLING_KEY
-from resourceful._watch import StartWatcher, raises_when_gone
 from resourceful.concurrency import is_async_callable, run_in_threadpool
 from resourceful.exceptions import HTTPException, RequestValidationError, WebSocketException
+from resourceful.middleware._watch import StartWatcher
 from resourceful.requests import Request
 from resourceful.responses import JSONResponse, PlainTextResponse, Response
 from resourceful.types import ASGIApp, Receive, Scope, Send
@@ -102,7 +102,7 @@ class ExceptionMiddleware:
         if kind != "http":
             await self.app(scope, receive, send)
             return
-        watcher = StartWatcher(send, raises_when_gone(scope))
+        watcher = StartWatcher(send)
         try:
             await self.app(scope, receive, watcher)
         except Exception as exc:

@@ -32,7 +32,6 @@ LAYERS: list[tuple[str, list[str]]] = [
             "resourceful._headers",
             "resourceful._urls",
             "resourceful._ranges",
-            "resourceful._watch",
             "resourceful._testhttp",
             "resourceful.middleware",
         ],
