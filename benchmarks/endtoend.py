@@ -3,7 +3,9 @@
 One worker of uvicorn (or of granian, a server written in Rust, with ``--server granian``),
 access log off; wrk (Debian's ``wrk`` package) runs one thread with 32 connections for a
 few seconds against plaintext and json (after a second of warming up), and the requests
-per second it reports are compared. Where ``taskset`` is found and there are two cores or
+per second it reports are compared: the median of many short rounds, each framework
+taking each place in the order in turn, since this machine's speed drifts from one minute
+to the next. Where ``taskset`` is found and there are two cores or
 more, the server runs on the first and wrk on the second. Each server's answer is checked
 before it is loaded. Run it with ``python -m benchmarks.endtoend`` (``--seconds 1`` for a
 quick check).
@@ -141,14 +143,15 @@ def measure(
                 samples[name].append(
                     serve_and_load(name, scenario, seconds, connections, server_name)
                 )
+            installed.append(installed.pop(0))  # each framework takes each place in turn
         results[scenario.name] = {name: statistics.median(v) for name, v in samples.items()}
     return results
 
 
 def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=int, default=5)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--server", choices=sorted(SERVERS), default="uvicorn")
     args = parser.parse_args(argv)
