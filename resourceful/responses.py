@@ -35,6 +35,9 @@ _NO_BODY_STATUSES = frozenset({204, 304})
 # Tuples, not unions: isinstance against ``A | B`` builds the union on every call.
 _BYTES = (bytes, memoryview)
 _CONTENT_TYPES: dict[tuple[str | None, str], tuple[bytes, bytes]] = {}
+# The Content-Length values of small bodies, written once.
+_CACHED_LENGTHS = 1024
+_LENGTHS = tuple(b"%d" % size for size in range(_CACHED_LENGTHS))
 # The response message types: for HTTP, and for a websocket denial response.
 _MESSAGE_TYPES = (
     ("http.response.start", "http.response.body"),
@@ -83,24 +86,28 @@ class Response:
         """Build ``raw_headers`` from ``headers``, the body length and the media type."""
         body: bytes | None = getattr(self, "body", None)
         status = self.status_code
-        length = (
-            b"%d" % len(body)
-            if body is not None and status >= 200 and status not in _NO_BODY_STATUSES
-            else None
-        )
         media_type = self.media_type
         content_type = (
             None
             if media_type is None
             else _CONTENT_TYPES.get((media_type, self.charset)) or self._content_type_header()
         )
-        if headers is None:  # the common case: only what the body implies
-            raw = [(b"content-length", length)] if length is not None else []
-            if content_type is not None:
-                raw.append(content_type)
-            self.raw_headers = raw
+        if headers is None and status == 200 and body is not None and content_type is not None:
+            # The common answer, made on most requests: its length and its type.
+            size = len(body)
+            written = _LENGTHS[size] if size < _CACHED_LENGTHS else b"%d" % size
+            self.raw_headers = [(b"content-length", written), content_type]
             return
-        raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+        length = (
+            b"%d" % len(body)
+            if body is not None and status >= 200 and status not in _NO_BODY_STATUSES
+            else None
+        )
+        raw = (
+            []
+            if headers is None
+            else [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+        )
         names = {name for name, _ in raw}
         if length is not None and b"content-length" not in names:
             raw.append((b"content-length", length))
