@@ -1,7 +1,8 @@
 """Serving a request leaves no reference cycles: everything it made is freed as it ends.
 
-A cycle per request (the scope holding an object that holds the scope) leaves every
-request's objects to the garbage collector, which then runs every few hundred requests.
+A cycle per request (the scope holding an object that holds the scope, or that holds the
+server's receive and send, which hold the scope) leaves every request's objects to the
+garbage collector, which then runs every few hundred requests.
 """
 
 from __future__ import annotations
