@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from resourceful._bodylimit import (
     COUNTER_KEY,
-    MAX_BODY_SIZE_SCOPE_KEY,
     AnswerRefused,
     BodyCounter,
     BodyLimitMiddleware,
     BodyTooLarge,
     limit_counted,
+    start_counting,
 )
 from resourceful._endpoints import EXCEPTION_HANDLING_KEY
 from resourceful.middleware._watch import StartWatcher
@@ -57,9 +57,7 @@ class ErrorBoundary:
         counter = None
         if limits is not None and COUNTER_KEY not in scope:
             # The counter is the send channel too: it notes the answer's start.
-            watcher = counter = BodyCounter(scope, limits.limits, receive, send)
-            scope[MAX_BODY_SIZE_SCOPE_KEY] = limits.limits[0]
-            scope[COUNTER_KEY] = counter
+            watcher = counter = start_counting(scope, limits.limits, receive, send)
             receive = counter.receive
         else:
             watcher = StartWatcher(send)
@@ -86,7 +84,8 @@ class ErrorBoundary:
         finally:
             # What the scope holds of the request's channels goes with the request: the
             # server's receive and send hold the scope, and a cycle would leave the
-            # request's objects to the garbage collector.
+            # request's objects to the garbage collector. (The kept bodies go whole, so
+            # the counter goes without stop_counting's sorting of them.)
             if counter is not None:
                 del scope[COUNTER_KEY]
             scope.pop(BODY_KEY, None)
