@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import AsyncIterator, Iterable
-from typing import TYPE_CHECKING, Any, Literal, NoReturn
+from collections.abc import AsyncIterator, Awaitable, Coroutine, Iterable
+from typing import TYPE_CHECKING, Any, Literal
 
 from resourceful._json import compact_json, json_loads_strict
 from resourceful.requests import HTTPConnection, StateT
@@ -45,11 +45,9 @@ _RESPONSE = WebSocketState.RESPONSE
 _CONNECTING_SENDS = {"websocket.accept", "websocket.close", "websocket.http.response.start"}
 
 
-def _data(message: Message) -> Message:
-    """``message``, unless it says the client left: then WebSocketDisconnect."""
-    if message["type"] == "websocket.disconnect":
-        raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
-    return message
+def _unexpected(kind: str) -> RuntimeError:
+    msg = f"Expected 'websocket.receive' or 'websocket.disconnect', but received {kind!r}"
+    return RuntimeError(msg)
 
 
 class WebSocket(HTTPConnection[StateT]):
@@ -77,10 +75,7 @@ class WebSocket(HTTPConnection[StateT]):
             if kind == "websocket.disconnect":
                 self.client_state = _DISCONNECTED
             elif kind != "websocket.receive":
-                msg = (
-                    f"Expected 'websocket.receive' or 'websocket.disconnect', but received {kind!r}"
-                )
-                raise RuntimeError(msg)
+                raise _unexpected(kind)
             return message
         if state is _CONNECTING:
             message = await self._receive()
@@ -146,29 +141,45 @@ class WebSocket(HTTPConnection[StateT]):
             }
         )
 
-    def _not_connected(self) -> NoReturn:
-        msg = 'The websocket is not connected. Call "await websocket.accept()" first.'
-        raise WebSocketDisconnected(msg)
-
-    async def receive_text(self) -> str:
-        """The next text message (raises :class:`WebSocketDisconnect` when the client left)."""
+    def _next(self) -> Awaitable[Message]:
+        """The next message, to await: a connected client's straight from the channel, without
+        receive()'s frame (``_text`` and ``_bytes`` check it)."""
         if self.application_state is not _CONNECTED:
-            self._not_connected()
-        text: str | None = _data(await self.receive()).get("text")
+            msg = 'The websocket is not connected. Call "await websocket.accept()" first.'
+            raise WebSocketDisconnected(msg)
+        return self._receive() if self.client_state is _CONNECTED else self.receive()
+
+    def _data(self, message: Message, key: str) -> Any:
+        """``message[key]`` (None if missing); WebSocketDisconnect if the client left."""
+        kind = message["type"]
+        if kind == "websocket.receive":
+            return message.get(key)
+        if kind == "websocket.disconnect":
+            self.client_state = _DISCONNECTED
+            raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
+        raise _unexpected(kind)
+
+    def _text(self, message: Message) -> str:
+        text: str | None = self._data(message, "text")
         if text is None:
             msg = "Expected a text message but received a binary one; use receive_bytes()."
             raise RuntimeError(msg)
         return text
 
-    async def receive_bytes(self) -> bytes:
-        """The next binary message (raises :class:`WebSocketDisconnect` when the client left)."""
-        if self.application_state is not _CONNECTED:
-            self._not_connected()
-        data: bytes | None = _data(await self.receive()).get("bytes")
+    def _bytes(self, message: Message) -> bytes:
+        data: bytes | None = self._data(message, "bytes")
         if data is None:
             msg = "Expected a binary message but received a text one; use receive_text()."
             raise RuntimeError(msg)
         return data
+
+    async def receive_text(self) -> str:
+        """The next text message (raises :class:`WebSocketDisconnect` when the client left)."""
+        return self._text(await self._next())
+
+    async def receive_bytes(self) -> bytes:
+        """The next binary message (raises :class:`WebSocketDisconnect` when the client left)."""
+        return self._bytes(await self._next())
 
     async def receive_json(self, mode: Literal["text", "binary"] = "text") -> Any:
         """The next message decoded as JSON, read from a text or a binary frame."""
@@ -183,7 +194,7 @@ class WebSocket(HTTPConnection[StateT]):
         """Text messages until the client disconnects."""
         try:
             while True:
-                yield await self.receive_text()
+                yield self._text(await self._next())
         except WebSocketDisconnect:
             return
 
@@ -191,7 +202,7 @@ class WebSocket(HTTPConnection[StateT]):
         """Binary messages until the client disconnects."""
         try:
             while True:
-                yield await self.receive_bytes()
+                yield self._bytes(await self._next())
         except WebSocketDisconnect:
             return
 
@@ -203,13 +214,13 @@ class WebSocket(HTTPConnection[StateT]):
         except WebSocketDisconnect:
             return
 
-    async def send_text(self, data: str) -> None:
-        """Send a text message."""
-        await self.send({"type": "websocket.send", "text": data})
+    def send_text(self, data: str) -> Coroutine[Any, Any, None]:
+        """Send a text message (awaited as ``await websocket.send_text(data)``)."""
+        return self.send({"type": "websocket.send", "text": data})
 
-    async def send_bytes(self, data: bytes) -> None:
-        """Send a binary message."""
-        await self.send({"type": "websocket.send", "bytes": data})
+    def send_bytes(self, data: bytes) -> Coroutine[Any, Any, None]:
+        """Send a binary message (awaited as ``await websocket.send_bytes(data)``)."""
+        return self.send({"type": "websocket.send", "bytes": data})
 
     async def send_json(self, data: Any, mode: Literal["text", "binary"] = "text") -> None:
         """Send ``data`` as JSON in a text or a binary frame."""

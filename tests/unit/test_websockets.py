@@ -221,6 +221,33 @@ async def test_protocol_order_is_enforced_on_receive() -> None:
         await websocket.receive()
 
 
+@pytest.mark.anyio
+@pytest.mark.parametrize("read", ["receive_text", "receive_bytes", "iter_text", "iter_bytes"])
+async def test_data_readers_check_what_the_client_sent(read: str) -> None:
+    async def next_data(websocket: WebSocket) -> object:
+        if read.startswith("iter"):
+            return await anext(aiter(getattr(websocket, read)()))
+        return await getattr(websocket, read)()
+
+    # The client sends websocket.connect a second time, where data was due.
+    websocket, _ = make([{"type": "websocket.connect"}, {"type": "websocket.connect"}])
+    await websocket.accept()
+    with pytest.raises(RuntimeError, match="but received 'websocket.connect'"):
+        await next_data(websocket)
+    # The app accepted through send() without waiting for the client's connect: the connect
+    # arrives where data was due.
+    websocket, _ = make([{"type": "websocket.connect"}])
+    await websocket.send({"type": "websocket.accept"})
+    with pytest.raises(RuntimeError, match="but received 'websocket.connect'"):
+        await next_data(websocket)
+    # The client left, and the app reads on.
+    websocket, _ = make([{"type": "websocket.connect"}, {"type": "websocket.disconnect"}])
+    await websocket.accept()
+    await websocket.receive()
+    with pytest.raises(WebSocketDisconnected, match="already disconnected"):
+        await next_data(websocket)
+
+
 async def test_protocol_order_is_enforced_on_send() -> None:
     websocket, _ = make([])
     with pytest.raises(RuntimeError, match="Expected 'websocket.accept'"):
