@@ -100,20 +100,11 @@ class BodyCounter:
     garbage collector.
     """
 
-    __slots__ = (
-        "client_gone",
-        "declared",
-        "downstream_receive",
-        "downstream_send",
-        "has_read_headers",
-        "has_refused",
-        "headers",
-        "is_upload",
-        "limits",
-        "method",
-        "received",
-        "started",
-    )
+    # One counter is made per request: what starts the same for every request is a class
+    # default, so making one sets only the five attributes that differ.
+    received = 0
+    started = has_refused = has_read_headers = is_upload = client_gone = False
+    declared: int | None = None
 
     def __init__(self, scope: Scope, limits: Limits, receive: Receive, send: Send) -> None:
         self.headers: Iterable[tuple[bytes, bytes]] = scope.get("headers") or ()
@@ -121,10 +112,6 @@ class BodyCounter:
         self.limits = limits
         self.downstream_receive = receive
         self.downstream_send = send
-        self.received = 0
-        self.started = self.has_refused = self.has_read_headers = self.is_upload = False
-        self.client_gone = False
-        self.declared: int | None = None
 
     @property
     def limit(self) -> int | None:

@@ -9,7 +9,6 @@ import cattrs
 
 from resourceful._json import json_loads_strict
 from resourceful._requirements import check_all, guard, requirements_of
-from resourceful.concurrency import run_in_threadpool
 from resourceful.di import Container
 from resourceful.di.framework import (
     DEFAULT_CONVERTER,
@@ -35,12 +34,6 @@ if TYPE_CHECKING:
     from resourceful.middleware import Middleware
 
 HTTP_VERBS = ("get", "post", "put", "patch", "delete", "options", "query")
-
-
-async def _call(plan: EndpointPlan, instance: Any, kwargs: dict[str, Any]) -> Any:
-    if plan.is_async:
-        return await plan.func(instance, **kwargs)
-    return await run_in_threadpool(plan.func, instance, **kwargs)
 
 
 class _Plans:
@@ -171,14 +164,14 @@ def _resource_http_app(
         try:
             response = None
             if before is not None:
-                response = await _call(before, resource, await before.arguments(request, context))
+                response = await before.call(resource, **await before.arguments(request, context))
             if response is None:
-                result = await _call(plan, resource, await plan.arguments(request, context))
+                result = await plan.call(resource, **await plan.arguments(request, context))
                 response = to_response(result, converter, status_code, headers)
             if after is not None:
                 given = {"response": response}
-                response = await _call(
-                    after, resource, await after.arguments(request, context, given)
+                response = await after.call(
+                    resource, **await after.arguments(request, context, given)
                 )
             await response(scope, receive, send)
         except BaseException as exc:
@@ -287,7 +280,7 @@ def _resource_websocket_app(
             if on_connect is None:
                 await websocket.accept()
             else:
-                await _call(on_connect, resource, await on_connect.arguments(websocket, context))
+                await on_connect.call(resource, **await on_connect.arguments(websocket, context))
             while websocket.application_state is WebSocketState.CONNECTED:
                 message = await websocket.receive()
                 if message["type"] == "websocket.disconnect":
@@ -304,8 +297,8 @@ def _resource_websocket_app(
                         break
                 if on_receive is not None:
                     given = {"data": data}
-                    await _call(
-                        on_receive, resource, await on_receive.arguments(websocket, context, given)
+                    await on_receive.call(
+                        resource, **await on_receive.arguments(websocket, context, given)
                     )
         except WebSocketDisconnect as exc:
             close_code = exc.code
@@ -330,7 +323,7 @@ async def _run_disconnect(
 ) -> None:
     if plan is not None:
         given = {"close_code": close_code}
-        await _call(plan, resource, await plan.arguments(websocket, context, given))
+        await plan.call(resource, **await plan.arguments(websocket, context, given))
 
 
 class HTTPEndpoint(HTTPResource):

@@ -10,7 +10,6 @@ import cattrs
 
 from resourceful._requirements import guard, requirements_of
 from resourceful.background import BackgroundTasks
-from resourceful.concurrency import run_in_threadpool
 from resourceful.di._container import Container, InjectionContext
 from resourceful.di._parameters import EndpointPlan
 from resourceful.di._returns import DEFAULT_CONVERTER, response_settings, to_response
@@ -18,12 +17,6 @@ from resourceful.requests import HTTPConnection, Request
 from resourceful.responses import Response
 from resourceful.types import ASGIApp, Receive, Scope, Send
 from resourceful.websockets import WebSocket
-
-
-async def _call(plan: EndpointPlan, kwargs: dict[str, Any]) -> Any:
-    if plan.is_async:
-        return await plan.func(**kwargs)
-    return await run_in_threadpool(plan.func, **kwargs)
 
 
 async def _call_websocket(plan: EndpointPlan, kwargs: dict[str, Any]) -> None:
@@ -99,7 +92,7 @@ def http_endpoint(
         async def plain(scope: Scope, receive: Receive, send: Send) -> None:
             request = Request(scope, receive, send)
             try:
-                result = await _call(plan, await plan.arguments(request, None))
+                result = await plan.call(**await plan.arguments(request, None))
                 await to_response(result, converter, status_code, headers)(scope, receive, send)
             finally:
                 if reads_form:
@@ -111,7 +104,7 @@ def http_endpoint(
         request = Request(scope, receive, send)
         context = InjectionContext(container, {Request: request, HTTPConnection: request})
         try:
-            result = await _call(plan, await plan.arguments(request, context))
+            result = await plan.call(**await plan.arguments(request, context))
             await to_response(result, converter, status_code, headers)(scope, receive, send)
         except BaseException as exc:
             await end_request(request, context, reads_form, exc)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import enum
+import functools
 import inspect
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Union, get_args, get_origin
 
-from resourceful.concurrency import is_async_callable
+from resourceful.concurrency import is_async_callable, run_in_threadpool
 from resourceful.datastructures import FormData, UploadFile
 from resourceful.di._container import InjectionContext
 from resourceful.di._convert import (
@@ -162,6 +163,10 @@ class EndpointPlan:
         self.owner = owner
         self.parameters = parameters
         self.is_async = is_async_callable(func)
+        #: ``func`` as a call whose result is awaited: itself, or run in a worker thread.
+        self.call: Callable[..., Awaitable[Any]] = (
+            func if self.is_async else functools.partial(run_in_threadpool, func)
+        )
         self.needs_context = any(p.source is Source.PROVIDED for p in parameters)
         #: Some parameter comes from the form: each call closes the form's files at the end.
         self.reads_form = any(p.source in (Source.FORM, Source.FILE) for p in parameters)
