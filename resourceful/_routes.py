@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 from resourceful._endpoints import is_function, request_response, websocket_session, wrap
@@ -69,7 +69,8 @@ class BaseRoute:
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         raise NotImplementedError
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def handle(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        """What serves a matched request: a coroutine (an ``async def handle`` does)."""
         raise NotImplementedError
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -184,15 +185,18 @@ class Route(_EndpointRoute):
             return PARTIAL, child_scope
         return FULL, child_scope
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def handle(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # The endpoint's own coroutine, without a frame of the route's in between.
         if self.methods is not None and scope["method"] not in self.methods:
-            headers = {"Allow": self._allow}
-            if "app" in scope:
-                raise HTTPException(405, headers=headers)
-            response = PlainTextResponse("Method Not Allowed", status_code=405, headers=headers)
-            await response(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
+            return self._not_allowed(scope, receive, send)
+        return self.app(scope, receive, send)
+
+    async def _not_allowed(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = {"Allow": self._allow}
+        if "app" in scope:
+            raise HTTPException(405, headers=headers)
+        response = PlainTextResponse("Method Not Allowed", status_code=405, headers=headers)
+        await response(scope, receive, send)
 
     def __repr__(self) -> str:
         methods = sorted(self.methods or ())
@@ -223,8 +227,8 @@ class WebSocketRoute(_EndpointRoute):
         path_params = merge_params(scope, params)
         return FULL, {"endpoint": self.endpoint, "path_params": path_params}
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.app(scope, receive, send)
+    def handle(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        return self.app(scope, receive, send)
 
     def __repr__(self) -> str:
         return f"WebSocketRoute(path={self.path!r}, name={self.name!r})"

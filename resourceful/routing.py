@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import re
 import traceback
-from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any, TypeGuard
 
@@ -340,14 +340,17 @@ class Router:
             raise
         await send({"type": "lifespan.shutdown.complete"})
 
-    async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Route one connection (the router without its middleware)."""
+    def app(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        """Route one connection (the router without its middleware).
+
+        A request for a literal path gets its endpoint's own coroutine, without a frame of
+        the router's in between: most requests are these.
+        """
         if "router" not in scope:
             scope["router"] = self
         kind = scope["type"]
         if kind == "lifespan":
-            await self.lifespan(scope, receive, send)
-            return
+            return self.lifespan(scope, receive, send)
         path = route_path(scope) if scope.get("root_path") else scope["path"]
         literal = self._literal.get(path)
         if (
@@ -359,8 +362,12 @@ class Router:
             scope["endpoint"] = literal.endpoint
             scope["route"] = literal
             scope["path_params"] = {**outer} if outer else {}
-            await literal.app(scope, receive, send)
-            return
+            return literal.app(scope, receive, send)
+        return self._route(scope, receive, send, kind, path)
+
+    async def _route(
+        self, scope: Scope, receive: Receive, send: Send, kind: str, path: str
+    ) -> None:
         partial: BaseRoute | None = None
         partial_scope: Scope = {}
         for route in self._candidates(path):
