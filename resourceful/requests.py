@@ -210,14 +210,21 @@ STREAMED: Any = object()
 STREAMING: Any = object()
 
 
-def keep_body(scope: Scope, receive: Receive, body: Any) -> None:
-    """Record ``body`` (or ``STREAMED``) as what ``receive`` gave for this request."""
+def body_entry(scope: Scope, receive: Receive) -> list[Any]:
+    """The record ``[receive, body]`` of what ``receive`` gave for this request; one saying
+    None (not read) is added if there is none yet."""
     kept: list[list[Any]] = scope.setdefault(BODY_KEY, [])
     for entry in kept:
         if entry[0] == receive:
-            entry[1] = body
-            return
-    kept.append([receive, body])
+            return entry
+    entry = [receive, None]
+    kept.append(entry)
+    return entry
+
+
+def keep_body(scope: Scope, receive: Receive, body: Any) -> None:
+    """Record ``body`` (or ``STREAMED``) as what ``receive`` gave for this request."""
+    body_entry(scope, receive)[1] = body
 
 
 def kept_body(scope: Scope, receive: Receive) -> Any:
@@ -245,6 +252,7 @@ class Request(HTTPConnection[StateT]):
     _is_streamed = False  # the whole body has come through this request's channel
     _body: bytes | None = None  # the whole body, once read
     _json: Any = _UNREAD  # the body decoded as JSON, once decoded
+    _kept: list[Any]  # the scope's record of what this request's channel gave, once read
 
     def __init__(self, scope: Scope, receive: Receive = _empty_receive, send: Send = _empty_send):
         if scope["type"] != "http":
@@ -274,12 +282,11 @@ class Request(HTTPConnection[StateT]):
             yield body
             yield b""
             return
-        self._start_reading()
         while not self._is_streamed:
             chunk, more = await self._next_chunk()
             if not more:
                 self._is_streamed = True
-                keep_body(self.scope, self._receive, STREAMED)
+                self._kept[1] = STREAMED
             if chunk:
                 yield chunk
         yield b""
@@ -288,36 +295,33 @@ class Request(HTTPConnection[StateT]):
         """The whole body, read once and kept for every later reader of this request."""
         body = self._read_body()
         if body is None:
-            self._start_reading()
             chunks = []
             while not self._is_streamed:
                 chunk, more = await self._next_chunk()
                 chunks.append(chunk)
                 self._is_streamed = not more
-            body = self._body = b"".join(chunks)
-            keep_body(self.scope, self._receive, body)
+            body = self._body = self._kept[1] = b"".join(chunks)
         return body
 
     def _read_body(self) -> bytes | None:
-        """The body already read for this request, if any."""
+        """The body already read for this request, if any; else None, and the scope notes
+        that it is being read (in ``_kept``, this request's record of it)."""
         body = self._body
         if body is None:
-            kept = kept_body(self.scope, self._receive)
-            if kept is not None and kept is not STREAMED and kept is not STREAMING:
-                body = self._body = kept
+            kept = self._kept = body_entry(self.scope, self._receive)
+            body = kept[1]
+            if body is STREAMED:
+                # Waiting on the channel again could take until the client leaves.
+                msg = (
+                    "Stream consumed: the request body was already streamed. Read it with "
+                    "await request.body() first if you need it more than once."
+                )
+                raise RuntimeError(msg)
+            if body is None or body is STREAMING:
+                kept[1] = STREAMING
+                return None
+            self._body = body
         return body
-
-    def _start_reading(self) -> None:
-        kept = kept_body(self.scope, self._receive)
-        if kept is STREAMED:
-            # Waiting on the channel again could take until the client leaves.
-            msg = (
-                "Stream consumed: the request body was already streamed. Read it with "
-                "await request.body() first if you need it more than once."
-            )
-            raise RuntimeError(msg)
-        if kept is None:
-            keep_body(self.scope, self._receive, STREAMING)
 
     async def _next_chunk(self) -> tuple[bytes, bool]:
         """The next piece of the body, and whether more follows."""

@@ -58,6 +58,7 @@ class Response:
 
     media_type: str | None = None
     charset = "utf-8"
+    background: BackgroundTask | None = None
 
     def __init__(
         self,
@@ -70,7 +71,8 @@ class Response:
         self.status_code = status_code
         if media_type is not None:
             self.media_type = media_type
-        self.background = background
+        if background is not None:
+            self.background = background
         self.body = self.render(content)
         self.init_headers(headers)
 

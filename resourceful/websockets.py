@@ -194,7 +194,10 @@ class WebSocket(HTTPConnection[StateT]):
         """Text messages until the client disconnects."""
         try:
             while True:
-                yield self._text(await self._next())
+                message = await self._next()
+                # The common message read in place; _text reports the others.
+                text = message.get("text") if message["type"] == "websocket.receive" else None
+                yield self._text(message) if text is None else text
         except WebSocketDisconnect:
             return
 
