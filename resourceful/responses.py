@@ -34,7 +34,10 @@ SameSite = Literal["lax", "strict", "none"]
 _NO_BODY_STATUSES = frozenset({204, 304})
 # Tuples, not unions: isinstance against ``A | B`` builds the union on every call.
 _BYTES = (bytes, memoryview)
+# The Content-Type header of each media type with its charset, made once (as an immutable
+# pair every response can share); by media type alone for UTF-8, by far the most common.
 _CONTENT_TYPES: dict[tuple[str | None, str], tuple[bytes, bytes]] = {}
+_UTF8_CONTENT_TYPES: dict[str | None, tuple[bytes, bytes]] = {}
 # The Content-Length values of small bodies, written once.
 _CACHED_LENGTHS = 1024
 _LENGTHS = tuple(b"%d" % size for size in range(_CACHED_LENGTHS))
@@ -89,10 +92,16 @@ class Response:
         body: bytes | None = getattr(self, "body", None)
         status = self.status_code
         media_type = self.media_type
+        charset = self.charset
         content_type = (
             None
             if media_type is None
-            else _CONTENT_TYPES.get((media_type, self.charset)) or self._content_type_header()
+            else (
+                _UTF8_CONTENT_TYPES.get(media_type)
+                if charset == "utf-8"
+                else _CONTENT_TYPES.get((media_type, charset))
+            )
+            or self._content_type_header()
         )
         if headers is None and status == 200 and body is not None and content_type is not None:
             # The common answer, made on most requests: its length and its type.
@@ -118,13 +127,14 @@ class Response:
         self.raw_headers = raw
 
     def _content_type_header(self) -> tuple[bytes, bytes]:
-        # Made once per media type and charset (most responses share a few), as the header
-        # itself: an immutable pair every response of that type can share.
         content_type = str(self.media_type)
         if content_type.startswith("text/") and "charset=" not in content_type.lower():
             content_type += f"; charset={self.charset}"
         header = (b"content-type", content_type.encode("latin-1"))
-        _CONTENT_TYPES[self.media_type, self.charset] = header
+        if self.charset == "utf-8":
+            _UTF8_CONTENT_TYPES[self.media_type] = header
+        else:
+            _CONTENT_TYPES[self.media_type, self.charset] = header
         return header
 
     @cached_property

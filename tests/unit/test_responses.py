@@ -49,6 +49,18 @@ def test_text_responses_carry_a_charset(test_client_factory: TestClientFactory) 
     assert given_charset.headers["content-type"] == "text/csv; charset=latin-1"
 
 
+def test_a_response_class_of_another_charset_says_and_uses_it() -> None:
+    class Latin1Text(PlainTextResponse):
+        charset = "latin-1"
+
+    for _ in range(2):  # the first makes the header, the second finds it made
+        latin1 = Latin1Text("café")
+        assert latin1.headers["content-type"] == "text/plain; charset=latin-1"
+        assert latin1.body == "café".encode("latin-1")
+    # The UTF-8 answer of the same media type keeps its own header.
+    assert PlainTextResponse("café").headers["content-type"] == "text/plain; charset=utf-8"
+
+
 def test_no_content_length_for_bodiless_statuses() -> None:
     assert "content-length" not in Response(status_code=204).headers
     assert "content-length" not in Response(status_code=304).headers
