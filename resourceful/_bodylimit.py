@@ -107,6 +107,10 @@ class BodyCounter:
     declared: int | None = None
 
     def __init__(self, scope: Scope, limits: Limits, receive: Receive, send: Send) -> None:
+        """Count the request in ``scope``, which no counter counts yet: the counter and the
+        limit in force go into the scope, until :func:`stop_counting`."""
+        scope[MAX_BODY_SIZE_SCOPE_KEY] = limits[0]
+        scope[COUNTER_KEY] = self
         self.headers: Iterable[tuple[bytes, bytes]] = scope.get("headers") or ()
         self.method: str | None = scope.get("method")
         self.limits = limits
@@ -172,13 +176,6 @@ class BodyCounter:
         except OSError:  # the client left (as StartWatcher notes it)
             self.client_gone = True
             raise
-
-
-def start_counting(scope: Scope, limits: Limits, receive: Receive, send: Send) -> BodyCounter:
-    """A counter for the request in ``scope``, which no counter counts yet."""
-    scope[MAX_BODY_SIZE_SCOPE_KEY] = limits[0]
-    counter = scope[COUNTER_KEY] = BodyCounter(scope, limits, receive, send)
-    return counter
 
 
 def stop_counting(scope: Scope) -> None:
@@ -247,7 +244,7 @@ class BodyLimitMiddleware:
                 limit_counted(scope, self.limits, is_default=self.is_default)
                 await self.app(scope, receive, send)
             else:
-                await self._counted(start_counting(scope, self.limits, receive, send), scope)
+                await self._counted(BodyCounter(scope, self.limits, receive, send), scope)
         finally:
             if previous is DEFAULT_BODY:  # there was none
                 scope.pop(MAX_BODY_SIZE_SCOPE_KEY, None)

@@ -9,7 +9,6 @@ from resourceful._bodylimit import (
     BodyLimitMiddleware,
     BodyTooLarge,
     limit_counted,
-    start_counting,
 )
 from resourceful._endpoints import EXCEPTION_HANDLING_KEY
 from resourceful.middleware._watch import StartWatcher
@@ -57,7 +56,7 @@ class ErrorBoundary:
         counter = None
         if limits is not None and COUNTER_KEY not in scope:
             # The counter is the send channel too: it notes the answer's start.
-            watcher = counter = start_counting(scope, limits.limits, receive, send)
+            watcher = counter = BodyCounter(scope, limits.limits, receive, send)
             receive = counter.receive
         else:
             watcher = StartWatcher(send)
