@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import AsyncIterator, Awaitable, Coroutine, Iterable
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 from resourceful._json import compact_json, json_loads_strict
 from resourceful.requests import HTTPConnection, StateT
@@ -149,25 +149,27 @@ class WebSocket(HTTPConnection[StateT]):
             raise WebSocketDisconnected(msg)
         return self._receive() if self.client_state is _CONNECTED else self.receive()
 
-    def _data(self, message: Message, key: str) -> Any:
-        """``message[key]`` (None if missing); WebSocketDisconnect if the client left."""
+    def _no_data(self, message: Message) -> NoReturn:
+        """For a message that carries no data: WebSocketDisconnect if the client left."""
         kind = message["type"]
-        if kind == "websocket.receive":
-            return message.get(key)
         if kind == "websocket.disconnect":
             self.client_state = _DISCONNECTED
             raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
         raise _unexpected(kind)
 
     def _text(self, message: Message) -> str:
-        text: str | None = self._data(message, "text")
+        if message["type"] != "websocket.receive":
+            self._no_data(message)
+        text: str | None = message.get("text")
         if text is None:
             msg = "Expected a text message but received a binary one; use receive_bytes()."
             raise RuntimeError(msg)
         return text
 
     def _bytes(self, message: Message) -> bytes:
-        data: bytes | None = self._data(message, "bytes")
+        if message["type"] != "websocket.receive":
+            self._no_data(message)
+        data: bytes | None = message.get("bytes")
         if data is None:
             msg = "Expected a binary message but received a text one; use receive_text()."
             raise RuntimeError(msg)
@@ -190,32 +192,17 @@ class WebSocket(HTTPConnection[StateT]):
             return json_loads_strict(await self.receive_text())
         return json_loads_strict((await self.receive_bytes()).decode("utf-8"))
 
-    async def iter_text(self) -> AsyncIterator[str]:
+    def iter_text(self) -> AsyncIterator[str]:
         """Text messages until the client disconnects."""
-        try:
-            while True:
-                message = await self._next()
-                # The common message read in place; _text reports the others.
-                text = message.get("text") if message["type"] == "websocket.receive" else None
-                yield self._text(message) if text is None else text
-        except WebSocketDisconnect:
-            return
+        return _Messages(self, self._text)
 
-    async def iter_bytes(self) -> AsyncIterator[bytes]:
+    def iter_bytes(self) -> AsyncIterator[bytes]:
         """Binary messages until the client disconnects."""
-        try:
-            while True:
-                yield self._bytes(await self._next())
-        except WebSocketDisconnect:
-            return
+        return _Messages(self, self._bytes)
 
-    async def iter_json(self) -> AsyncIterator[Any]:
-        """JSON messages until the client disconnects."""
-        try:
-            while True:
-                yield await self.receive_json()
-        except WebSocketDisconnect:
-            return
+    def iter_json(self) -> AsyncIterator[Any]:
+        """JSON messages (from text frames) until the client disconnects."""
+        return _Messages(self, lambda message: json_loads_strict(self._text(message)))
 
     def send_text(self, data: str) -> Coroutine[Any, Any, None]:
         """Send a text message (awaited as ``await websocket.send_text(data)``)."""
@@ -252,6 +239,32 @@ class WebSocket(HTTPConnection[StateT]):
             )
             raise RuntimeError(msg)
         await response(self.scope, self.receive, self.send)
+
+
+class _Messages:
+    """The messages of ``websocket``, each read by ``read``, until the client disconnects.
+
+    An iterator of its own: a generator would cost more to start, since the event loop keeps
+    track of every async generator.
+    """
+
+    __slots__ = ("is_done", "read", "websocket")
+
+    def __init__(self, websocket: WebSocket[Any], read: Callable[[Message], Any]) -> None:
+        self.websocket = websocket
+        self.read = read
+        self.is_done = False
+
+    def __aiter__(self) -> _Messages:
+        return self
+
+    async def __anext__(self) -> Any:
+        if not self.is_done:
+            try:
+                return self.read(await self.websocket._next())
+            except WebSocketDisconnect:
+                self.is_done = True
+        raise StopAsyncIteration
 
 
 class WebSocketClose:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-from typing import Any
 
 import anyio
 import cattrs
@@ -17,15 +16,6 @@ from resourceful.requests import HTTPConnection, Request
 from resourceful.responses import Response
 from resourceful.types import ASGIApp, Receive, Scope, Send
 from resourceful.websockets import WebSocket
-
-
-async def _call_websocket(plan: EndpointPlan, kwargs: dict[str, Any]) -> None:
-    # A websocket endpoint can only talk through awaitables: a plain function here is a
-    # decorator's wrapper that returns the endpoint's coroutine, called as it is (a thread
-    # would leave that coroutine to no one).
-    result = plan.func(**kwargs)
-    if inspect.isawaitable(result):
-        await result
 
 
 async def close_context(context: InjectionContext | None, exc: BaseException | None) -> None:
@@ -127,10 +117,16 @@ def websocket_endpoint(plan: EndpointPlan, container: Container) -> ASGIApp:
         if plan.needs_context:
             context = InjectionContext(container, {WebSocket: websocket, HTTPConnection: websocket})
         try:
-            await _call_websocket(plan, await plan.arguments(websocket, context))
+            # A websocket endpoint can only talk through awaitables: a plain function here
+            # is a decorator's wrapper that returns the endpoint's coroutine, called as it
+            # is (a thread would leave that coroutine to no one).
+            result = plan.func(**await plan.arguments(websocket, context))
+            if inspect.isawaitable(result):
+                await result
         except BaseException as exc:
             await close_context(context, exc)
             raise
-        await close_context(context, None)
+        if context is not None:
+            await close_context(context, None)
 
     return guard(injected, requirements_of(plan.func))

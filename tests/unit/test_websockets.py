@@ -80,6 +80,8 @@ def test_iterators_stop_at_disconnect(test_client_factory: TestClientFactory) ->
             "json": websocket.iter_json,
         }[kind]()
         received.extend([item async for item in iterator])
+        # Once the client has left, the iterator stays finished: it reads nothing more.
+        assert [item async for item in iterator] == []
 
     client = test_client_factory(ws_app(handler))
     with client.websocket_connect("/text") as session:
