@@ -111,15 +111,24 @@ def websocket_endpoint(plan: EndpointPlan, container: Container) -> ASGIApp:
     Request-scoped values live for the whole connection.
     """
 
+    # A websocket endpoint can only talk through awaitables: a plain function here is a
+    # decorator's wrapper that returns the endpoint's coroutine, called as it is (a thread
+    # would leave that coroutine to no one).
+    if plan.only_connection:
+
+        async def fast(scope: Scope, receive: Receive, send: Send) -> None:
+            result = plan.func(WebSocket(scope, receive, send))
+            if inspect.isawaitable(result):
+                await result
+
+        return guard(fast, requirements_of(plan.func))
+
     async def injected(scope: Scope, receive: Receive, send: Send) -> None:
         websocket = WebSocket(scope, receive, send)
         context = None
         if plan.needs_context:
             context = InjectionContext(container, {WebSocket: websocket, HTTPConnection: websocket})
         try:
-            # A websocket endpoint can only talk through awaitables: a plain function here
-            # is a decorator's wrapper that returns the endpoint's coroutine, called as it
-            # is (a thread would leave that coroutine to no one).
             result = plan.func(**await plan.arguments(websocket, context))
             if inspect.isawaitable(result):
                 await result

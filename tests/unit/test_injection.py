@@ -561,6 +561,27 @@ def test_an_endpoint_taking_only_args_gets_the_connection(
         assert session.receive_text() == "WebSocket"
 
 
+def test_a_plain_function_websocket_endpoint_is_called_and_the_client_turned_away(
+    test_client_factory: TestClientFactory,
+) -> None:
+    # A plain function cannot accept (that needs await): it runs, returns, and the
+    # connection ends unaccepted; with only the websocket, and with a query parameter too.
+    seen: list[tuple[str, str]] = []
+
+    def alone(websocket: WebSocket) -> None:
+        seen.append((type(websocket).__name__, "-"))
+
+    def with_reason(websocket: WebSocket, reason: str) -> None:
+        seen.append((type(websocket).__name__, reason))
+
+    app = App(routes=[WebSocketRoute("/alone", alone), WebSocketRoute("/reason", with_reason)])
+    client = test_client_factory(app)
+    for url in ("/alone", "/reason?reason=busy"):
+        with pytest.raises(WebSocketDisconnect), client.websocket_connect(url):
+            pass  # never reached: the endpoint did not accept
+    assert seen == [("WebSocket", "-"), ("WebSocket", "busy")]
+
+
 def test_provider_errors_fail_at_startup(test_client_factory: TestClientFactory) -> None:
     async def read(store: Store) -> None: ...  # never called: the app does not start
 
