@@ -109,6 +109,8 @@ class ImmutableMultiDict(Mapping[_KeyType, _CovariantValueType]):
             value = ImmutableMultiDict(value).multi_items() + list(kwargs.items())
         if not value:
             items: list[tuple[Any, Any]] = []
+        elif isinstance(value, list):  # pairs, as parsers make them: no Mapping check (slow)
+            items = value.copy()
         elif isinstance(value, ImmutableMultiDict):
             items = value.multi_items()
         elif isinstance(value, Mapping):
@@ -333,7 +335,10 @@ class FormData(ImmutableMultiDict[str, "UploadFile | str"]):
     @property
     def has_files(self) -> bool:
         """Whether some field is an uploaded file."""
-        return any(isinstance(value, UploadFile) for _, value in self._list)
+        for _, value in self._list:  # noqa: SIM110 (a loop: any() would make a generator)
+            if isinstance(value, UploadFile):
+                return True
+        return False
 
     async def close(self) -> None:
         """Close every uploaded file of the form."""

@@ -10,6 +10,7 @@ import anyio
 from typing_extensions import TypeVar
 
 from resourceful._cached import cached_property
+from resourceful._headers import first_header
 from resourceful._json import json_decode
 from resourceful.datastructures import URL, Address, FormData, Headers, QueryParams, State
 from resourceful.exceptions import HTTPException
@@ -346,8 +347,9 @@ class Request(HTTPConnection[StateT]):
 
     async def _get_form(self, *, max_files: int, max_fields: int, max_part_size: int) -> FormData:
         if self._form is None:
-            content_type = self.headers.get("content-type", "").partition(";")[0]
-            content_type = content_type.strip().lower()
+            # The one header read from the scope's list: no Headers object for it.
+            raw_type = first_header(self.scope["headers"], b"content-type") or b""
+            content_type = raw_type.decode("latin-1").partition(";")[0].strip().lower()
             if content_type == "multipart/form-data":
                 parser = MultiPartParser(
                     self.headers,

@@ -118,6 +118,8 @@ def _string(value: Any, _: Any) -> str:
 
 
 def _text_string(value: Any, _: Any) -> str:
+    if type(value) is str:
+        return value
     # Text values are strings, except what a path convertor made ({id:int} for a str
     # parameter): that is written back as text, not blamed on the client.
     if isinstance(value, _WRITTEN_AS_TEXT) and not isinstance(value, bool):
