@@ -187,6 +187,12 @@ def test_immutable_multi_dict() -> None:
     assert repr(data) == "ImmutableMultiDict([('a', '1'), ('a', '2'), ('b', '3')])"
     assert ImmutableMultiDict({"x": 1})["x"] == 1
     assert ImmutableMultiDict(data) == data
+    # Pairs from a list (copied: the list stays the caller's) and from any other iterable.
+    pairs = [("a", "1"), ("a", "2"), ("b", "3")]
+    from_list = ImmutableMultiDict(pairs)
+    pairs.append(("c", "4"))
+    assert from_list == data
+    assert ImmutableMultiDict(pair for pair in pairs[:3]) == data
     assert ImmutableMultiDict(data, c="4").getlist("c") == ["4"]
     assert ImmutableMultiDict() == ImmutableMultiDict([])
     with pytest.raises(TypeError, match="at most one positional argument"):

@@ -577,8 +577,8 @@ def test_a_plain_function_websocket_endpoint_is_called_and_the_client_turned_awa
     app = App(routes=[WebSocketRoute("/alone", alone), WebSocketRoute("/reason", with_reason)])
     client = test_client_factory(app)
     for url in ("/alone", "/reason?reason=busy"):
-        with pytest.raises(WebSocketDisconnect), client.websocket_connect(url):
-            pass  # never reached: the endpoint did not accept
+        with ExitStack() as stack, pytest.raises(WebSocketDisconnect):
+            stack.enter_context(client.websocket_connect(url))  # the endpoint did not accept
     assert seen == [("WebSocket", "-"), ("WebSocket", "busy")]
 
 
