@@ -21,6 +21,18 @@ def first_header(raw: Iterable[tuple[bytes, bytes]], name: bytes) -> bytes | Non
     return None
 
 
+def media_type(content_type: str) -> str:
+    """The media type a ``Content-Type`` value names: lower-case, without its parameters."""
+    return content_type.partition(";")[0].strip().lower()
+
+
+def sent_media_type(scope: Scope) -> str:
+    """The media type of the request's ``Content-Type`` ("" without one), read from the
+    scope's header list without a Headers object."""
+    raw = first_header(scope["headers"], b"content-type")
+    return "" if raw is None else media_type(raw.decode("latin-1"))
+
+
 def names_any(raw: Iterable[tuple[bytes, bytes]], names: frozenset[bytes]) -> bool:
     """Whether some header among the ``raw`` pairs is named in ``names`` (lower-case)."""
     for header, _ in raw:  # noqa: SIM110 (a loop: any() would make a generator per answer)

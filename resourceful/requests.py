@@ -10,7 +10,7 @@ import anyio
 from typing_extensions import TypeVar
 
 from resourceful._cached import cached_property
-from resourceful._headers import first_header
+from resourceful._headers import sent_media_type
 from resourceful._json import json_decode
 from resourceful.datastructures import URL, Address, FormData, Headers, QueryParams, State
 from resourceful.exceptions import HTTPException
@@ -347,9 +347,7 @@ class Request(HTTPConnection[StateT]):
 
     async def _get_form(self, *, max_files: int, max_fields: int, max_part_size: int) -> FormData:
         if self._form is None:
-            # The one header read from the scope's list: no Headers object for it.
-            raw_type = first_header(self.scope["headers"], b"content-type") or b""
-            content_type = raw_type.decode("latin-1").partition(";")[0].strip().lower()
+            content_type = sent_media_type(self.scope)
             if content_type == "multipart/form-data":
                 parser = MultiPartParser(
                     self.headers,

@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from resourceful._headers import media_type
 from resourceful.datastructures import FormData, UploadFile
 from resourceful.di._convert import FieldError, field_errors
 
@@ -79,7 +80,7 @@ def check_upload(
     if max_size is not None and (upload.size or 0) > max_size:
         errors.append((location, f"the file is larger than the limit of {max_size} bytes"))
     if content_types is not None:
-        sent = (upload.content_type or "").split(";")[0].strip().lower()
+        sent = media_type(upload.content_type or "")
         allowed = any(
             sent == pattern or (pattern.endswith("/*") and sent.startswith(pattern[:-1]))
             for pattern in content_types

@@ -10,7 +10,7 @@ import typing
 from collections.abc import Awaitable, Callable
 from typing import Any, Union, get_args, get_origin
 
-from resourceful._headers import first_header
+from resourceful._headers import sent_media_type
 from resourceful.concurrency import is_async_callable, run_in_threadpool
 from resourceful.datastructures import FormData, UploadFile
 from resourceful.di._container import InjectionContext
@@ -226,8 +226,7 @@ async def _read_body(
             return parameter.default
         errors.append((("body",), "a JSON body is required"))
         return None
-    raw_type = first_header(request.scope["headers"], b"content-type") or b""
-    content_type = raw_type.decode("latin-1").split(";")[0].strip().lower()
+    content_type = sent_media_type(request.scope)
     if content_type != "application/json" and not content_type.endswith("+json"):
         sent = content_type or "none"
         msg = f"Expected a JSON body (Content-Type: application/json), got {sent!r}."

@@ -9,6 +9,7 @@ import anyio
 import anyio.to_thread
 from anyio.lowlevel import RunVar
 
+from resourceful._headers import media_type
 from resourceful.datastructures import Headers, MutableHeaders
 from resourceful.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -74,7 +75,7 @@ class GZipMiddleware:
         self.minimum_size = minimum_size
         self.compresslevel = compresslevel
         self.thread_minimum_size = thread_minimum_size
-        self.exclude_content_types = tuple(_media_type(kind) for kind in exclude_content_types)
+        self.exclude_content_types = tuple(media_type(kind) for kind in exclude_content_types)
         self._excluded = frozenset(self.exclude_content_types)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -87,15 +88,11 @@ class GZipMiddleware:
 
     def is_excluded(self, content_type: str) -> bool:
         """Whether responses of ``content_type`` pass uncompressed."""
-        media_type = _media_type(content_type)
-        names = {media_type, media_type.partition("/")[0] + "/*"}
-        if media_type.startswith("application/grpc+"):
+        kind = media_type(content_type)
+        names = {kind, kind.partition("/")[0] + "/*"}
+        if kind.startswith("application/grpc+"):
             names.add("application/grpc")
         return not self._excluded.isdisjoint(names)
-
-
-def _media_type(content_type: str) -> str:
-    return content_type.partition(";")[0].strip().lower()
 
 
 class _GZipResponder:
