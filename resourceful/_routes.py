@@ -86,7 +86,7 @@ class BaseRoute:
         await self.handle(scope, receive, send)
 
 
-class _EndpointRoute(BaseRoute):
+class EndpointRoute(BaseRoute):
     """What Route and WebSocketRoute share: a path template, an endpoint and the app serving it.
 
     ``protocol`` is the scope type served, and the protocol of the URLs reversed to it.
@@ -135,7 +135,7 @@ class _EndpointRoute(BaseRoute):
         return URLPath(filled[0], protocol=self.protocol)
 
 
-class Route(_EndpointRoute):
+class Route(EndpointRoute):
     """An HTTP endpoint at a path template such as ``/notes/{id:int}``.
 
     Args:
@@ -203,7 +203,7 @@ class Route(_EndpointRoute):
         return f"Route(path={self.path!r}, name={self.name!r}, methods={methods!r})"
 
 
-class WebSocketRoute(_EndpointRoute):
+class WebSocketRoute(EndpointRoute):
     """A websocket endpoint: a function ``(websocket) -> None`` or an ASGI app."""
 
     protocol = "websocket"

@@ -7,7 +7,7 @@ import re
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
-from typing import TYPE_CHECKING, Any, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar
 
 from resourceful._endpoints import request_response, websocket_session, wrap
 from resourceful._hosts import parse_host
@@ -17,6 +17,7 @@ from resourceful._routes import (
     FULL,
     PARTIAL,
     BaseRoute,
+    EndpointRoute,
     Match,
     NoMatchFound,
     Route,
@@ -195,24 +196,27 @@ class Host(BaseRoute):
         return f"Host(host={self.host!r}, name={self.name or ''!r}, app={self.app!r})"
 
 
-def _is_literal(route: BaseRoute) -> TypeGuard[Route]:
-    """Whether ``route`` is a plain Route whose path has no parameters."""
+_Plain = TypeVar("_Plain", Route, WebSocketRoute)
+
+
+def _is_literal(route: BaseRoute, kind: type[_Plain]) -> TypeGuard[_Plain]:
+    """Whether ``route`` is a plain ``kind`` of route whose path has no parameters."""
     return (
-        type(route).matches is Route.matches
-        and type(route).handle is Route.handle
-        and isinstance(route, Route)
+        type(route).matches is kind.matches
+        and type(route).handle is kind.handle
+        and isinstance(route, kind)
         and not route.compiled.convertors
     )
 
 
-def _may_match(route: BaseRoute, path: str) -> bool:
-    """Whether ``route`` could match an HTTP request for ``path`` (True when unsure)."""
-    matches = type(route).matches
-    if matches is WebSocketRoute.matches:
+def _may_match(route: BaseRoute, path: str, kind: str) -> bool:
+    """Whether ``route`` could match a connection of ``kind`` for ``path`` (True when unsure)."""
+    plain = type(route).matches in (Route.matches, WebSocketRoute.matches, Mount.matches)
+    if not plain or not isinstance(route, EndpointRoute | Mount):
+        return True
+    if isinstance(route, EndpointRoute) and route.protocol != kind:
         return False
-    if isinstance(route, Route | Mount) and matches in (Route.matches, Mount.matches):
-        return route.compiled.regex.match(path) is not None
-    return True
+    return route.compiled.regex.match(path) is not None
 
 
 @asynccontextmanager
@@ -290,18 +294,19 @@ class Router:
             if segment is not None
         }
         self._unindexed = [route for route in self._routes if route.first_segment is None]
-        self._literal = self._literal_routes()
+        self._literal_http = self._literal_routes(Route)
+        self._literal_websocket = self._literal_routes(WebSocketRoute)
 
-    def _literal_routes(self) -> dict[str, Route]:
+    def _literal_routes(self, kind: type[_Plain]) -> dict[str, _Plain]:
         # A route without parameters is found by a dict lookup of its path, as long as no
         # route tried before it could match that path too.
-        literal: dict[str, Route] = {}
+        literal: dict[str, _Plain] = {}
         for route in self._routes:
-            if not _is_literal(route):
+            if not _is_literal(route, kind):
                 continue
             earlier = self._by_segment[route.first_segment]  # type: ignore[index]
             for other in earlier[: earlier.index(route)]:
-                if _may_match(other, route.path):
+                if _may_match(other, route.path, kind.protocol):
                     break
             else:
                 literal[route.path] = route
@@ -352,18 +357,21 @@ class Router:
         if kind == "lifespan":
             return self.lifespan(scope, receive, send)
         path = route_path(scope) if scope.get("root_path") else scope["path"]
-        literal = self._literal.get(path)
-        if (
-            literal is not None
-            and kind == "http"
-            and (literal.methods is None or scope["method"] in literal.methods)
-        ):
-            outer = scope.get("path_params")
-            scope["endpoint"] = literal.endpoint
-            scope["route"] = literal
-            scope["path_params"] = {**outer} if outer else {}
-            return literal.app(scope, receive, send)
-        return self._route(scope, receive, send, kind, path)
+        literal: Route | WebSocketRoute | None
+        if kind == "http":
+            literal = self._literal_http.get(path)
+            methods = None if literal is None else literal.methods
+            if methods is not None and scope["method"] not in methods:
+                literal = None
+        else:
+            literal = self._literal_websocket.get(path) if kind == "websocket" else None
+        if literal is None:
+            return self._route(scope, receive, send, kind, path)
+        outer = scope.get("path_params")
+        scope["endpoint"] = literal.endpoint
+        scope["route"] = literal
+        scope["path_params"] = {**outer} if outer else {}
+        return literal.app(scope, receive, send)
 
     async def _route(
         self, scope: Scope, receive: Receive, send: Send, kind: str, path: str

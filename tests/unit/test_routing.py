@@ -459,6 +459,54 @@ def test_literal_paths_inside_a_mount_keep_outer_parameters(
     }
 
 
+def test_websocket_paths_without_parameters_keep_the_route_order(
+    test_client_factory: TestClientFactory,
+) -> None:
+    async def named_socket(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_text(websocket.scope.get("tag", websocket.url.path))
+        await websocket.close()
+
+    async def literal(request: Request) -> Response:
+        return PlainTextResponse("literal")
+
+    class Tagging(WebSocketRoute):
+        def matches(self, scope: Scope) -> tuple[Match, Scope]:
+            match, child_scope = super().matches(scope)
+            return match, {**child_scope, "tag": "tagged"}
+
+    app = Router(
+        [
+            WebSocketRoute("/rooms/{room}", echo_socket),
+            WebSocketRoute("/rooms/lobby", named_socket),
+            Route("/talk", literal),
+            WebSocketRoute("/talk", named_socket),
+            Mount("/live", routes=[WebSocketRoute("/feed", echo_socket)]),
+            WebSocketRoute("/live/feed", named_socket),
+            Tagging("/shout", named_socket),
+            Mount("/teams/{room}", routes=[WebSocketRoute("/chat", echo_socket)]),
+        ]
+    )
+    client = test_client_factory(app)
+    # An earlier websocket route with a parameter, or a mount, that matches the path comes first.
+    with client.websocket_connect("/rooms/lobby") as session:
+        assert session.receive_text() == "hello lobby"
+    with client.websocket_connect("/live/feed") as session:
+        assert session.receive_text() == "hello"
+    # An HTTP route at the same path does not hide a websocket route, nor the other way round.
+    with client.websocket_connect("/talk") as session:
+        assert session.receive_text() == "/talk"
+    assert client.get("/talk").text == "literal"
+    # A websocket route class with its own matching is asked, never bypassed.
+    with client.websocket_connect("/shout") as session:
+        assert session.receive_text() == "tagged"
+    # A literal route inside a mount keeps the mount's parameters.
+    with client.websocket_connect("/teams/blue/chat") as session:
+        assert session.receive_text() == "hello blue"
+    # A literal websocket path is not served to an HTTP request.
+    assert client.get("/shout").status_code == 404
+
+
 def test_changing_the_route_list_takes_effect(test_client_factory: TestClientFactory) -> None:
     app = Router([])
     client = test_client_factory(app)
