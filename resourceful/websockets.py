@@ -57,10 +57,10 @@ class WebSocket(HTTPConnection[StateT]):
     """
 
     def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        super().__init__(scope)
         if scope["type"] != "websocket":
             msg = f"WebSocket takes a 'websocket' scope, not {scope['type']!r}"
             raise ValueError(msg)
+        self.scope = scope
         self._receive = receive
         self._send = send
         self.client_state = _CONNECTING
@@ -131,15 +131,10 @@ class WebSocket(HTTPConnection[StateT]):
         self, subprotocol: str | None = None, headers: Iterable[tuple[bytes, bytes]] | None = None
     ) -> None:
         """Accept the connection, optionally choosing a subprotocol and adding headers."""
-        if self.client_state == _CONNECTING:
+        if self.client_state is _CONNECTING:
             await self.receive()
-        await self.send(
-            {
-                "type": "websocket.accept",
-                "subprotocol": subprotocol,
-                "headers": list(headers or []),
-            }
-        )
+        listed = [*headers] if headers is not None else []
+        await self.send({"type": "websocket.accept", "subprotocol": subprotocol, "headers": listed})
 
     def _next(self) -> Awaitable[Message]:
         """The next message, to await: a connected client's straight from the channel, without
@@ -260,10 +255,12 @@ class _Messages:
 
     async def __anext__(self) -> Any:
         if not self.is_done:
-            try:
-                return self.read(await self.websocket._next())
-            except WebSocketDisconnect:
-                self.is_done = True
+            message = await self.websocket._next()
+            if message["type"] != "websocket.disconnect":
+                return self.read(message)
+            # The client left: the end, without raising WebSocketDisconnect to catch it here.
+            self.websocket.client_state = _DISCONNECTED
+            self.is_done = True
         raise StopAsyncIteration
 
 

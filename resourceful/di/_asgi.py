@@ -110,18 +110,13 @@ def websocket_endpoint(plan: EndpointPlan, container: Container) -> ASGIApp:
 
     Request-scoped values live for the whole connection.
     """
-
-    # A websocket endpoint can only talk through awaitables: a plain function here is a
-    # decorator's wrapper that returns the endpoint's coroutine, called as it is (a thread
-    # would leave that coroutine to no one).
-    if plan.only_connection:
+    func = plan.func
+    if plan.only_connection and plan.is_async:
 
         async def fast(scope: Scope, receive: Receive, send: Send) -> None:
-            result = plan.func(WebSocket(scope, receive, send))
-            if inspect.isawaitable(result):
-                await result
+            await func(WebSocket(scope, receive, send))
 
-        return guard(fast, requirements_of(plan.func))
+        return guard(fast, requirements_of(func))
 
     async def injected(scope: Scope, receive: Receive, send: Send) -> None:
         websocket = WebSocket(scope, receive, send)
@@ -129,7 +124,10 @@ def websocket_endpoint(plan: EndpointPlan, container: Container) -> ASGIApp:
         if plan.needs_context:
             context = InjectionContext(container, {WebSocket: websocket, HTTPConnection: websocket})
         try:
-            result = plan.func(**await plan.arguments(websocket, context))
+            # A websocket endpoint can only talk through awaitables: a plain function here is
+            # a decorator's wrapper that returns the endpoint's coroutine, called as it is (a
+            # thread would leave that coroutine to no one).
+            result = func(**await plan.arguments(websocket, context))
             if inspect.isawaitable(result):
                 await result
         except BaseException as exc:
@@ -138,4 +136,4 @@ def websocket_endpoint(plan: EndpointPlan, container: Container) -> ASGIApp:
         if context is not None:
             await close_context(context, None)
 
-    return guard(injected, requirements_of(plan.func))
+    return guard(injected, requirements_of(func))

@@ -45,10 +45,19 @@ class ErrorBoundary:
         self.other: ASGIApp = app if exceptions is None else exceptions
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.other(scope, receive, send)
-            return
+        kind = scope["type"]
         exceptions = self.exceptions
+        if kind != "http":
+            if kind != "websocket" or exceptions is None:
+                await self.other(scope, receive, send)
+                return
+            # The exception layer's work for a websocket, without its call.
+            scope[EXCEPTION_HANDLING_KEY] = exceptions
+            try:
+                await self.app(scope, receive, send)
+            except Exception as exc:
+                await exceptions.handle(exc, False, scope, receive, send)
+            return
         if exceptions is not None:
             scope[EXCEPTION_HANDLING_KEY] = exceptions
         limits = self.limits

@@ -94,10 +94,7 @@ class ExceptionMiddleware:
             try:
                 await self.app(scope, receive, send)
             except Exception as exc:
-                handler = self.lookup(exc)
-                if handler is None:
-                    raise
-                await self.answer(handler, exc, scope, receive, send)
+                await self.handle(exc, False, scope, receive, send)
             return
         if kind != "http":
             await self.app(scope, receive, send)
