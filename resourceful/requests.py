@@ -200,6 +200,11 @@ class _AwaitableOrContextManager:
         await self._request.close()
 
 
+# The form limits of request.form() when none are given.
+_MAX_FILES = 1000
+_MAX_FIELDS = 1000
+_MAX_PART_SIZE = 1024 * 1024
+
 _UNREAD: Any = object()
 #: Where the scope keeps the request body once read, by the receive channel it was read from,
 #: so that every Request over the same scope and channel (the endpoint's, an exception
@@ -366,9 +371,9 @@ class Request(HTTPConnection[StateT]):
     def form(
         self,
         *,
-        max_files: int = 1000,
-        max_fields: int = 1000,
-        max_part_size: int = 1024 * 1024,
+        max_files: int = _MAX_FILES,
+        max_fields: int = _MAX_FIELDS,
+        max_part_size: int = _MAX_PART_SIZE,
     ) -> _AwaitableOrContextManager:
         """The parsed form (urlencoded or multipart); an empty form for other bodies.
 
@@ -414,6 +419,14 @@ class Request(HTTPConnection[StateT]):
                 for value in self.headers.getlist(name)
             ]
             await self._send({"type": "http.response.push", "path": path, "headers": raw_headers})
+
+
+def read_form(request: Request[Any]) -> Awaitable[FormData]:
+    """``await request.form()`` with the default limits, without the object that also lets
+    the form be a context manager: for callers that close the form's files themselves."""
+    return request._get_form(
+        max_files=_MAX_FILES, max_fields=_MAX_FIELDS, max_part_size=_MAX_PART_SIZE
+    )
 
 
 __all__ = ["ClientDisconnect", "HTTPConnection", "Request", "cookie_parser"]

@@ -23,7 +23,7 @@ from resourceful.di._convert import (
 from resourceful.di._forms import FormField, check_upload, form_model_data, structure_form_model
 from resourceful.di._markers import Constraints
 from resourceful.exceptions import HTTPException, RequestValidationError
-from resourceful.requests import HTTPConnection, Request
+from resourceful.requests import HTTPConnection, Request, read_form
 
 MISSING: Any = inspect.Parameter.empty
 
@@ -209,7 +209,7 @@ class EndpointPlan:
             elif source is _GIVEN:
                 kwargs[name] = given[name]  # type: ignore[index]
             else:  # a form field or file, parsed once per request; the endpoint app closes it
-                form = await typing.cast(Request, connection).form()
+                form = await read_form(typing.cast(Request, connection))
                 kwargs[name] = _read_form(parameter, form, errors)
         if errors:
             raise RequestValidationError(errors)
