@@ -6,11 +6,13 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from resourceful.convertors import CONVERTOR_TYPES, Convertor
+from resourceful.convertors import CONVERTOR_TYPES, Convertor, PathConvertor, StringConvertor
 from resourceful.types import Scope
 
 _PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_][a-zA-Z0-9_]*))?}")
 _PLACEHOLDER = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)}")
+# Convert functions that hand back the text they are given: nothing to call.
+_AS_IS = (StringConvertor.convert, PathConvertor.convert)
 
 
 class CompiledPath:
@@ -24,7 +26,7 @@ class CompiledPath:
             the router indexes routes by it.
     """
 
-    __slots__ = ("convertors", "first_segment", "format", "regex")
+    __slots__ = ("_converts", "convertors", "first_segment", "format", "regex")
 
     def __init__(self, template: str) -> None:
         is_host = not template.startswith("/")
@@ -61,6 +63,12 @@ class CompiledPath:
         self.regex = re.compile(pattern)
         self.format = fmt + tail
         self.convertors = convertors
+        # The convertors that change the text they are given, each as its convert function.
+        self._converts = [
+            (name, convertor.convert)
+            for name, convertor in convertors.items()
+            if type(convertor).convert not in _AS_IS
+        ]
         first = template[1:].split("/", 1)[0]
         self.first_segment = None if is_host or "{" in first else first
 
@@ -72,13 +80,13 @@ class CompiledPath:
         found = self.regex.match(text)
         if found is None:
             return None
+        params = found.groupdict()
         try:
-            return {
-                name: self.convertors[name].convert(value)
-                for name, value in found.groupdict().items()
-            }
+            for name, convert in self._converts:
+                params[name] = convert(params[name])
         except ValueError:
             return None
+        return params
 
     def replace_params(self, params: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
         """Fill the template from ``params``: the path and the params it did not use.
