@@ -131,8 +131,8 @@ class Mount(BaseRoute):
                     return URLPath(prefix.rstrip("/") + url, protocol=url.protocol, host=url.host)
         raise NoMatchFound(name, path_params)
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.app(scope, receive, send)
+    def handle(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        return self.app(scope, receive, send)
 
     def __repr__(self) -> str:
         return f"Mount(path={self.path!r}, name={self.name or ''!r}, app={self._base_app!r})"
@@ -189,8 +189,8 @@ class Host(BaseRoute):
                     return URLPath(str(url), protocol=url.protocol, host=host)
         raise NoMatchFound(name, path_params)
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.app(scope, receive, send)
+    def handle(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        return self.app(scope, receive, send)
 
     def __repr__(self) -> str:
         return f"Host(host={self.host!r}, name={self.name or ''!r}, app={self.app!r})"
@@ -373,9 +373,10 @@ class Router:
         scope["path_params"] = {**outer} if outer else {}
         return literal.app(scope, receive, send)
 
-    async def _route(
+    def _route(
         self, scope: Scope, receive: Receive, send: Send, kind: str, path: str
-    ) -> None:
+    ) -> Awaitable[None]:
+        # The matched route's own awaitable, as for a literal path.
         partial: BaseRoute | None = None
         partial_scope: Scope = {}
         for route in self._candidates(path):
@@ -383,21 +384,18 @@ class Router:
             if match is FULL:
                 scope.update(child_scope)
                 scope["route"] = route
-                await route.handle(scope, receive, send)
-                return
+                return route.handle(scope, receive, send)
             if match is PARTIAL and partial is None:
                 partial, partial_scope = route, child_scope
         if partial is not None:
             scope.update(partial_scope)
             scope["route"] = partial
-            await partial.handle(scope, receive, send)
-            return
+            return partial.handle(scope, receive, send)
         if kind == "http" and self.redirect_slashes and path != "/":
             redirect = self._slash_redirect(scope)
             if redirect is not None:
-                await redirect(scope, receive, send)
-                return
-        await self.default(scope, receive, send)
+                return redirect(scope, receive, send)
+        return self.default(scope, receive, send)
 
     def _slash_redirect(self, scope: Scope) -> Response | None:
         other = dict(scope)
