@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from resourceful.types import Message, Send
 
 
@@ -24,3 +26,22 @@ class StartWatcher:
         except OSError:
             self.client_gone = True
             raise
+
+
+class StartNoter:
+    """Passes each message on to ``send``; ``started`` tells whether the answer has begun.
+
+    For a layer that needs only that (the exception handlers): ``send``'s own awaitable is
+    handed back, without a coroutine of the noter's around it.
+    """
+
+    __slots__ = ("downstream", "started")
+
+    def __init__(self, send: Send) -> None:
+        self.downstream = send
+        self.started = False
+
+    def __call__(self, message: Message) -> Awaitable[None]:
+        if message["type"] == "http.response.start":
+            self.started = True
+        return self.downstream(message)

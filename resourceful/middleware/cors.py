@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Awaitable, Collection
 
 from resourceful._headers import first_header, names_any
 from resourceful.datastructures import Headers, MutableHeaders
@@ -145,7 +145,8 @@ class CORSMiddleware:
         added = [*(self._simple_raw if allowed else ()), *echo, (b"vary", b"Origin")]
         names = self._cors_names
 
-        async def send_with_cors(message: Message) -> None:
+        def send_with_cors(message: Message) -> Awaitable[None]:
+            # The server's own awaitable: the headers are added before it is made.
             if message["type"] == "http.response.start":
                 raw = message.get("headers", ())
                 if names_any(raw, names):
@@ -158,7 +159,7 @@ class CORSMiddleware:
                     headers.add_vary_header("Origin")
                 else:  # the common case: nothing to replace, only headers to add
                     message["headers"] = [*raw, *added]
-            await send(message)
+            return send(message)
 
         return send_with_cors
 

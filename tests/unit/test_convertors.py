@@ -92,6 +92,28 @@ def test_values_a_convertor_refuses_do_not_match(
     assert client.get(path).status_code == 404
 
 
+def test_text_convertors_hand_back_the_text_and_a_subclass_can_change_it(
+    test_client_factory: TestClientFactory,
+) -> None:
+    # The route skips calling the text convertors (they change nothing), but not a subclass
+    # that converts, which may still build on what its base gives.
+    class Upper(StringConvertor):
+        def convert(self, value: str) -> str:
+            return super().convert(value).upper()
+
+    assert CONVERTOR_TYPES["str"].convert("a b") == "a b"
+    assert CONVERTOR_TYPES["path"].convert("a/b") == "a/b"
+    register_url_convertor("upper", Upper())
+    try:
+        client = test_client_factory(Router([Route("/shout/{word:upper}/{rest:path}", echo)]))
+        assert client.get("/shout/hey/a/b").json() == {
+            "word": ["str", "HEY"],
+            "rest": ["str", "a/b"],
+        }
+    finally:
+        del CONVERTOR_TYPES["upper"]
+
+
 def test_custom_convertor(test_client_factory: TestClientFactory, date_convertor: None) -> None:
     router = Router([Route("/day/{day:date}", echo, name="day")])
     assert test_client_factory(router).get("/day/2026-11-25").json() == {

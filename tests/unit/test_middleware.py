@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import pytest
+
 from resourceful.middleware import Middleware
 from resourceful.middleware.errors import ServerErrorMiddleware
-from resourceful.types import Receive, Scope, Send
+from resourceful.types import Message, Receive, Scope, Send
 from resourceful.websockets import WebSocket
 from tests.conftest import TestClientFactory
 
@@ -49,3 +51,33 @@ def test_server_error_middleware_serves_on_its_own(test_client_factory: TestClie
     assert (response.status_code, response.text) == (500, "Internal Server Error")
     with client.websocket_connect("/ws") as websocket:
         assert websocket.accepted_subprotocol is None
+
+
+async def test_server_error_middleware_lets_a_client_that_left_go_quietly() -> None:
+    # Sent: an answer whose body the server cannot deliver, since the client has left (an
+    # ASGI 2.4 server raises OSError from send then). Nothing went wrong on the app's side:
+    # nothing is raised and nothing more is sent. An OSError of the app's own still is.
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            raise OSError("the client has gone")
+        sent.append(message)
+
+    async def answer(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"late"})
+
+    async def failing(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        raise OSError("disk full")
+
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": []}
+    await ServerErrorMiddleware(answer)(dict(scope), _no_receive, send)
+    assert [message["type"] for message in sent] == ["http.response.start"]
+    with pytest.raises(OSError, match="disk full"):
+        await ServerErrorMiddleware(failing)(dict(scope), _no_receive, send)
+
+
+async def _no_receive() -> Message:
+    raise AssertionError("nothing reads the body")  # pragma: no cover (never called)
