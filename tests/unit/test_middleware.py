@@ -6,7 +6,7 @@ from resourceful.middleware import Middleware
 from resourceful.middleware.errors import ServerErrorMiddleware
 from resourceful.types import Message, Receive, Scope, Send
 from resourceful.websockets import WebSocket
-from tests.conftest import TestClientFactory
+from tests.conftest import TestClientFactory, no_receive
 
 
 class Limit:
@@ -73,11 +73,7 @@ async def test_server_error_middleware_lets_a_client_that_left_go_quietly() -> N
         raise OSError("disk full")
 
     scope = {"type": "http", "method": "GET", "path": "/", "headers": []}
-    await ServerErrorMiddleware(answer)(dict(scope), _no_receive, send)
+    await ServerErrorMiddleware(answer)(dict(scope), no_receive, send)
     assert [message["type"] for message in sent] == ["http.response.start"]
     with pytest.raises(OSError, match="disk full"):
-        await ServerErrorMiddleware(failing)(dict(scope), _no_receive, send)
-
-
-async def _no_receive() -> Message:
-    raise AssertionError("nothing reads the body")  # pragma: no cover (never called)
+        await ServerErrorMiddleware(failing)(dict(scope), no_receive, send)
