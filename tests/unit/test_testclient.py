@@ -240,17 +240,19 @@ def test_closing_a_complete_response_waits_for_the_app_to_end(
     test_client_factory: TestClientFactory,
 ) -> None:
     events: list[str] = []
+    read = threading.Event()
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"all"})
-        await anyio.sleep(0.05)  # work after the answer, like a background task
+        await anyio.to_thread.run_sync(read.wait)  # work after the answer, like a task's
         events.append("finished")
 
     with test_client_factory(app).stream("GET", "/") as response:
         chunks = response.iter_bytes()
         assert next(chunks) == b"all"
         assert events == []
+        read.set()
     assert events == ["finished"]
 
 
