@@ -18,13 +18,18 @@ def _not_serializable(value: Any) -> Any:
     raise TypeError(msg)
 
 
-def json_encoder(default: Callable[[Any], Any] | None = None) -> Callable[[Any], bytes]:
+def json_encoder(
+    default: Callable[[Any], Any] | None = None,
+    recover: Callable[[Any], bytes] | None = None,
+) -> Callable[[Any], bytes]:
     """An encoder of values as compact UTF-8 JSON; NaN and infinities are refused.
 
-    ``default`` turns what JSON cannot hold into what it can. The C encoder is made once
-    here, where ``json.dumps`` makes one per call. It keeps no record of the containers it
-    is in (that record would outlive a failed call), so a value that contains itself ends
-    in a RecursionError rather than a ValueError.
+    ``default`` turns what JSON cannot hold into what it can; ``recover`` encodes the
+    values the encoder fails on (with a TypeError, ValueError or RecursionError), or the
+    error is raised. The C encoder is made once here, where ``json.dumps`` makes one per
+    call. It keeps no record of the containers it is in (that record would outlive a
+    failed call), so a value that contains itself ends in a RecursionError rather than a
+    ValueError.
     """
     hook = _not_serializable if default is None else default
     iterencode = _make(hook, encode_basestring)  # ensure_ascii=False
@@ -32,11 +37,16 @@ def json_encoder(default: Callable[[Any], Any] | None = None) -> Callable[[Any],
 
     def encode(value: Any) -> bytes:
         try:
-            return "".join(iterencode(value, 0)).encode("utf-8")
-        except UnicodeEncodeError:
-            # Text with a lone surrogate (JSON bodies can carry "\ud800") has no UTF-8 form;
-            # JSON's \u escapes can write it.
-            return "".join(iterencode_ascii(value, 0)).encode("ascii")
+            try:
+                return "".join(iterencode(value, 0)).encode("utf-8")
+            except UnicodeEncodeError:
+                # Text with a lone surrogate (JSON bodies can carry "\ud800") has no UTF-8
+                # form; JSON's \u escapes can write it.
+                return "".join(iterencode_ascii(value, 0)).encode("ascii")
+        except (TypeError, ValueError, RecursionError):
+            if recover is None:
+                raise
+            return recover(value)
 
     return encode
 

@@ -20,9 +20,9 @@ from resourceful.di.framework import (
     finish_request,
     has_work_after,
     plan_endpoint,
+    responder,
     responds,
     response_settings,
-    to_response,
 )
 from resourceful.exceptions import HTTPException
 from resourceful.requests import HTTPConnection, Request
@@ -133,25 +133,29 @@ def _resource_http_app(
     handlers = {verb.upper(): plans.plans[verb] for verb in HTTP_VERBS if verb in plans.plans}
     if "GET" in handlers:
         handlers.setdefault("HEAD", handlers["GET"])
+    if cls.converter is not None:
+        converter = cls.converter
     # Per method: the handler's plan, the requires() on the class (inherited) and on the
-    # handler, and what @responds set.
+    # handler, and what makes its response (with what @responds set).
     served = {
-        method: (plan, requirements_of(cls, plan.func), *response_settings(plan.func))
+        method: (
+            plan,
+            requirements_of(cls, plan.func),
+            responder(converter, *response_settings(plan.func)),
+        )
         for method, plan in handlers.items()
     }
     needs_context = plans.needs_context
     reads_form = any(plan.reads_form for plan in plans.plans.values())
     before = plans.plans.get("before")
     after = plans.plans.get("after")
-    if cls.converter is not None:
-        converter = cls.converter
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         found = served.get(scope["method"])
         if found is None:
             await _not_handled(scope, receive, send, allow, answers_options)
             return
-        plan, requirements, status_code, headers = found
+        plan, requirements, respond = found
         resource = cls(scope, receive, send)
         request = resource.request
         refusal = check_all(requirements, request) if requirements else None
@@ -167,7 +171,7 @@ def _resource_http_app(
                 response = await before.call(resource, **await before.arguments(request, context))
             if response is None:
                 result = await plan.call(resource, **await plan.arguments(request, context))
-                response = to_response(result, converter, status_code, headers)
+                response = respond(result)
             if after is not None:
                 given = {"response": response}
                 response = await after.call(

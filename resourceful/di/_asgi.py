@@ -11,7 +11,7 @@ from resourceful._requirements import guard, requirements_of
 from resourceful.background import BackgroundTasks
 from resourceful.di._container import Container, InjectionContext
 from resourceful.di._parameters import EndpointPlan
-from resourceful.di._returns import DEFAULT_CONVERTER, response_settings, to_response
+from resourceful.di._returns import DEFAULT_CONVERTER, responder, response_settings
 from resourceful.requests import HTTPConnection, Request
 from resourceful.responses import Response
 from resourceful.types import ASGIApp, Receive, Scope, Send
@@ -65,14 +65,14 @@ def http_endpoint(
     """An ASGI app that serves ``plan``'s endpoint for HTTP requests."""
     func = plan.func
     reads_form = plan.reads_form
-    status_code, headers = response_settings(func)
+    respond = responder(converter, *response_settings(func))
 
     if plan.only_connection and plan.is_async:
 
         async def fast(scope: Scope, receive: Receive, send: Send) -> None:
             result = await func(Request(scope, receive, send))
             if not isinstance(result, Response):
-                result = to_response(result, converter, status_code, headers)
+                result = respond(result)
             await result(scope, receive, send)
 
         return guard(fast, requirements_of(func))
@@ -83,7 +83,7 @@ def http_endpoint(
             request = Request(scope, receive, send)
             try:
                 result = await plan.call(**await plan.arguments(request, None))
-                await to_response(result, converter, status_code, headers)(scope, receive, send)
+                await respond(result)(scope, receive, send)
             finally:
                 if reads_form:
                     await request.close()
@@ -95,7 +95,7 @@ def http_endpoint(
         context = InjectionContext(container, {Request: request, HTTPConnection: request})
         try:
             result = await plan.call(**await plan.arguments(request, context))
-            await to_response(result, converter, status_code, headers)(scope, receive, send)
+            await respond(result)(scope, receive, send)
         except BaseException as exc:
             await end_request(request, context, reads_form, exc)
             raise

@@ -37,27 +37,20 @@ class _EncodedJSON(JSONResponse):
 _ENCODERS: dict[cattrs.Converter, Callable[[Any], bytes]] = {}
 
 
-def _make_encoder(converter: cattrs.Converter) -> Callable[[Any], bytes]:
+def _encoder(converter: cattrs.Converter) -> Callable[[Any], bytes]:
+    found = _ENCODERS.get(converter)
+    if found is not None:
+        return found
+
+    def unstructured(value: Any) -> bytes:
+        # Keys JSON cannot write (a UUID, a date), or the converter left an object as it
+        # was: the converter unstructures the whole value first, and reports the error.
+        return compact_json(converter.unstructure(value))
+
     # What JSON holds natively (dicts, lists, text, numbers) is written as it is, and only
     # the rest goes through the converter: unstructuring a whole dict costs a call per value.
-    fast = json_encoder(default=converter.unstructure)
-
-    def encode(value: Any) -> bytes:
-        try:
-            return fast(value)
-        except (TypeError, ValueError, RecursionError):
-            # Keys JSON cannot write (a UUID, a date), or the converter left an object as it
-            # was: the converter unstructures the whole value first, and reports the error.
-            return compact_json(converter.unstructure(value))
-
-    _ENCODERS[converter] = encode
+    encode = _ENCODERS[converter] = json_encoder(converter.unstructure, unstructured)
     return encode
-
-
-def encode_json(value: Any, converter: cattrs.Converter = DEFAULT_CONVERTER) -> bytes:
-    """``value`` as JSON bytes, through ``converter`` where JSON cannot hold it as it is."""
-    encode = _ENCODERS.get(converter) or _make_encoder(converter)
-    return encode(value)
 
 
 def responds(
@@ -85,18 +78,24 @@ def response_settings(func: Any) -> tuple[int | None, dict[str, str] | None]:
     )
 
 
-def to_response(
-    result: Any,
+def responder(
     converter: cattrs.Converter = DEFAULT_CONVERTER,
     status_code: int | None = None,
     headers: Mapping[str, str] | None = None,
-) -> Response:
-    """A response as it is; None as 204 No Content; anything else as JSON via ``converter``.
+) -> Callable[[Any], Response]:
+    """What turns an endpoint's return value into its response, made once per endpoint: a
+    response as it is, None as 204 No Content, anything else as JSON via ``converter``.
 
     ``status_code`` (for JSON) and ``headers`` apply to the responses made here.
     """
-    if isinstance(result, Response):
-        return result
-    if result is None:
-        return Response(status_code=204, headers=headers)
-    return _EncodedJSON(encode_json(result, converter), status_code or 200, headers)
+    encode = _encoder(converter)
+    status = status_code or 200
+
+    def respond(result: Any) -> Response:
+        if isinstance(result, Response):
+            return result
+        if result is None:
+            return Response(status_code=204, headers=headers)
+        return _EncodedJSON(encode(result), status, headers)
+
+    return respond

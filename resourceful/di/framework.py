@@ -11,9 +11,9 @@ change without them noticing. Applications use :mod:`resourceful.di` instead.
   resources run plans themselves, in an ``InjectionContext`` they end with
   ``end_request`` (after an error) or ``finish_request`` (after the answer, when
   ``has_work_after`` says there is work left), or ``close_context`` for websockets.
-- Returning: ``to_response`` turns a return value into a response with the status and
-  headers ``response_settings`` reads from ``@responds``; ``DEFAULT_CONVERTER`` is
-  the cattrs converter used for them.
+- Returning: ``responder`` makes what turns a return value into a response, with the
+  status and headers ``response_settings`` reads from ``@responds``;
+  ``DEFAULT_CONVERTER`` is the cattrs converter used for them.
 - Reading: ``type_hints``, ``unwrap_partial`` and ``without_none`` read
   annotations as the planner does; ``describe`` names a provider; ``MISSING``
   marks a parameter without default; ``form_data`` is the built-in form provider.
@@ -35,7 +35,12 @@ from resourceful.di._convert import ConversionError, make_text_converter
 from resourceful.di._parameters import MISSING, EndpointPlan, Parameter, Source, without_none
 from resourceful.di._plan import Protocol, plan_endpoint
 from resourceful.di._providers import describe, type_hints, unwrap_partial
-from resourceful.di._returns import DEFAULT_CONVERTER, responds, response_settings, to_response
+from resourceful.di._returns import (
+    DEFAULT_CONVERTER,
+    responder,
+    responds,
+    response_settings,
+)
 
 __all__ = [
     "DEFAULT_CONVERTER",
@@ -55,9 +60,9 @@ __all__ = [
     "http_endpoint",
     "make_text_converter",
     "plan_endpoint",
+    "responder",
     "responds",
     "response_settings",
-    "to_response",
     "type_hints",
     "unwrap_partial",
     "websocket_endpoint",
