@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, Sequence, ValuesView
 from shlex import shlex as Lexer
 from tempfile import SpooledTemporaryFile
-from typing import Any, BinaryIO, NamedTuple, TypeVar, cast
+from typing import Any, BinaryIO, NamedTuple, TypeVar, cast, overload
 from urllib.parse import urlencode
 
 from resourceful._headers import Headers, MutableHeaders
@@ -14,6 +14,7 @@ from resourceful.concurrency import run_in_threadpool
 
 _KeyType = TypeVar("_KeyType")
 _CovariantValueType = TypeVar("_CovariantValueType", covariant=True)
+_T = TypeVar("_T")
 
 
 class Address(NamedTuple):
@@ -139,6 +140,17 @@ class ImmutableMultiDict(Mapping[_KeyType, _CovariantValueType]):
 
     def __getitem__(self, key: _KeyType) -> _CovariantValueType:
         return self._dict[key]
+
+    @overload
+    def get(self, key: _KeyType, /) -> _CovariantValueType | None: ...
+    @overload
+    def get(
+        self, key: _KeyType, /, default: _CovariantValueType | _T
+    ) -> _CovariantValueType | _T: ...
+    def get(self, key: _KeyType, /, default: Any = None) -> Any:
+        """The last value of ``key``, or ``default`` (a lookup of its own: Mapping's goes
+        through ``[key]`` and a KeyError for a missing key)."""
+        return self._dict.get(key, default)
 
     def __contains__(self, key: Any) -> bool:
         return key in self._dict

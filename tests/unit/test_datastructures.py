@@ -172,6 +172,8 @@ def test_comma_separated_strings() -> None:
 def test_immutable_multi_dict() -> None:
     data = ImmutableMultiDict([("a", "1"), ("a", "2"), ("b", "3")])
     assert data["a"] == "2"
+    assert (data.get("a"), data.get("missing"), data.get("missing", "x")) == ("2", None, "x")
+    assert data.get("missing", default=0) == 0
     assert data.getlist("a") == ["1", "2"]
     assert data.getlist("missing") == []
     assert list(data.keys()) == ["a", "b"]
