@@ -14,6 +14,10 @@ from websockets.sync.client import connect
 from tests.integration.conftest import TEST_APPS, free_port, server_process, uvicorn_command
 
 
+def read_lines(log: Path) -> list[str]:
+    return log.read_text().splitlines() if log.exists() else []
+
+
 def test_shutdown_finishes_requests_closes_websockets_and_tears_down(tmp_path: Path) -> None:
     log = tmp_path / "teardowns.log"
     port = free_port()
@@ -34,7 +38,9 @@ def test_shutdown_finishes_requests_closes_websockets_and_tears_down(tmp_path: P
             target=lambda: answers.append(httpx.get(base_url + "/slow", timeout=10))
         )
         slow.start()
-        time.sleep(0.5)  # the slow request is in the handler now
+        deadline = time.monotonic() + 10
+        while "slow request started" not in read_lines(log) and time.monotonic() < deadline:
+            time.sleep(0.02)  # until the slow request is in its handler
         process.terminate()  # SIGTERM, as a process manager stops a server
         slow.join(timeout=10)
         # The server closes the websocket: 1012, "service restart".
@@ -46,10 +52,11 @@ def test_shutdown_finishes_requests_closes_websockets_and_tears_down(tmp_path: P
     assert "Exception" not in output, output
     # The request in flight got its whole answer.
     assert [(answer.status_code, answer.text) for answer in answers] == [(200, '"done"')]
-    lines = log.read_text().splitlines()
+    lines = read_lines(log)
     # Every request-scoped teardown ran exactly once, and the app-scoped one last, at shutdown.
     assert sorted(lines[:-1]) == [
         "slow request closed",
+        "slow request started",
         "websocket closed",
         "websocket left with 1012",
     ]

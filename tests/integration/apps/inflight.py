@@ -45,6 +45,7 @@ async def unit() -> AsyncIterator[Unit]:
 
 async def slow(pool: Pool, unit: Unit) -> str:
     unit.name = "slow request"
+    note("slow request started")
     await anyio.sleep(1.5)
     return "done"
 
