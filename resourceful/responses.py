@@ -38,14 +38,20 @@ _BYTES = (bytes, memoryview)
 # pair every response can share); by media type alone for UTF-8, by far the most common.
 _CONTENT_TYPES: dict[tuple[str | None, str], tuple[bytes, bytes]] = {}
 _UTF8_CONTENT_TYPES: dict[str | None, tuple[bytes, bytes]] = {}
-# The Content-Length values of small bodies, written once.
+# The Content-Length headers of small bodies, made once.
 _CACHED_LENGTHS = 1024
-_LENGTHS = tuple(b"%d" % size for size in range(_CACHED_LENGTHS))
+_LENGTH_HEADERS = tuple((b"content-length", b"%d" % size) for size in range(_CACHED_LENGTHS))
 # The response message types: for HTTP, and for a websocket denial response.
 _MESSAGE_TYPES = (
     ("http.response.start", "http.response.body"),
     ("websocket.http.response.start", "websocket.http.response.body"),
 )
+
+
+def length_header(body: bytes) -> tuple[bytes, bytes]:
+    """The ``Content-Length`` header of ``body``."""
+    size = len(body)
+    return _LENGTH_HEADERS[size] if size < _CACHED_LENGTHS else (b"content-length", b"%d" % size)
 
 
 class Response:
@@ -105,9 +111,7 @@ class Response:
         )
         if headers is None and status == 200 and body is not None and content_type is not None:
             # The common answer, made on most requests: its length and its type.
-            size = len(body)
-            written = _LENGTHS[size] if size < _CACHED_LENGTHS else b"%d" % size
-            self.raw_headers = [(b"content-length", written), content_type]
+            self.raw_headers = [length_header(body), content_type]
             return
         length = (
             b"%d" % len(body)

@@ -11,7 +11,7 @@ import cattrs
 from cattrs.preconf.json import make_converter as make_json_converter
 
 from resourceful._json import compact_json, json_encoder
-from resourceful.responses import JSONResponse, Response
+from resourceful.responses import JSONResponse, Response, length_header
 
 
 def make_converter() -> cattrs.Converter:
@@ -25,8 +25,23 @@ def make_converter() -> cattrs.Converter:
 DEFAULT_CONVERTER = make_converter()
 
 
+_JSON_TYPE = (b"content-type", b"application/json")
+
+
 class _EncodedJSON(JSONResponse):
-    """A JSON response whose body is encoded already."""
+    """A JSON response whose body is encoded already.
+
+    The common answer (200, no headers of its own) is made directly, with the two headers
+    ``init_headers`` would give it; the rest as any response is.
+    """
+
+    def __init__(self, body: bytes, status_code: int, headers: Mapping[str, str] | None) -> None:
+        if headers is not None or status_code != 200:
+            super().__init__(body, status_code, headers)
+            return
+        self.status_code = status_code
+        self.body = body
+        self.raw_headers = [length_header(body), _JSON_TYPE]
 
     def render(self, content: Any) -> bytes:
         body: bytes = content
