@@ -48,6 +48,11 @@ _MESSAGE_TYPES = (
 )
 
 
+def has_body(status_code: int) -> bool:
+    """Whether a response with this status has a body, and so a ``Content-Length``."""
+    return status_code >= 200 and status_code not in _NO_BODY_STATUSES
+
+
 def length_header(body: bytes) -> tuple[bytes, bytes]:
     """The ``Content-Length`` header of ``body``."""
     size = len(body)
@@ -113,11 +118,7 @@ class Response:
             # The common answer, made on most requests: its length and its type.
             self.raw_headers = [length_header(body), content_type]
             return
-        length = (
-            b"%d" % len(body)
-            if body is not None and status >= 200 and status not in _NO_BODY_STATUSES
-            else None
-        )
+        length = b"%d" % len(body) if body is not None and has_body(status) else None
         raw = (
             []
             if headers is None

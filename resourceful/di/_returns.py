@@ -11,7 +11,7 @@ import cattrs
 from cattrs.preconf.json import make_converter as make_json_converter
 
 from resourceful._json import compact_json, json_encoder
-from resourceful.responses import JSONResponse, Response, length_header
+from resourceful.responses import JSONResponse, Response, has_body, length_header
 
 
 def make_converter() -> cattrs.Converter:
@@ -31,12 +31,12 @@ _JSON_TYPE = (b"content-type", b"application/json")
 class _EncodedJSON(JSONResponse):
     """A JSON response whose body is encoded already.
 
-    The common answer (200, no headers of its own) is made directly, with the two headers
+    An answer without headers of its own (most are) is made directly, with the two headers
     ``init_headers`` would give it; the rest as any response is.
     """
 
     def __init__(self, body: bytes, status_code: int, headers: Mapping[str, str] | None) -> None:
-        if headers is not None or status_code != 200:
+        if headers is not None or not (status_code == 200 or has_body(status_code)):
             super().__init__(body, status_code, headers)
             return
         self.status_code = status_code

@@ -21,7 +21,8 @@ from resourceful.datastructures import URL
 from resourceful.di import DependencyError, Provider
 from resourceful.exceptions import HTTPException
 from resourceful.requests import HTTPConnection, Request
-from resourceful.responses import PlainTextResponse, Response, StreamingResponse
+from resourceful.resources import responds
+from resourceful.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from resourceful.routing import Host, Mount, Route, Router, WebSocketRoute
 from resourceful.types import Message
 from resourceful.websockets import WebSocket, WebSocketDisconnect
@@ -242,6 +243,22 @@ def test_return_values_become_responses(test_client_factory: TestClientFactory) 
     assert (empty.status_code, empty.content) == (204, b"")
     as_is = client.get("/plain")
     assert (as_is.status_code, as_is.text) == (202, "as is")
+
+
+@pytest.mark.parametrize("status", [200, 201, 204])
+@pytest.mark.parametrize("headers", [None, {"X-Made": "here"}])
+def test_a_returned_value_has_the_headers_a_json_response_would(
+    test_client_factory: TestClientFactory, status: int, headers: dict[str, str] | None
+) -> None:
+    @responds(status, headers)
+    async def note() -> Note:
+        return Note(1, "milk")
+
+    answer = test_client_factory(make_app(Route("/note", note))).get("/note")
+    expected = JSONResponse({"id": 1, "text": "milk"}, status, headers)
+    assert answer.status_code == status
+    assert answer.headers.raw == expected.raw_headers
+    assert answer.content == expected.body
 
 
 class Color(enum.Enum):
