@@ -114,7 +114,12 @@ class Response:
             )
             or self._content_type_header()
         )
-        if headers is None and status == 200 and body is not None and content_type is not None:
+        if (
+            headers is None
+            and body is not None
+            and content_type is not None
+            and (status == 200 or has_body(status))
+        ):
             # The common answer, made on most requests: its length and its type.
             self.raw_headers = [length_header(body), content_type]
             return
