@@ -36,12 +36,12 @@ class _EncodedJSON(JSONResponse):
     """
 
     def __init__(self, body: bytes, status_code: int, headers: Mapping[str, str] | None) -> None:
-        if headers is not None or not (status_code == 200 or has_body(status_code)):
+        if headers is None and (status_code == 200 or has_body(status_code)):
+            self.status_code = status_code
+            self.body = body
+            self.raw_headers = [length_header(body), _JSON_TYPE]
+        else:
             super().__init__(body, status_code, headers)
-            return
-        self.status_code = status_code
-        self.body = body
-        self.raw_headers = [length_header(body), _JSON_TYPE]
 
     def render(self, content: Any) -> bytes:
         body: bytes = content
