@@ -15,6 +15,8 @@ from resourceful.di._providers import Kind, Provider, ScopeName, describe
 
 T = TypeVar("T")
 Factory = Callable[["InjectionContext"], Awaitable[Any]]
+#: The value of a key if it can be had without waiting, else ``ABSENT`` (see ``at_hand``).
+AtHand = Callable[["InjectionContext"], Any]
 
 _SCOPE_RANK = {"app": 0, "request": 1, "transient": 2}
 
@@ -36,9 +38,10 @@ class DependencyError(Exception):
         super().__init__(f"{problem}\n  Needed by: {chain}\n  Hint: {hint}")
 
 
-#: In a context's cache: the value of this key is being made (``_ABSENT``: no value yet).
+#: In a context's cache: the value of this key is being made (``ABSENT``: no value yet).
 _MAKING: Any = object()
-_ABSENT: Any = object()
+#: No value yet (in a cache), or none without waiting (from an ``at_hand`` function).
+ABSENT: Any = object()
 
 
 class InjectionContext:
@@ -87,7 +90,11 @@ class InjectionContext:
 
     async def get(self, key: type[T]) -> T:
         """The value of ``key`` in this context, made by its provider if needed."""
-        return cast(T, await self.container._factories[key](self))
+        container = self.container
+        value = container._at_hand[key](self)
+        if value is ABSENT:
+            value = await container._factories[key](self)
+        return cast(T, value)
 
     async def close(self, exc: BaseException | None = None) -> None:
         """Run the teardowns; ``exc`` is thrown into generator providers at ``yield``."""
@@ -122,6 +129,9 @@ class Container:
         self._providers: dict[Any, Provider] = {}
         self._context_types: dict[Any, str] = {}
         self._factories: dict[Any, Factory] = {}
+        #: Per key, the value if it can be had without waiting: most requests find or make
+        #: every value this way, without a coroutine per provider.
+        self._at_hand: dict[Any, AtHand] = {}
         self._app_values: dict[Any, Any] = {}
         # The app-scoped values being made, each with the event its other askers wait on. An
         # event lives only while its value is made: the app may run in several event loops
@@ -179,12 +189,13 @@ class Container:
     def compile(self) -> None:
         """Check every provider's dependencies and build the factories that make values."""
         self._factories = {key: self._context_factory(key) for key in self._context_types}
+        self._at_hand = {key: _context_at_hand(key) for key in self._context_types}
         done: set[Any] = set()
         pending = list(self._providers.items())
         while pending:  # checking may add providers through rules
             for key, provider in pending:
                 self._check(provider, (provider.name,), {key})
-                self._factories[key] = self._factory(provider)
+                self._factories[key], self._at_hand[key] = self._factory(provider)
                 done.add(key)
             pending = [(k, p) for k, p in self._providers.items() if k not in done]
         self._compiled = True
@@ -266,22 +277,24 @@ class Container:
 
         return from_context
 
-    def _factory(self, provider: Provider) -> Factory:
-        make = self._maker(provider)
+    def _factory(self, provider: Provider) -> tuple[Factory, AtHand]:
+        make, make_now = self._maker(provider)
         key = provider.provides
         if provider.scope == "transient":
-            return make
+            # Never at hand: one made while its dependant's other arguments turned out not
+            # to be would be thrown away, and made again.
+            return make, _never_at_hand
         if provider.scope == "request":
 
             async def request_scoped(context: InjectionContext) -> Any:
                 cache = context.cache
-                value = cache.get(key, _ABSENT)
+                value = cache.get(key, ABSENT)
                 while value is _MAKING:
                     # Another task of this request (a resolver, say) is making it: wait, then
                     # take it, or make it here if that failed.
                     await context.made(key).wait()
-                    value = cache.get(key, _ABSENT)
-                if value is not _ABSENT:
+                    value = cache.get(key, ABSENT)
+                if value is not ABSENT:
                     return value
                 cache[key] = _MAKING
                 try:
@@ -293,7 +306,19 @@ class Container:
                     context.wake(key)
                 return value
 
-            return request_scoped
+            def request_at_hand(context: InjectionContext) -> Any:
+                cache = context.cache
+                value = cache.get(key, ABSENT)
+                if value is ABSENT:
+                    # Made in one step, so no other task can see it half made.
+                    value = make_now(context)
+                    if value is not ABSENT:
+                        cache[key] = value
+                elif value is _MAKING:
+                    return ABSENT
+                return value
+
+            return request_scoped, request_at_hand
 
         async def app_scoped(context: InjectionContext) -> Any:
             values = self._app_values
@@ -310,7 +335,12 @@ class Container:
                     await making.wait()
             return values[key]
 
-        return app_scoped
+        app_values = self._app_values
+
+        def app_at_hand(context: InjectionContext) -> Any:
+            return app_values.get(key, ABSENT)
+
+        return app_scoped, app_at_hand
 
     @property
     def _app_context(self) -> InjectionContext:
@@ -319,27 +349,60 @@ class Container:
         context._stack = self._app_stack
         return context
 
-    def _maker(self, provider: Provider) -> Factory:
+    def _maker(self, provider: Provider) -> tuple[Factory, AtHand]:
+        """How to make ``provider``'s value: a coroutine function, and a plain one that makes
+        it when that needs no waiting (or answers ``ABSENT``, having made nothing)."""
         obj, kind = provider.obj, provider.kind
-        params = [(d.name, d.key, d.default, d.has_default) for d in provider.dependencies]
-        factories = self._factories
+        contextual = self._context_types
+        # A dependency nothing provides takes its default (the check let only those through).
+        params = [
+            (d.name, d.key, d.default, d.key not in self._providers and d.key not in contextual)
+            for d in provider.dependencies
+        ]
+        factories, at_hand = self._factories, self._at_hand
 
-        async def arguments(context: InjectionContext) -> dict[str, Any]:
+        def arguments_at_hand(context: InjectionContext) -> dict[str, Any] | None:
             kwargs = {}
-            for name, key, default, has_default in params:
-                factory = factories.get(key)
-                if factory is None and has_default:
+            for name, key, default, by_default in params:
+                if by_default:
                     kwargs[name] = default
                 else:
-                    kwargs[name] = await factories[key](context)
+                    value = kwargs[name] = at_hand[key](context)
+                    if value is ABSENT:
+                        return None
             return kwargs
 
-        if kind is Kind.VALUE:
+        async def arguments(context: InjectionContext) -> dict[str, Any]:
+            kwargs = arguments_at_hand(context)
+            if kwargs is None:
+                kwargs = {}
+                for name, key, default, by_default in params:
+                    kwargs[name] = default if by_default else await factories[key](context)
+            return kwargs
+
+        if kind is Kind.VALUE:  # always app-scoped: at hand as an app value, once made
 
             async def value(context: InjectionContext) -> Any:
                 return obj
 
-            return value
+            return value, _never_at_hand
+        if kind is Kind.CLASS:
+            # Constructors run on the event loop: they should only store what they are given.
+
+            async def construct(context: InjectionContext) -> Any:
+                return obj(**await arguments(context))
+
+            def construct_at_hand(context: InjectionContext) -> Any:
+                kwargs = arguments_at_hand(context)
+                return ABSENT if kwargs is None else obj(**kwargs)
+
+            return construct, construct_at_hand
+        return self._awaited_maker(obj, kind, arguments), _never_at_hand
+
+    @staticmethod
+    def _awaited_maker(
+        obj: Any, kind: Kind, arguments: Callable[[InjectionContext], Awaitable[dict[str, Any]]]
+    ) -> Factory:
         if kind is Kind.ASYNC_FUNCTION:
 
             async def call_async(context: InjectionContext) -> Any:
@@ -362,14 +425,6 @@ class Container:
                 return value
 
             return enter_sync
-
-        if kind is Kind.CLASS:
-            # Constructors run on the event loop: they should only store what they are given.
-
-            async def construct(context: InjectionContext) -> Any:
-                return obj(**await arguments(context))
-
-            return construct
 
         async def call_sync(context: InjectionContext) -> Any:
             kwargs = await arguments(context)
@@ -441,6 +496,17 @@ class Container:
 
 
 _MISSING = object()
+
+
+def _context_at_hand(key: Any) -> AtHand:
+    def from_context(context: InjectionContext) -> Any:
+        return context.values.get(key, ABSENT)
+
+    return from_context
+
+
+def _never_at_hand(context: InjectionContext) -> Any:
+    return ABSENT
 
 
 class _SyncGeneratorExit:

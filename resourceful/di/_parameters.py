@@ -13,7 +13,7 @@ from typing import Any, Union, get_args, get_origin
 from resourceful._headers import sent_media_type
 from resourceful.concurrency import is_async_callable, run_in_threadpool
 from resourceful.datastructures import FormData, UploadFile
-from resourceful.di._container import InjectionContext
+from resourceful.di._container import ABSENT, Container, InjectionContext
 from resourceful.di._convert import (
     FieldError,
     field_errors,
@@ -149,6 +149,10 @@ class Parameter:
         return values.get(self.alias, MISSING)
 
 
+#: The container of plans called without a context (none of their parameters is provided).
+_NO_PROVIDERS = Container()
+
+
 class EndpointPlan:
     """How to call one endpoint: its parameters, decided once, and what they need.
 
@@ -186,7 +190,7 @@ class EndpointPlan:
         """
         kwargs: dict[str, Any] = {}
         errors: list[FieldError] = []
-        factories = context.container._factories if context is not None else {}
+        container = context.container if context is not None else _NO_PROVIDERS
         for parameter in self.parameters:
             name = parameter.name
             source = parameter.source
@@ -201,7 +205,11 @@ class EndpointPlan:
             elif source is _CONNECTION:
                 kwargs[name] = connection
             elif source is _PROVIDED:
-                kwargs[name] = await factories[parameter.key](context)  # type: ignore[arg-type]
+                key = parameter.key
+                value = container._at_hand[key](context)  # type: ignore[arg-type]
+                if value is ABSENT:
+                    value = await container._factories[key](context)  # type: ignore[arg-type]
+                kwargs[name] = value
             elif source is _DEFAULT:
                 kwargs[name] = parameter.default
             elif source is _BODY:

@@ -3,9 +3,10 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import AsyncIterator, Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import anyio
+import anyio.lowlevel
 import attrs
 import pytest
 
@@ -150,6 +151,10 @@ class Fast:
     """A value made at once."""
 
 
+async def make_fast() -> Fast:
+    return Fast()
+
+
 async def make_slow() -> Slow:
     made.append(1)
     await anyio.sleep(0.01)
@@ -209,7 +214,8 @@ async def test_a_request_scoped_value_is_made_once_for_tasks_of_one_request() ->
     """Resolvers of one GraphQL operation ask for the same value at the same time."""
     made.clear()
     container = container_with(
-        Provider(make_slow, scope="request", provides=Slow), Provider(Fast, scope="request")
+        Provider(make_slow, scope="request", provides=Slow),
+        Provider(make_fast, scope="request", provides=Fast),
     )
     results: list[Any] = []
 
@@ -227,6 +233,94 @@ async def test_a_request_scoped_value_is_made_once_for_tasks_of_one_request() ->
     assert len(made) == 2
     assert all(result is results[0] for result in results[:4])
     assert results[4] is not results[0]
+
+
+class Built:
+    """A class made on the event loop from what it is given; counts its makings."""
+
+    made: ClassVar[list[Any]] = []
+
+    def __init__(self, slow: Slow) -> None:
+        Built.made.append(self)
+        self.slow = slow
+
+
+class Early:
+    made: ClassVar[list[Any]] = []
+
+    def __init__(self) -> None:
+        Early.made.append(self)
+
+
+class Pair:
+    def __init__(self, early: Early, slow: Slow) -> None:
+        self.early = early
+        self.slow = slow
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("scope", ["app", "request"])
+async def test_a_class_waits_for_a_dependency_another_task_is_making(scope: ScopeName) -> None:
+    """One task makes Slow (an async provider, not yet made); another asks for Built, which
+    needs it: Built waits for that Slow instead of making its own."""
+    made.clear()
+    Built.made.clear()
+    container = container_with(
+        Provider(make_slow, scope=scope, provides=Slow), Provider(Built, scope="request")
+    )
+    async with container.context() as context:
+        async with anyio.create_task_group() as group:
+            group.start_soon(context.get, Slow)
+            while not made:  # until Slow is being made
+                await anyio.lowlevel.checkpoint()
+            for _ in range(3):
+                group.start_soon(context.get, Built)
+        built = await context.get(Built)
+        assert built.slow is await context.get(Slow)
+    assert len(made) == 1
+    assert Built.made == [built]
+
+
+async def test_a_value_made_at_once_is_kept_when_its_dependant_must_wait() -> None:
+    """Pair needs Early (made at once) and Slow (an app value not made yet, by an async
+    provider): Early is made once, kept, and Pair waits for Slow."""
+    made.clear()
+    Early.made.clear()
+    container = container_with(
+        Provider(make_slow, scope="app", provides=Slow),
+        Provider(Early, scope="request"),
+        Provider(Pair, scope="request"),
+    )
+    async with container.context() as context:
+        pair = await context.get(Pair)
+        assert pair.slow is await context.get(Slow)
+        assert await context.get(Pair) is pair
+    assert len(made) == 1
+    assert Early.made == [pair.early]
+
+
+class Failing:
+    attempts = 0
+
+    def __init__(self, settings: Settings) -> None:
+        Failing.attempts += 1
+        raise ValueError(f"attempt {Failing.attempts}")
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("settings_scope", ["app", "request"])
+async def test_a_failed_constructor_is_not_remembered(settings_scope: ScopeName) -> None:
+    Failing.attempts = 0
+    container = container_with(
+        Provider(Settings, scope=settings_scope), Provider(Failing, scope="request")
+    )
+    await container.startup()
+    async with container.context() as context:
+        with pytest.raises(ValueError, match="attempt 1"):
+            await context.get(Failing)
+        with pytest.raises(ValueError, match="attempt 2"):
+            await context.get(Failing)
+    await container.aclose()
 
 
 def test_one_container_serves_one_event_loop_after_another() -> None:
