@@ -15,7 +15,8 @@ from resourceful.di._providers import Kind, Provider, ScopeName, describe
 
 T = TypeVar("T")
 Factory = Callable[["InjectionContext"], Awaitable[Any]]
-#: The value of a key if it can be had without waiting, else ``ABSENT`` (see ``at_hand``).
+#: Gives the value of a key if it can be had without waiting, else ``ABSENT``; it makes a
+#: value only when it can keep it (a request value) and awaits nothing.
 AtHand = Callable[["InjectionContext"], Any]
 
 _SCOPE_RANK = {"app": 0, "request": 1, "transient": 2}
