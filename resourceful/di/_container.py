@@ -307,16 +307,18 @@ class Container:
                     context.wake(key)
                 return value
 
+            makes_at_once = make_now is not _never_at_hand
+
             def request_at_hand(context: InjectionContext) -> Any:
                 cache = context.cache
                 value = cache.get(key, ABSENT)
-                if value is ABSENT:
+                if value is _MAKING:
+                    return ABSENT
+                if value is ABSENT and makes_at_once:
                     # Made in one step, so no other task can see it half made.
                     value = make_now(context)
                     if value is not ABSENT:
                         cache[key] = value
-                elif value is _MAKING:
-                    return ABSENT
                 return value
 
             return request_scoped, request_at_hand
@@ -374,11 +376,16 @@ class Container:
             return kwargs
 
         async def arguments(context: InjectionContext) -> dict[str, Any]:
-            kwargs = arguments_at_hand(context)
-            if kwargs is None:
-                kwargs = {}
-                for name, key, default, by_default in params:
-                    kwargs[name] = default if by_default else await factories[key](context)
+            # Each value at hand is taken as it is; only the others are awaited.
+            kwargs = {}
+            for name, key, default, by_default in params:
+                if by_default:
+                    kwargs[name] = default
+                else:
+                    value = at_hand[key](context)
+                    if value is ABSENT:
+                        value = await factories[key](context)
+                    kwargs[name] = value
             return kwargs
 
         if kind is Kind.VALUE:  # always app-scoped: at hand as an app value, once made
@@ -397,8 +404,25 @@ class Container:
                 kwargs = arguments_at_hand(context)
                 return ABSENT if kwargs is None else obj(**kwargs)
 
-            return construct, construct_at_hand
+            # One that needs a value only a coroutine makes (a generator's, say) is not
+            # tried at hand on every request, to no avail.
+            may_be_at_hand = self._made_at_once(provider)
+            return construct, construct_at_hand if may_be_at_hand else _never_at_hand
         return self._awaited_maker(obj, kind, arguments), _never_at_hand
+
+    def _made_at_once(self, provider: Provider) -> bool:
+        """Whether ``provider``'s value can be made without waiting once the app's values
+        are: a class whose dependencies are all framework values, app values, defaults or
+        such classes of the request (a transient is never made at hand)."""
+        for dependency in provider.dependencies:
+            inner = self._providers.get(dependency.key)
+            if inner is None or inner.scope == "app":
+                continue
+            if inner.scope != "request" or inner.kind is not Kind.CLASS:
+                return False
+            if not self._made_at_once(inner):
+                return False
+        return True
 
     @staticmethod
     def _awaited_maker(
