@@ -9,9 +9,10 @@ endpoint that never reads it, when the answer starts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from typing import Final
 
+from resourceful._relay import Relay
 from resourceful.exceptions import HTTPException
 from resourceful.requests import forget_body
 from resourceful.responses import PlainTextResponse
@@ -87,7 +88,7 @@ def _declared(headers: Iterable[tuple[bytes, bytes]]) -> tuple[bool, int | None]
     return (content_type or b"").startswith(b"multipart/form-data"), declared
 
 
-class BodyCounter:
+class BodyCounter(Relay):
     """One request's body limits and the bytes of its body received so far.
 
     Its ``receive`` and itself (a send channel) stand in for the request's: ``receive``
@@ -103,7 +104,7 @@ class BodyCounter:
     # One counter is made per request: what starts the same for every request is a class
     # default, so making one sets only the five attributes that differ.
     received = 0
-    started = has_refused = has_read_headers = is_upload = client_gone = False
+    started = has_refused = has_read_headers = is_upload = False
     declared: int | None = None
 
     def __init__(self, scope: Scope, limits: Limits, receive: Receive, send: Send) -> None:
@@ -115,7 +116,7 @@ class BodyCounter:
         self.method: str | None = scope.get("method")
         self.limits = limits
         self.downstream_receive = receive
-        self.downstream_send = send
+        self.downstream = send
 
     @property
     def limit(self) -> int | None:
@@ -154,9 +155,9 @@ class BodyCounter:
                 raise self.refuse(limit)
         return message
 
-    async def __call__(self, message: Message) -> None:
+    def __call__(self, message: Message) -> Awaitable[None]:
         """The send channel: notes the answer's start (``started``), and replaces it with a
-        413 when the declared length is over the limit."""
+        413 when the declared length is over the limit (a relay otherwise)."""
         if message["type"] == "http.response.start":
             self.started = True
             if (
@@ -166,16 +167,15 @@ class BodyCounter:
                 and (self.has_read_headers or self.method not in _BODILESS)
                 and self._over_declared() is not None
             ):
-                self.has_refused = True
-                answer = PlainTextResponse("Content Too Large", status_code=413)
-                # All the response needs to know of the request (the counter keeps no scope).
-                await answer({"type": "http"}, self.downstream_receive, self.downstream_send)
-                raise AnswerRefused
-        try:
-            await self.downstream_send(message)
-        except OSError:  # the client left (as StartWatcher notes it)
-            self.client_gone = True
-            raise
+                return self._refuse_answer()
+        return self.downstream(message)
+
+    async def _refuse_answer(self) -> None:
+        self.has_refused = True
+        answer = PlainTextResponse("Content Too Large", status_code=413)
+        # All the response needs to know of the request (the counter keeps no scope).
+        await answer({"type": "http"}, self.downstream_receive, self.downstream)
+        raise AnswerRefused
 
 
 def stop_counting(scope: Scope) -> None:
@@ -258,7 +258,7 @@ class BodyLimitMiddleware:
             if counter.started:
                 raise
             await PlainTextResponse("Content Too Large", status_code=413)(
-                scope, counter.downstream_receive, counter.downstream_send
+                scope, counter.downstream_receive, counter.downstream
             )
         except AnswerRefused:
             pass

@@ -86,9 +86,7 @@ class ErrorBoundary:
         except AnswerRefused:
             pass  # the 413 has gone out in place of the answer
         except Exception as exc:
-            await self.errors.recover(
-                exc, watcher.started, scope, receive, send, watcher.client_gone
-            )
+            await self.errors.recover(exc, watcher.started, scope, receive, send)
         finally:
             # What the scope holds of the request's channels goes with the request: the
             # server's receive and send hold the scope, and a cycle would leave the

@@ -8,6 +8,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+from resourceful._relay import failed_send
 from resourceful.concurrency import is_async_callable, run_in_threadpool
 from resourceful.exceptions import HTTPException
 from resourceful.middleware._watch import StartWatcher
@@ -102,7 +103,7 @@ class ServerErrorMiddleware:
         try:
             await self.app(scope, receive, watcher)
         except Exception as exc:
-            await self.recover(exc, watcher.started, scope, receive, send, watcher.client_gone)
+            await self.recover(exc, watcher.started, scope, receive, send)
 
     async def recover(
         self,
@@ -111,15 +112,13 @@ class ServerErrorMiddleware:
         scope: Scope,
         receive: Receive,
         send: Send,
-        client_gone: bool = False,
     ) -> None:
         """Deal with ``exc``, which nothing handled: answer it, or re-raise it to be logged.
 
         Called from the ``except`` block that caught ``exc``; ``started`` tells whether the
-        response had begun, ``client_gone`` whether the server failed a send as the client
-        had left.
+        response had begun, ``send`` is the server's.
         """
-        if isinstance(exc, ClientDisconnect) or (client_gone and isinstance(exc, OSError)):
+        if isinstance(exc, ClientDisconnect) or failed_send(exc, send):
             return  # nobody to answer, and nothing went wrong on this side
         if started:
             # The client has part of an answer and cannot get a second one; a handler of the

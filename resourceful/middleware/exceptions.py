@@ -8,7 +8,7 @@ from typing import Any
 from resourceful._endpoints import EXCEPTION_HANDLING_KEY
 from resourceful.concurrency import is_async_callable, run_in_threadpool
 from resourceful.exceptions import HTTPException, RequestValidationError, WebSocketException
-from resourceful.middleware._watch import StartNoter
+from resourceful.middleware._watch import StartWatcher
 from resourceful.requests import Request
 from resourceful.responses import JSONResponse, PlainTextResponse, Response
 from resourceful.types import ASGIApp, Receive, Scope, Send
@@ -99,7 +99,7 @@ class ExceptionMiddleware:
         if kind != "http":
             await self.app(scope, receive, send)
             return
-        watcher = StartNoter(send)
+        watcher = StartWatcher(send)
         try:
             await self.app(scope, receive, watcher)
         except Exception as exc:

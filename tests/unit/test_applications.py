@@ -16,7 +16,7 @@ from resourceful.responses import JSONResponse, PlainTextResponse, Response
 from resourceful.routing import BaseRoute, Host, Match, Mount, Route, Router, WebSocketRoute
 from resourceful.types import ASGIApp, Message, Receive, Scope, Send
 from resourceful.websockets import WebSocket, WebSocketDisconnect
-from tests.conftest import TestClientFactory
+from tests.conftest import TestClientFactory, no_receive
 
 
 async def homepage(request: Request) -> Response:
@@ -595,6 +595,81 @@ async def test_a_client_leaving_mid_body_ends_the_request_quietly() -> None:
         # The client sent part of its body, then went away: nothing is sent, nothing raised.
         assert await post(app, "/upload", [part, {"type": "http.disconnect"}]) == []
     assert closed == ["journal closed"] * 4, "teardown ran every time"
+
+
+class LeavingServer:
+    """An ASGI 2.4 server's send whose client leaves once the answer has started: sending
+    the body raises OSError. It is a bound method, a function or a callable object."""
+
+    def __init__(self) -> None:
+        self.sent: list[Message] = []
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.body":
+            raise OSError("the client has gone")
+        self.sent.append(message)
+
+    def as_function(self) -> Send:
+        async def send(message: Message) -> None:
+            await self.send(message)
+
+        return send
+
+    async def __call__(self, message: Message) -> None:
+        await self.send(message)
+
+
+class Broken:
+    """An ASGI app that fails after starting its answer."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        raise OSError("disk full")
+
+
+@pytest.mark.parametrize("send_kind", ["method", "function", "object"])
+@pytest.mark.parametrize("mounted", [False, True])
+@pytest.mark.parametrize("with_middleware", [False, True])
+async def test_a_client_gone_under_asgi_2_4_ends_the_request_quietly(
+    anyio_backend: str, send_kind: str, mounted: bool, with_middleware: bool
+) -> None:
+    # Sent: a GET whose answer the server cannot deliver, as the client left after the
+    # headers. Nothing went wrong on the app's side: nothing is raised to the server, and no
+    # error handler hears of it, even of an app mounted in another; an OSError the endpoint
+    # raises itself after starting its answer still is, to both.
+    reported: list[str] = []
+
+    def report(request: Request, exc: Exception) -> Response:
+        reported.append(str(exc))
+        return PlainTextResponse("never sent", status_code=500)
+
+    middleware = [Middleware(Passthrough)] if with_middleware else []
+    app = App(
+        routes=[Route("/", homepage), Route("/broken", Broken())],
+        exception_handlers={Exception: report},
+        middleware=middleware,
+    )
+    if mounted:
+        app = App(routes=[Mount("/inner", app)], exception_handlers={Exception: report})
+    prefix = "/inner" if mounted else ""
+    server = LeavingServer()
+    sends: dict[str, Send] = {
+        "method": server.send,
+        "function": server.as_function(),
+        "object": server,
+    }
+    send = sends[send_kind]
+
+    def scope(path: str) -> Scope:
+        return {"type": "http", "method": "GET", "path": f"{prefix}{path}", "headers": []}
+
+    await app(scope("/"), no_receive, send)
+
+    assert [message["status"] for message in server.sent] == [200]
+    assert reported == []
+    with pytest.raises(OSError, match="disk full"):
+        await app(scope("/broken"), no_receive, send)
+    assert reported == ["disk full"] * (2 if mounted else 1)
 
 
 @pytest.mark.parametrize("with_middleware", [False, True])

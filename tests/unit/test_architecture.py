@@ -33,6 +33,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "resourceful._urls",
             "resourceful._ranges",
             "resourceful._testhttp",
+            "resourceful._relay",
             "resourceful.middleware",
         ],
     ),
