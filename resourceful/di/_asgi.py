@@ -99,7 +99,8 @@ def http_endpoint(
         except BaseException as exc:
             await end_request(request, context, reads_form, exc)
             raise
-        if has_work_after(context, reads_form):
+        # What has_work_after tells, for a context there always is.
+        if reads_form or context.has_teardowns or BackgroundTasks in context.cache:
             await finish_request(request, context, reads_form)
 
     return guard(injected, requirements_of(func))

@@ -52,13 +52,15 @@ class InjectionContext:
     and an exception from the block is thrown into generator providers at their ``yield``.
     """
 
-    __slots__ = ("_stack", "_waiting", "cache", "container", "values")
+    __slots__ = ("_stack", "_waiting", "cache", "container", "has_teardowns", "values")
 
     def __init__(self, container: Container, values: dict[Any, Any] | None = None) -> None:
         self.container = container
         self.values: dict[Any, Any] = values if values is not None else {}
         self.cache: dict[Any, Any] = {}
         self._stack: AsyncExitStack | None = None  # made by the first provider with a teardown
+        #: Whether some value of this context has a teardown to run.
+        self.has_teardowns = False
         self._waiting: dict[Any, anyio.Event] | None = None  # made by the first waiter
 
     @property
@@ -66,6 +68,7 @@ class InjectionContext:
         """The teardowns of this context, in the order they were added."""
         if self._stack is None:
             self._stack = AsyncExitStack()
+            self.has_teardowns = True
         return self._stack
 
     def made(self, key: Any) -> anyio.Event:
@@ -83,11 +86,6 @@ class InjectionContext:
             event = self._waiting.pop(key, None)
             if event is not None:
                 event.set()
-
-    @property
-    def has_teardowns(self) -> bool:
-        """Whether some value of this context has a teardown to run."""
-        return self._stack is not None
 
     async def get(self, key: type[T]) -> T:
         """The value of ``key`` in this context, made by its provider if needed."""
@@ -350,6 +348,7 @@ class Container:
         # App-scoped values are made in a context whose teardowns run at shutdown.
         context = InjectionContext(self)
         context._stack = self._app_stack
+        context.has_teardowns = True
         return context
 
     def _maker(self, provider: Provider) -> tuple[Factory, AtHand]:
