@@ -99,8 +99,7 @@ def http_endpoint(
         except BaseException as exc:
             await end_request(request, context, reads_form, exc)
             raise
-        # What has_work_after tells, for a context there always is.
-        if reads_form or context.has_teardowns or BackgroundTasks in context.cache:
+        if has_work_after(context, reads_form):
             await finish_request(request, context, reads_form)
 
     return guard(injected, requirements_of(func))
