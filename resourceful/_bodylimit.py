@@ -167,11 +167,11 @@ class BodyCounter(Relay):
                 and (self.has_read_headers or self.method not in _BODILESS)
                 and self._over_declared() is not None
             ):
+                self.has_refused = True
                 return self._refuse_answer()
         return self.downstream(message)
 
     async def _refuse_answer(self) -> None:
-        self.has_refused = True
         answer = PlainTextResponse("Content Too Large", status_code=413)
         # All the response needs to know of the request (the counter keeps no scope).
         await answer({"type": "http"}, self.downstream_receive, self.downstream)
