@@ -15,7 +15,17 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
-from benchmarks import broadcast, chart, endtoend, inprocess, load, memory, openapi, routing
+from benchmarks import (
+    broadcast,
+    chart,
+    classes,
+    endtoend,
+    inprocess,
+    load,
+    memory,
+    openapi,
+    routing,
+)
 
 PACKAGES = [
     "resourceful-asgi",
@@ -54,6 +64,8 @@ def main(argv: list[str] | None = None) -> None:
         title = f"In process, {datetime.date.today()}, Python {platform.python_version()}"
         chart.draw(results, path, title)
         print(f"\n(chart: {path}, {path.stat().st_size:,} bytes)")
+    heading("Classes: the same endpoints as resources and as functions")
+    classes.main([] if full else ["--iterations", "200", "--rounds", "1"])
     heading("Routing: the 100th of 100 routes against the 1st")
     routing.main([] if full else ["--iterations", "200", "--rounds", "1"])
     heading("OpenAPI: the document of an app of 200 routes")

@@ -16,19 +16,13 @@ from resourceful._bodylimit import (
     Unset,
     body_limits,
 )
+from resourceful._lifecycle import function_app, function_websocket_app
 from resourceful.authentication import AuthCredentials, BaseUser
 from resourceful.background import BackgroundTasks
 from resourceful.concurrency import is_async_callable, run_in_threadpool
 from resourceful.datastructures import State, URLPath
 from resourceful.di import Container, Provider, ScopeName
-from resourceful.di.framework import (
-    DEFAULT_CONVERTER,
-    Protocol,
-    form_data,
-    http_endpoint,
-    plan_endpoint,
-    websocket_endpoint,
-)
+from resourceful.di._framework import DEFAULT_CONVERTER, Protocol, form_data, plan_endpoint
 from resourceful.middleware import Middleware
 from resourceful.middleware._boundary import ErrorBoundary
 from resourceful.middleware.authentication import AuthenticationMiddleware
@@ -254,9 +248,9 @@ class App:
                     route.endpoint, self.container, protocol=protocol, path_params=params
                 )
                 if isinstance(route, Route):
-                    route.use_endpoint_app(http_endpoint(plan, self.container, self.converter))
+                    route.use_endpoint_app(function_app(plan, self.container, self.converter))
                 else:
-                    route.use_endpoint_app(websocket_endpoint(plan, self.container))
+                    route.use_endpoint_app(function_websocket_app(plan, self.container))
             elif isinstance(route, Route | WebSocketRoute):
                 # An ASGI app with injection of its own (GraphQLApp) plans it now.
                 use_container = getattr(route.endpoint, "use_container", None)

@@ -15,9 +15,10 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn
 
+from resourceful._requirements import CONNECTION
 from resourceful.applications import App
 from resourceful.di import DependencyError
-from resourceful.di.framework import EndpointPlan, Protocol, Source, describe, plan_endpoint
+from resourceful.di._framework import EndpointPlan, Protocol, Source, describe, plan_endpoint
 from resourceful.resources import HTTP_VERBS, HTTPResource, WebSocketResource, is_resource
 from resourceful.routing import BaseRoute, Host, Mount, Route, WebSocketRoute
 from resourceful.settings import Settings, SettingsError
@@ -167,6 +168,8 @@ def _parameters(plans: list[EndpointPlan]) -> str:
     shown = []
     for plan in plans:
         for parameter in plan.parameters:
+            if parameter.name == CONNECTION:
+                continue  # added by requires() to check the connection, not the user's
             source = _SOURCE_NAMES.get(parameter.source, parameter.source.value)
             if parameter.source is Source.PROVIDED:
                 source = f"provider {describe(parameter.key)}"

@@ -2,30 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn, TypeGuard
+from collections.abc import Awaitable, Callable, Generator, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn, TypeGuard, overload
 
 import cattrs
 
 from resourceful._json import json_loads_strict
-from resourceful._requirements import check_all, guard, requirements_of
+from resourceful._lifecycle import Handler, Resource, http_app, websocket_app
+from resourceful._requirements import requirements_of
 from resourceful.di import Container
-from resourceful.di.framework import (
+from resourceful.di._framework import (
     DEFAULT_CONVERTER,
     EndpointPlan,
     InjectionContext,
     Protocol,
-    close_context,
-    end_request,
-    finish_request,
-    has_work_after,
     plan_endpoint,
     responder,
     responds,
     response_settings,
 )
 from resourceful.exceptions import HTTPException
-from resourceful.requests import HTTPConnection, Request
+from resourceful.requests import Request
 from resourceful.responses import PlainTextResponse, Response
 from resourceful.types import ASGIApp, Message, Receive, Scope, Send
 from resourceful.websockets import WebSocket, WebSocketDisconnect, WebSocketState
@@ -36,24 +33,20 @@ if TYPE_CHECKING:
 HTTP_VERBS = ("get", "post", "put", "patch", "delete", "options", "query")
 
 
-class _Plans:
-    """The plans of a resource class's handlers and hooks, for one container."""
-
-    def __init__(
-        self,
-        cls: type[Any],
-        container: Container,
-        protocol: Protocol,
-        names: Sequence[str],
-        path_params: frozenset[str],
-        given: dict[str, tuple[str, ...]],
-    ) -> None:
-        self.plans: dict[str, EndpointPlan] = {}
-        for name in names:
-            func = getattr(cls, name, None)
-            if func is None:
-                continue
-            self.plans[name] = plan_endpoint(
+def _plans(
+    cls: type[Any],
+    container: Container,
+    protocol: Protocol,
+    names: Sequence[str],
+    path_params: frozenset[str],
+    given: dict[str, tuple[str, ...]],
+) -> dict[str, EndpointPlan]:
+    """The plans of the methods of ``cls`` among ``names`` (those it defines)."""
+    plans = {}
+    for name in names:
+        func = getattr(cls, name, None)
+        if func is not None:
+            plans[name] = plan_endpoint(
                 func,
                 container,
                 protocol=protocol,
@@ -61,7 +54,23 @@ class _Plans:
                 given=given.get(name, ()),
                 skip_first=True,
             )
-        self.needs_context = any(plan.needs_context for plan in self.plans.values())
+    return plans
+
+
+class _RequestOf:
+    """``HTTPResource.request``: the request of the instance, made when first read (a handler
+    that never reads it makes none)."""
+
+    @overload
+    def __get__(self, instance: None, owner: type[Any]) -> _RequestOf: ...
+    @overload
+    def __get__(self, instance: HTTPResource, owner: type[Any]) -> Request: ...
+    def __get__(self, instance: HTTPResource | None, owner: type[Any]) -> Request | _RequestOf:
+        if instance is None:
+            return self
+        request = Request(instance.scope, instance.receive, instance.send)
+        instance.__dict__["request"] = request
+        return request
 
 
 class HTTPResource:
@@ -82,11 +91,16 @@ class HTTPResource:
     #: Answer ``OPTIONS`` with ``204`` and ``Allow`` when the class defines no ``options``.
     answers_options: ClassVar[bool] = True
 
-    def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __init__(
+        self, scope: Scope, receive: Receive, send: Send, request: Request | None = None
+    ) -> None:
         self.scope = scope
         self.receive = receive
         self.send = send
-        self.request = Request(scope, receive, send)
+        if request is not None:
+            self.request = request
+
+    request = _RequestOf()
 
     @classmethod
     def allowed_methods(cls) -> list[str]:
@@ -119,72 +133,48 @@ def _resource_http_app(
     path_params: frozenset[str],
     converter: cattrs.Converter,
 ) -> ASGIApp:
+    """Each method a handler of ``cls`` serves, through the one request lifecycle."""
     cls.check_routable()
-    plans = _Plans(
-        cls,
-        container,
-        "http",
-        (*HTTP_VERBS, "before", "after"),
-        path_params,
-        {"after": ("response",)},
-    )
-    allow = ", ".join(cls.allowed_methods())
-    answers_options = cls.answers_options
-    handlers = {verb.upper(): plans.plans[verb] for verb in HTTP_VERBS if verb in plans.plans}
-    if "GET" in handlers:
-        handlers.setdefault("HEAD", handlers["GET"])
+    names = (*HTTP_VERBS, "before", "after")
+    plans = _plans(cls, container, "http", names, path_params, {"after": ("response",)})
     if cls.converter is not None:
         converter = cls.converter
-    # Per method: the handler's plan, the requires() on the class (inherited) and on the
-    # handler, and what makes its response (with what @responds set).
-    served = {
-        method: (
-            plan,
-            requirements_of(cls, plan.func),
-            responder(converter, *response_settings(plan.func)),
-        )
-        for method, plan in handlers.items()
-    }
-    needs_context = plans.needs_context
-    reads_form = any(plan.reads_form for plan in plans.plans.values())
-    before = plans.plans.get("before")
-    after = plans.plans.get("after")
+    before, after = plans.get("before"), plans.get("after")
+    make: Resource = cls
+    if cls.__init__ is not HTTPResource.__init__:
+        # A constructor of its own takes (scope, receive, send), and makes its own request.
+        make = lambda scope, receive, send, request: cls(scope, receive, send)  # noqa: E731
+    served = {}
+    for verb in HTTP_VERBS:
+        plan = plans.get(verb)
+        if plan is not None:
+            # The requires() of the class (inherited) and of the handler, and what makes
+            # the response (with what @responds set).
+            respond = responder(converter, *response_settings(plan.func))
+            handler = Handler(
+                plan,
+                respond,
+                requirements_of(cls, plan.func),
+                resource=make,
+                before=before,
+                after=after,
+            )
+            served[verb.upper()] = http_app(handler, container)
+    if "GET" in served:
+        served.setdefault("HEAD", served["GET"])
+    return _dispatch(served, ", ".join(cls.allowed_methods()), cls.answers_options)
 
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        found = served.get(scope["method"])
-        if found is None:
-            await _not_handled(scope, receive, send, allow, answers_options)
-            return
-        plan, requirements, respond = found
-        resource = cls(scope, receive, send)
-        request = resource.request
-        refusal = check_all(requirements, request) if requirements else None
-        if refusal is not None:
-            await refusal(scope, receive, send)
-            return
-        context = None
-        if needs_context:
-            context = InjectionContext(container, {Request: request, HTTPConnection: request})
-        try:
-            response = None
-            if before is not None:
-                response = await before.call(resource, **await before.arguments(request, context))
-            if response is None:
-                result = await plan.call(resource, **await plan.arguments(request, context))
-                response = respond(result)
-            if after is not None:
-                given = {"response": response}
-                response = await after.call(
-                    resource, **await after.arguments(request, context, given)
-                )
-            await response(scope, receive, send)
-        except BaseException as exc:
-            await end_request(request, context, reads_form, exc)
-            raise
-        if has_work_after(context, reads_form):
-            await finish_request(request, context, reads_form)
 
-    return app
+def _dispatch(served: dict[str, ASGIApp], allow: str, answers_options: bool) -> ASGIApp:
+    """Hand each request to the app serving its method (its own awaitable, no frame between)."""
+
+    def dispatch(scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        app = served.get(scope["method"])
+        if app is None:
+            return _not_handled(scope, receive, send, allow, answers_options)
+        return app(scope, receive, send)
+
+    return dispatch
 
 
 async def _not_handled(
@@ -259,75 +249,95 @@ def _decode(encoding: str | None, message: Message) -> Any:
 def _resource_websocket_app(
     cls: type[WebSocketResource], container: Container, path_params: frozenset[str]
 ) -> ASGIApp:
-    plans = _Plans(
-        cls,
-        container,
-        "websocket",
-        ("on_connect", "on_receive", "on_disconnect"),
-        path_params,
-        {"on_receive": ("data",), "on_disconnect": ("close_code",)},
+    """The hooks of ``cls`` run over each websocket, through the websocket lifecycle."""
+    names = ("on_connect", "on_receive", "on_disconnect")
+    given: dict[str, tuple[str, ...]] = {"on_receive": ("data",), "on_disconnect": ("close_code",)}
+    plans = _plans(cls, container, "websocket", names, path_params, given)
+    session = _Session(
+        plans.get("on_connect"),
+        plans.get("on_receive"),
+        plans.get("on_disconnect"),
+        cls.encoding,
+        getattr(cls, "decode", None),
     )
-    on_connect = plans.plans.get("on_connect")
-    on_receive = plans.plans.get("on_receive")
-    on_disconnect = plans.plans.get("on_disconnect")
-    encoding = cls.encoding
-    decode = getattr(cls, "decode", None)
+    connect = [] if session.on_connect is None else [session.on_connect.func]
+    return websocket_app(
+        session,
+        container,
+        needs_context=any(plan.needs_context for plan in plans.values()),
+        requirements=requirements_of(cls, *connect),
+        resource=cls,
+    )
 
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        resource = cls(scope, receive, send)
-        websocket = resource.websocket
-        context = None
-        if plans.needs_context:
-            context = InjectionContext(container, {WebSocket: websocket, HTTPConnection: websocket})
-        close_code = 1000
+
+class _Session:
+    """A websocket resource's hooks over one connection: connect, each message, disconnect."""
+
+    def __init__(
+        self,
+        on_connect: EndpointPlan | None,
+        on_receive: EndpointPlan | None,
+        on_disconnect: EndpointPlan | None,
+        encoding: str | None,
+        decode: Callable[[Any, WebSocket, Message], Awaitable[Any]] | None,
+    ) -> None:
+        self.on_connect = on_connect
+        self.on_receive = on_receive
+        self.on_disconnect = on_disconnect
+        self.encoding = encoding
+        self.decode = decode
+
+    async def __call__(
+        self, resource: Any, websocket: WebSocket, context: InjectionContext | None
+    ) -> None:
         try:
-            if on_connect is None:
-                await websocket.accept()
-            else:
-                await on_connect.call(resource, **await on_connect.arguments(websocket, context))
-            while websocket.application_state is WebSocketState.CONNECTED:
-                message = await websocket.receive()
-                if message["type"] == "websocket.disconnect":
-                    close_code = int(message.get("code") or 1000)
-                    break
-                if decode is not None:
-                    data = await decode(resource, websocket, message)
-                else:
-                    try:
-                        data = _decode(encoding, message)
-                    except _BadFrame as exc:
-                        close_code = 1003
-                        await websocket.close(code=1003, reason=str(exc))
-                        break
-                if on_receive is not None:
-                    given = {"data": data}
-                    await on_receive.call(
-                        resource, **await on_receive.arguments(websocket, context, given)
-                    )
+            close_code = await self._converse(resource, websocket, context)
         except WebSocketDisconnect as exc:
             close_code = exc.code
-        except BaseException as exc:
-            close_code = 1011
-            await _run_disconnect(on_disconnect, resource, websocket, context, close_code)
-            await close_context(context, exc)
+        except BaseException:
+            await self._disconnect(resource, websocket, context, 1011)
             raise
-        await _run_disconnect(on_disconnect, resource, websocket, context, close_code)
-        await close_context(context, None)
+        await self._disconnect(resource, websocket, context, close_code)
 
-    connect = [] if on_connect is None else [on_connect.func]
-    return guard(app, requirements_of(cls, *connect))
+    async def _converse(
+        self, resource: Any, websocket: WebSocket, context: InjectionContext | None
+    ) -> int:
+        """Connect, then hand each message to ``on_receive``; the close code at the end."""
+        on_connect, on_receive = self.on_connect, self.on_receive
+        if on_connect is None:
+            await websocket.accept()
+        else:
+            await on_connect.call(resource, **await on_connect.arguments(websocket, context))
+        while websocket.application_state is WebSocketState.CONNECTED:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return int(message.get("code") or 1000)
+            if self.decode is not None:
+                data = await self.decode(resource, websocket, message)
+            else:
+                try:
+                    data = _decode(self.encoding, message)
+                except _BadFrame as exc:
+                    await websocket.close(code=1003, reason=str(exc))
+                    return 1003
+            if on_receive is not None:
+                given = {"data": data}
+                await on_receive.call(
+                    resource, **await on_receive.arguments(websocket, context, given)
+                )
+        return 1000
 
-
-async def _run_disconnect(
-    plan: EndpointPlan | None,
-    resource: WebSocketResource,
-    websocket: WebSocket,
-    context: InjectionContext | None,
-    close_code: int,
-) -> None:
-    if plan is not None:
-        given = {"close_code": close_code}
-        await plan.call(resource, **await plan.arguments(websocket, context, given))
+    async def _disconnect(
+        self,
+        resource: Any,
+        websocket: WebSocket,
+        context: InjectionContext | None,
+        close_code: int,
+    ) -> None:
+        plan = self.on_disconnect
+        if plan is not None:
+            given = {"close_code": close_code}
+            await plan.call(resource, **await plan.arguments(websocket, context, given))
 
 
 class HTTPEndpoint(HTTPResource):
@@ -399,7 +409,5 @@ __all__ = [
     "HTTPResource",
     "WebSocketEndpoint",
     "WebSocketResource",
-    "is_resource",
-    "resource_app",
     "responds",
 ]

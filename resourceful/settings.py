@@ -14,7 +14,7 @@ from typing_extensions import Self, dataclass_transform
 
 from resourceful.config import read_env_file
 from resourceful.datastructures import URL, Secret
-from resourceful.di.framework import ConversionError, make_text_converter
+from resourceful.di._framework import ConversionError, make_text_converter
 
 S = TypeVar("S", bound="Settings")
 _SEPARATOR = "__"

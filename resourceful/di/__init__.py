@@ -3,7 +3,8 @@
 See the "Dependency injection" page of the documentation for the rules.
 """
 
-from resourceful.di._container import Container, DependencyError, InjectionContext
+from resourceful.di._container import Container, DependencyError
+from resourceful.di._context import InjectionContext
 from resourceful.di._markers import Body, Cookie, File, Form, Header, Inject, Path, Query
 from resourceful.di._providers import Provider, ScopeName
 

@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AsyncExitStack
-from types import TracebackType
-from typing import Any, TypeVar, cast, overload
+from typing import Any, TypeVar, overload
 
 import anyio
 
-from resourceful.concurrency import run_in_threadpool
+from resourceful.di._context import (
+    ABSENT,
+    Arguments,
+    AtHand,
+    Factory,
+    InjectionContext,
+    Resolver,
+    awaited_maker,
+    context_at_hand,
+    never_at_hand,
+    no_provider,
+    request_scoped,
+)
 from resourceful.di._providers import Kind, Provider, ScopeName, describe
 
 T = TypeVar("T")
-Factory = Callable[["InjectionContext"], Awaitable[Any]]
-#: Gives the value of a key if it can be had without waiting, else ``ABSENT``; it makes a
-#: value only when it can keep it (a request value) and awaits nothing.
-AtHand = Callable[["InjectionContext"], Any]
-
 _SCOPE_RANK = {"app": 0, "request": 1, "transient": 2}
 
 
@@ -39,83 +45,6 @@ class DependencyError(Exception):
         super().__init__(f"{problem}\n  Needed by: {chain}\n  Hint: {hint}")
 
 
-#: In a context's cache: the value of this key is being made (``ABSENT``: no value yet).
-_MAKING: Any = object()
-#: No value yet (in a cache), or none without waiting (from an ``at_hand`` function).
-ABSENT: Any = object()
-
-
-class InjectionContext:
-    """The values of one request (or websocket connection), and what tears them down.
-
-    Use it as an async context manager; on exit, teardowns run in reverse order of creation,
-    and an exception from the block is thrown into generator providers at their ``yield``.
-    """
-
-    __slots__ = ("_stack", "_waiting", "cache", "container", "has_teardowns", "values")
-
-    def __init__(self, container: Container, values: dict[Any, Any] | None = None) -> None:
-        self.container = container
-        self.values: dict[Any, Any] = values if values is not None else {}
-        self.cache: dict[Any, Any] = {}
-        self._stack: AsyncExitStack | None = None  # made by the first provider with a teardown
-        #: Whether some value of this context has a teardown to run.
-        self.has_teardowns = False
-        self._waiting: dict[Any, anyio.Event] | None = None  # made by the first waiter
-
-    @property
-    def stack(self) -> AsyncExitStack:
-        """The teardowns of this context, in the order they were added."""
-        if self._stack is None:
-            self._stack = AsyncExitStack()
-            self.has_teardowns = True
-        return self._stack
-
-    def made(self, key: Any) -> anyio.Event:
-        """The event set once the value of ``key``, being made by another task, is made."""
-        if self._waiting is None:
-            self._waiting = {}
-        event = self._waiting.get(key)
-        if event is None:
-            event = self._waiting[key] = anyio.Event()
-        return event
-
-    def wake(self, key: Any) -> None:
-        """Tell the tasks waiting for the value of ``key`` that its making ended."""
-        if self._waiting is not None:
-            event = self._waiting.pop(key, None)
-            if event is not None:
-                event.set()
-
-    async def get(self, key: type[T]) -> T:
-        """The value of ``key`` in this context, made by its provider if needed."""
-        container = self.container
-        value = container._at_hand[key](self)
-        if value is ABSENT:
-            value = await container._factories[key](self)
-        return cast(T, value)
-
-    async def close(self, exc: BaseException | None = None) -> None:
-        """Run the teardowns; ``exc`` is thrown into generator providers at ``yield``."""
-        if self._stack is None:
-            return
-        if exc is None:
-            await self._stack.aclose()
-        else:
-            await self._stack.__aexit__(type(exc), exc, exc.__traceback__)
-
-    async def __aenter__(self) -> InjectionContext:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.close(exc)
-
-
 class Container:
     """Holds the providers of an application and makes their values.
 
@@ -127,10 +56,9 @@ class Container:
     def __init__(self) -> None:
         self._providers: dict[Any, Provider] = {}
         self._context_types: dict[Any, str] = {}
-        self._factories: dict[Any, Factory] = {}
-        #: Per key, the value if it can be had without waiting: most requests find or make
-        #: every value this way, without a coroutine per provider.
-        self._at_hand: dict[Any, AtHand] = {}
+        #: Per key, how to resolve it: most requests find or make every value at hand,
+        #: without a coroutine per provider.
+        self._resolvers: dict[Any, Resolver] = {}
         self._app_values: dict[Any, Any] = {}
         # The app-scoped values being made, each with the event its other askers wait on. An
         # event lives only while its value is made: the app may run in several event loops
@@ -187,17 +115,35 @@ class Container:
 
     def compile(self) -> None:
         """Check every provider's dependencies and build the factories that make values."""
-        self._factories = {key: self._context_factory(key) for key in self._context_types}
-        self._at_hand = {key: _context_at_hand(key) for key in self._context_types}
+        for key in self._context_types:
+            self._set_resolver(key, self._context_factory(key), context_at_hand(key))
         done: set[Any] = set()
         pending = list(self._providers.items())
         while pending:  # checking may add providers through rules
             for key, provider in pending:
                 self._check(provider, (provider.name,), {key})
-                self._factories[key], self._at_hand[key] = self._factory(provider)
+                self._set_resolver(key, *self._factory(provider))
                 done.add(key)
             pending = [(k, p) for k, p in self._providers.items() if k not in done]
         self._compiled = True
+
+    def resolver(self, key: Any) -> Resolver:
+        """How contexts of this container resolve ``key`` (compiling first if needed)."""
+        if not self._compiled:
+            self.compile()
+        return self._slot(key)
+
+    def _slot(self, key: Any) -> Resolver:
+        # Asked for before the compile covers it (a dependency of a provider being
+        # compiled): the compile fills it in.
+        found = self._resolvers.get(key)
+        if found is None:
+            found = self._resolvers[key] = Resolver(no_provider(key), never_at_hand)
+        return found
+
+    def _set_resolver(self, key: Any, make: Factory, at_hand: AtHand) -> None:
+        found = self._slot(key)
+        found.make, found.at_hand = make, at_hand
 
     def check_dependency(self, key: Any, path: tuple[str, ...], hint: str) -> None:
         """Raise :class:`DependencyError` unless ``key`` can be injected."""
@@ -278,51 +224,19 @@ class Container:
 
     def _factory(self, provider: Provider) -> tuple[Factory, AtHand]:
         make, make_now = self._maker(provider)
-        key = provider.provides
         if provider.scope == "transient":
             # Never at hand: one made while its dependant's other arguments turned out not
             # to be would be thrown away, and made again.
-            return make, _never_at_hand
+            return make, never_at_hand
         if provider.scope == "request":
+            return request_scoped(provider.provides, make, make_now)
+        return self._app_scoped(provider.provides, make)
 
-            async def request_scoped(context: InjectionContext) -> Any:
-                cache = context.cache
-                value = cache.get(key, ABSENT)
-                while value is _MAKING:
-                    # Another task of this request (a resolver, say) is making it: wait, then
-                    # take it, or make it here if that failed.
-                    await context.made(key).wait()
-                    value = cache.get(key, ABSENT)
-                if value is not ABSENT:
-                    return value
-                cache[key] = _MAKING
-                try:
-                    value = cache[key] = await make(context)
-                except BaseException:
-                    del cache[key]
-                    raise
-                finally:
-                    context.wake(key)
-                return value
-
-            makes_at_once = make_now is not _never_at_hand
-
-            def request_at_hand(context: InjectionContext) -> Any:
-                cache = context.cache
-                value = cache.get(key, ABSENT)
-                if value is _MAKING:
-                    return ABSENT
-                if value is ABSENT and makes_at_once:
-                    # Made in one step, so no other task can see it half made.
-                    value = make_now(context)
-                    if value is not ABSENT:
-                        cache[key] = value
-                return value
-
-            return request_scoped, request_at_hand
+    def _app_scoped(self, key: Any, make: Factory) -> tuple[Factory, AtHand]:
+        """Make ``key``'s value once for the app; every request takes it at hand after."""
+        values = self._app_values
 
         async def app_scoped(context: InjectionContext) -> Any:
-            values = self._app_values
             while key not in values:
                 making = self._app_making.get(key)
                 if making is None:
@@ -336,78 +250,51 @@ class Container:
                     await making.wait()
             return values[key]
 
-        app_values = self._app_values
-
         def app_at_hand(context: InjectionContext) -> Any:
-            return app_values.get(key, ABSENT)
+            return values.get(key, ABSENT)
 
         return app_scoped, app_at_hand
 
     @property
     def _app_context(self) -> InjectionContext:
         # App-scoped values are made in a context whose teardowns run at shutdown.
-        context = InjectionContext(self)
-        context._stack = self._app_stack
-        context.has_teardowns = True
-        return context
+        return InjectionContext(self, teardowns=self._app_stack)
 
     def _maker(self, provider: Provider) -> tuple[Factory, AtHand]:
         """How to make ``provider``'s value: a coroutine function, and a plain one that makes
-        it when that needs no waiting (or answers ``ABSENT``, having made nothing)."""
+        it when that needs no waiting (or gives ``ABSENT``, having made nothing)."""
         obj, kind = provider.obj, provider.kind
-        contextual = self._context_types
-        # A dependency nothing provides takes its default (the check let only those through).
-        params = [
-            (d.name, d.key, d.default, d.key not in self._providers and d.key not in contextual)
-            for d in provider.dependencies
-        ]
-        factories, at_hand = self._factories, self._at_hand
-
-        def arguments_at_hand(context: InjectionContext) -> dict[str, Any] | None:
-            kwargs = {}
-            for name, key, default, by_default in params:
-                if by_default:
-                    kwargs[name] = default
-                else:
-                    value = kwargs[name] = at_hand[key](context)
-                    if value is ABSENT:
-                        return None
-            return kwargs
-
-        async def arguments(context: InjectionContext) -> dict[str, Any]:
-            # Each value at hand is taken as it is; only the others are awaited.
-            kwargs = {}
-            for name, key, default, by_default in params:
-                if by_default:
-                    kwargs[name] = default
-                else:
-                    value = at_hand[key](context)
-                    if value is ABSENT:
-                        value = await factories[key](context)
-                    kwargs[name] = value
-            return kwargs
-
         if kind is Kind.VALUE:  # always app-scoped: at hand as an app value, once made
 
             async def value(context: InjectionContext) -> Any:
                 return obj
 
-            return value, _never_at_hand
-        if kind is Kind.CLASS:
-            # Constructors run on the event loop: they should only store what they are given.
+            return value, never_at_hand
+        # A dependency nothing provides takes its default (the check let only those through).
+        provided = set(self._providers) | set(self._context_types)
+        arguments = Arguments(
+            [
+                (d.name, self._slot(d.key) if d.key in provided else None, d.default)
+                for d in provider.dependencies
+            ]
+        )
+        if kind is not Kind.CLASS:
+            return awaited_maker(obj, kind, arguments), never_at_hand
+        # Constructors run on the event loop: they should only store what they are given.
 
-            async def construct(context: InjectionContext) -> Any:
-                return obj(**await arguments(context))
+        async def construct(context: InjectionContext) -> Any:
+            return obj(**await arguments.resolve(context))
 
-            def construct_at_hand(context: InjectionContext) -> Any:
-                kwargs = arguments_at_hand(context)
-                return ABSENT if kwargs is None else obj(**kwargs)
+        gather = arguments.at_hand
 
-            # One that needs a value only a coroutine makes (a generator's, say) is not
-            # tried at hand on every request, to no avail.
-            may_be_at_hand = self._made_at_once(provider)
-            return construct, construct_at_hand if may_be_at_hand else _never_at_hand
-        return self._awaited_maker(obj, kind, arguments), _never_at_hand
+        def construct_at_hand(context: InjectionContext) -> Any:
+            kwargs = gather(context)
+            return ABSENT if kwargs is None else obj(**kwargs)
+
+        # One that needs a value only a coroutine makes (a generator's, say) is not tried at
+        # hand on every request, to no avail.
+        may_be_at_hand = self._made_at_once(provider)
+        return construct, construct_at_hand if may_be_at_hand else never_at_hand
 
     def _made_at_once(self, provider: Provider) -> bool:
         """Whether ``provider``'s value can be made without waiting once the app's values
@@ -423,39 +310,6 @@ class Container:
                 return False
         return True
 
-    @staticmethod
-    def _awaited_maker(
-        obj: Any, kind: Kind, arguments: Callable[[InjectionContext], Awaitable[dict[str, Any]]]
-    ) -> Factory:
-        if kind is Kind.ASYNC_FUNCTION:
-
-            async def call_async(context: InjectionContext) -> Any:
-                return await obj(**await arguments(context))
-
-            return call_async
-        if kind is Kind.ASYNC_GENERATOR:
-            manager = contextlib.asynccontextmanager(obj)
-
-            async def enter_async(context: InjectionContext) -> Any:
-                return await context.stack.enter_async_context(manager(**await arguments(context)))
-
-            return enter_async
-        if kind is Kind.GENERATOR:
-
-            async def enter_sync(context: InjectionContext) -> Any:
-                generator = obj(**await arguments(context))
-                value = await run_in_threadpool(next, generator)
-                context.stack.push_async_exit(_SyncGeneratorExit(generator))
-                return value
-
-            return enter_sync
-
-        async def call_sync(context: InjectionContext) -> Any:
-            kwargs = await arguments(context)
-            return await run_in_threadpool(lambda: obj(**kwargs))
-
-        return call_sync
-
     async def startup(self) -> None:
         """Make every app-scoped value now, so a failing one stops the app at startup.
 
@@ -467,7 +321,7 @@ class Container:
         try:
             for key, provider in self._providers.items():
                 if provider.scope == "app":
-                    await self._factories[key](context)
+                    await self._resolvers[key].make(context)
         except BaseException:
             with anyio.CancelScope(shield=True):
                 await self.aclose()
@@ -495,7 +349,9 @@ class Container:
         """The value of ``key``; app-scoped when no ``context`` is given."""
         if not self._compiled:
             self.compile()
-        return await self._factories[key](context if context is not None else self._app_context)
+        return await self._resolvers[key].make(
+            context if context is not None else self._app_context
+        )
 
     @contextlib.contextmanager
     def override(
@@ -520,55 +376,3 @@ class Container:
 
 
 _MISSING = object()
-
-
-def _context_at_hand(key: Any) -> AtHand:
-    def from_context(context: InjectionContext) -> Any:
-        return context.values.get(key, ABSENT)
-
-    return from_context
-
-
-def _never_at_hand(context: InjectionContext) -> Any:
-    return ABSENT
-
-
-class _SyncGeneratorExit:
-    """Finishes a sync generator provider in a worker thread, throwing in the error if any."""
-
-    def __init__(self, generator: Iterator[Any]) -> None:
-        self.generator = generator
-
-    async def __call__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> bool:
-        if exc is None:
-            await run_in_threadpool(_finish, self.generator)
-            return False
-        await run_in_threadpool(_throw, self.generator, exc)
-        return False
-
-
-def _finish(generator: Iterator[Any]) -> None:
-    try:
-        next(generator)
-    except StopIteration:
-        return
-    msg = f"The generator provider {generator!r} yielded more than once."
-    raise RuntimeError(msg)
-
-
-def _throw(generator: Any, exc: BaseException) -> None:
-    try:
-        generator.throw(exc)
-    except StopIteration:
-        return
-    except BaseException as raised:
-        if raised is exc:
-            return
-        raise
-    msg = f"The generator provider {generator!r} yielded more than once."
-    raise RuntimeError(msg)

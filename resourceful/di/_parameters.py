@@ -13,7 +13,7 @@ from typing import Any, Union, get_args, get_origin
 from resourceful._headers import sent_media_type
 from resourceful.concurrency import is_async_callable, run_in_threadpool
 from resourceful.datastructures import FormData, UploadFile
-from resourceful.di._container import ABSENT, Container, InjectionContext
+from resourceful.di._context import ABSENT, InjectionContext, Resolver, never_at_hand, no_provider
 from resourceful.di._convert import (
     FieldError,
     field_errors,
@@ -76,6 +76,7 @@ class Parameter:
         "is_text",
         "key",
         "name",
+        "resolver",
         "source",
     )
 
@@ -92,8 +93,11 @@ class Parameter:
         form_fields: list[FormField] | None = None,
         file_limits: tuple[int | None, list[str] | None] = (None, None),
         constraints: Constraints | None = None,
+        resolver: Resolver | None = None,
     ) -> None:
         self.name = name
+        #: How a provided parameter's value is resolved (the container's, for ``key``).
+        self.resolver = resolver if resolver is not None else _UNPROVIDED
         self.constraints = constraints
         self.form_fields = form_fields  # the fields of a form model, read from the form
         self.file_limits = file_limits
@@ -149,8 +153,8 @@ class Parameter:
         return values.get(self.alias, MISSING)
 
 
-#: The container of plans called without a context (none of their parameters is provided).
-_NO_PROVIDERS = Container()
+#: The resolver of parameters that are not provided (and never resolve one).
+_UNPROVIDED = Resolver(no_provider(None), never_at_hand)
 
 
 class EndpointPlan:
@@ -190,7 +194,8 @@ class EndpointPlan:
         """
         kwargs: dict[str, Any] = {}
         errors: list[FieldError] = []
-        container = context.container if context is not None else _NO_PROVIDERS
+        # Only plans with provided parameters resolve any, and those always get a context.
+        provided_in: InjectionContext = context  # type: ignore[assignment]
         for parameter in self.parameters:
             name = parameter.name
             source = parameter.source
@@ -205,10 +210,10 @@ class EndpointPlan:
             elif source is _CONNECTION:
                 kwargs[name] = connection
             elif source is _PROVIDED:
-                key = parameter.key
-                value = container._at_hand[key](context)  # type: ignore[arg-type]
+                resolver = parameter.resolver
+                value = resolver.at_hand(provided_in)
                 if value is ABSENT:
-                    value = await container._factories[key](context)  # type: ignore[arg-type]
+                    value = await resolver.make(provided_in)
                 kwargs[name] = value
             elif source is _DEFAULT:
                 kwargs[name] = parameter.default

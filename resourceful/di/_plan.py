@@ -212,7 +212,7 @@ def _plan_parameter(
         if not container.has(key):
             raise _unresolvable(owner, name, key, protocol)
         _check_connection_use(container, owner, name, key, protocol)
-        return Parameter(name, Source.PROVIDED, key=key)
+        return Parameter(name, Source.PROVIDED, key=key, resolver=container.resolver(key))
     if marker is not None:
         return _value_parameter(owner, name, key, marker, default, protocol, path_params, container)
     if key in _CONNECTION_TYPES[protocol]:
@@ -223,7 +223,7 @@ def _plan_parameter(
         return _value_parameter(owner, name, key, Path(), default, protocol, path_params, container)
     if container.has(key):
         _check_connection_use(container, owner, name, key, protocol)
-        return Parameter(name, Source.PROVIDED, key=key)
+        return Parameter(name, Source.PROVIDED, key=key, resolver=container.resolver(key))
     if attrs.has(without_none(key)) and protocol == "http":
         return Parameter(name, Source.BODY, annotation=key, default=default)
     if _value_shape(key)[0]:

@@ -98,8 +98,8 @@ def responder(
     status_code: int | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> Callable[[Any], Response]:
-    """What turns an endpoint's return value into its response, made once per endpoint: a
-    response as it is, None as 204 No Content, anything else as JSON via ``converter``.
+    """What turns an endpoint's return value, when it is no response, into its response, made
+    once per endpoint: None as 204 No Content, anything else as JSON via ``converter``.
 
     ``status_code`` (for JSON) and ``headers`` apply to the responses made here.
     """
@@ -107,8 +107,6 @@ def responder(
     status = status_code or 200
 
     def respond(result: Any) -> Response:
-        if isinstance(result, Response):
-            return result
         if result is None:
             return Response(status_code=204, headers=headers)
         return _EncodedJSON(encode(result), status, headers)

@@ -22,7 +22,7 @@ from resourceful.convertors import (
     UUIDConvertor,
 )
 from resourceful.di import Container
-from resourceful.di.framework import (
+from resourceful.di._framework import (
     MISSING,
     EndpointPlan,
     Parameter,

@@ -52,7 +52,7 @@ LAYERS: list[tuple[str, list[str]]] = [
         ],
     ),
     ("injection", ["resourceful.di", "resourceful.di.*", "resourceful.settings"]),
-    ("resources", ["resourceful.resources"]),
+    ("resources", ["resourceful.resources", "resourceful._lifecycle"]),
     ("middleware", ["resourceful.middleware.*"]),
     ("application", ["resourceful.applications"]),
     (
@@ -114,6 +114,8 @@ def runtime_imports(path: Path) -> Iterator[tuple[str, list[str]]]:
 
 
 MODULES = dict(module_names())
+#: The one module of ``di/`` the framework's other layers import.
+SURFACE = "resourceful.di._framework"
 
 
 def test_every_module_has_a_layer() -> None:
@@ -137,9 +139,9 @@ def test_no_module_imports_from_a_layer_above_its_own(module: str) -> None:
 @pytest.mark.parametrize("module", sorted(m for m in MODULES if not m.startswith("resourceful.di")))
 def test_only_di_itself_imports_its_private_modules(module: str) -> None:
     for imported, _ in runtime_imports(MODULES[module]):
-        assert not imported.startswith("resourceful.di._"), (
-            f"{module} imports {imported}: use resourceful.di.framework (the surface di "
-            "declares for the framework's layers), adding the name there if it is missing."
+        assert imported == SURFACE or not imported.startswith("resourceful.di._"), (
+            f"{module} imports {imported}: use {SURFACE} (the surface di declares for the "
+            "framework's layers), adding the name there if it is missing."
         )
 
 

@@ -184,6 +184,21 @@ def test_requires_on_functions(test_client_factory: TestClientFactory) -> None:
     assert client.get("/dashboard", headers=basic("bo")).text == "dashboard"
 
 
+def test_requires_redirects_from_a_router_without_an_app(
+    test_client_factory: TestClientFactory,
+) -> None:
+    router = Router(routes=[Route("/dashboard", dashboard), Route("/login", login, name="login")])
+    app = AuthenticationMiddleware(router, backend=BasicAuth())
+    client = test_client_factory(app, follow_redirects=False)
+    # Sent without credentials: sent to the login page, the handler never ran.
+    redirect = client.get("/dashboard")
+    assert (redirect.status_code, redirect.headers["location"]) == (
+        303,
+        "http://testserver/login?next=http%3A%2F%2Ftestserver%2Fdashboard",
+    )
+    assert client.get("/dashboard", headers=basic("bo")).text == "dashboard"
+
+
 def test_requires_on_resource_classes_and_methods(test_client_factory: TestClientFactory) -> None:
     client = test_client_factory(auth_app())
     assert client.get("/admin", headers=basic("bo")).status_code == 403

@@ -10,6 +10,7 @@ import pytest
 
 from benchmarks import (
     broadcast,
+    classes,
     endtoend,
     inprocess,
     load,
@@ -51,6 +52,21 @@ async def test_routing_benchmark_checks_the_answer() -> None:
     router = routing.build(3)
     with pytest.raises(RuntimeError, match="the router answered b'Not Found'"):
         await routing.time_router(router, "/route9/1", 1)
+
+
+def test_class_benchmark_compares_a_resource_with_a_function(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    results = classes.main(["--iterations", "5", "--rounds", "2"])
+    assert set(results) == {"plaintext", "json"}
+    assert all(function > 0 and resource > 0 for function, resource in results.values())
+    assert "resource / function" in capsys.readouterr().out
+
+
+async def test_class_benchmark_checks_every_response(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(classes.PAIRS["json"][1], "expected", {"message": "other"})
+    with pytest.raises(RuntimeError, match="answered resource json wrongly"):
+        await classes.measure(1, 1)
 
 
 def test_in_process_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:

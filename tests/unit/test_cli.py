@@ -162,6 +162,29 @@ def test_routes_lists_every_route_with_its_injected_parameters(
     ]
 
 
+GUARDED = """
+from resourceful import App, Route
+from resourceful.authentication import requires
+
+
+@requires("admin")
+async def report(limit: int = 5) -> dict[str, int]:
+    return {"limit": limit}
+
+
+app = App(routes=[Route("/report", report)])
+"""
+
+
+def test_routes_hides_the_connection_that_requires_adds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    module = write_module(tmp_path, monkeypatch, GUARDED)
+    code, out, _ = run(["routes", f"{module}:app"], capsys)
+    assert code == 0
+    assert out.splitlines()[1].split() == ["GET", "/report", "report", "report", "limit:", "query"]
+
+
 def test_check_plans_every_endpoint_and_loads_the_settings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

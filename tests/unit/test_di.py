@@ -109,6 +109,28 @@ async def test_constructor_injection_and_request_scope() -> None:
         assert other.database is repository.database, "app-scoped values are shared"
 
 
+async def test_asking_a_context_for_a_type_nothing_provides_names_the_fix() -> None:
+    container = container_with(Settings)
+    async with container.context() as context:
+        with pytest.raises(LookupError, match=r"No provider for .*Database: register one"):
+            await context.get(Database)
+        assert (await context.get(Settings)).url == "sqlite://", "the context still works"
+
+
+async def test_a_resolver_held_by_a_plan_follows_an_override() -> None:
+    container = container_with(Provider(Settings, scope="app"))
+    resolver = container.resolver(Settings)
+
+    class Other(Settings):
+        pass
+
+    with container.override(Settings, Other):
+        async with container.context() as context:
+            assert type(await resolver.resolve(context)) is Other
+    async with container.context() as context:
+        assert type(await resolver.resolve(context)) is Settings
+
+
 async def test_attrs_classes_are_providers() -> None:
     container = container_with(Settings, Database, Repository, Report)
     async with container.context() as context:

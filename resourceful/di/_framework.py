@@ -7,10 +7,9 @@ change without them noticing. Applications use :mod:`resourceful.di` instead.
 - Planning: ``plan_endpoint`` resolves a callable's parameters into an
   ``EndpointPlan`` (its ``Parameter`` objects say where each value comes from, as
   a ``Source``), for a ``Protocol`` (``"http"`` or ``"websocket"``).
-- Running: ``http_endpoint`` and ``websocket_endpoint`` make ASGI apps of plans;
-  resources run plans themselves, in an ``InjectionContext`` they end with
-  ``end_request`` (after an error) or ``finish_request`` (after the answer, when
-  ``has_work_after`` says there is work left), or ``close_context`` for websockets.
+- Running: an ``EndpointPlan`` gives the arguments of one call, in an
+  ``InjectionContext``; the request lifecycle (``resourceful._lifecycle``) opens and
+  closes the contexts, for function endpoints and resources alike.
 - Returning: ``responder`` makes what turns a return value into a response, with the
   status and headers ``response_settings`` reads from ``@responds``;
   ``DEFAULT_CONVERTER`` is the cattrs converter used for them.
@@ -21,16 +20,8 @@ change without them noticing. Applications use :mod:`resourceful.di` instead.
   raises ``ConversionError``.
 """
 
-from resourceful.di._asgi import (
-    close_context,
-    end_request,
-    finish_request,
-    has_work_after,
-    http_endpoint,
-    websocket_endpoint,
-)
 from resourceful.di._builtins import form_data
-from resourceful.di._container import InjectionContext
+from resourceful.di._context import InjectionContext
 from resourceful.di._convert import ConversionError, make_text_converter
 from resourceful.di._parameters import MISSING, EndpointPlan, Parameter, Source, without_none
 from resourceful.di._plan import Protocol, plan_endpoint
@@ -51,13 +42,8 @@ __all__ = [
     "Parameter",
     "Protocol",
     "Source",
-    "close_context",
     "describe",
-    "end_request",
-    "finish_request",
     "form_data",
-    "has_work_after",
-    "http_endpoint",
     "make_text_converter",
     "plan_endpoint",
     "responder",
@@ -65,6 +51,5 @@ __all__ = [
     "response_settings",
     "type_hints",
     "unwrap_partial",
-    "websocket_endpoint",
     "without_none",
 ]

@@ -1,0 +1,95 @@
+"""A resource costs no more than a function: the same endpoints written both ways, one app.
+
+The plaintext and JSON endpoints of the in-process scenarios are served twice by one app,
+as function endpoints and as :class:`~resourceful.HTTPResource` classes; every response is
+checked, then the four are timed in interleaved rounds and the ratio resource / function
+printed (1.00x: the class costs nothing). Run it with ``python -m benchmarks.classes``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+
+import anyio
+
+from benchmarks.scenarios import HELLO, Scenario, json_body, text
+from resourceful import App, HTTPResource, JSONResponse, PlainTextResponse, Request, Route
+
+
+async def plaintext(request: Request) -> PlainTextResponse:
+    return PlainTextResponse(HELLO)
+
+
+async def hello(request: Request) -> JSONResponse:
+    return JSONResponse({"message": HELLO})
+
+
+class Plaintext(HTTPResource):
+    async def get(self) -> PlainTextResponse:
+        return PlainTextResponse(HELLO)
+
+
+class Hello(HTTPResource):
+    async def get(self) -> JSONResponse:
+        return JSONResponse({"message": HELLO})
+
+
+def build() -> App:
+    """The app serving each endpoint as a function and as a resource."""
+    return App(
+        routes=[
+            Route("/function/plaintext", plaintext),
+            Route("/resource/plaintext", Plaintext),
+            Route("/function/json", hello),
+            Route("/resource/json", Hello),
+        ]
+    )
+
+
+#: Per endpoint, its request as a function and as a resource.
+PAIRS = {
+    "plaintext": tuple(
+        Scenario(f"{kind} plaintext", f"/{kind}/plaintext", HELLO, decode=text)
+        for kind in ("function", "resource")
+    ),
+    "json": tuple(
+        Scenario(f"{kind} json", f"/{kind}/json", {"message": HELLO}, decode=json_body)
+        for kind in ("function", "resource")
+    ),
+}
+
+
+async def measure(iterations: int, rounds: int) -> dict[str, tuple[float, float]]:
+    """Per endpoint, the median requests per second as a function and as a resource."""
+    app = build()
+    results = {}
+    for name, pair in PAIRS.items():
+        for scenario in pair:
+            scenario.check("resourceful", await scenario.call(app))
+        samples: list[list[float]] = [[], []]
+        for round_number in range(rounds):
+            order = (0, 1) if round_number % 2 == 0 else (1, 0)  # each goes first in turn
+            for index in order:
+                rate = await pair[index].requests_per_second(app, iterations)
+                samples[index].append(rate)
+        results[name] = (statistics.median(samples[0]), statistics.median(samples[1]))
+    return results
+
+
+def main(argv: list[str] | None = None) -> dict[str, tuple[float, float]]:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--iterations", type=int, default=5_000)
+    parser.add_argument("--rounds", type=int, default=20)
+    args = parser.parse_args(argv)
+    results = anyio.run(measure, args.iterations, args.rounds)
+    for name, (function, resource) in results.items():
+        print(
+            f"{name:<9}  function {function:>9,.0f} req/s  resource {resource:>9,.0f} req/s  "
+            f"resource / function {resource / function:.2f}x"
+        )
+    return results
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,301 @@
+"""The request lifecycle: what runs around every handler, of a function endpoint or a resource.
+
+A function endpoint is one plan; a resource is a plan per method plus its hooks. Both are
+served here, so that what goes around a handler (requirements, the injection context, the
+response, teardown, background tasks) is written once:
+
+1. the connection is made (the resource's instance, for a method), and the requirements
+   recorded with ``requires()`` are checked;
+2. an injection context is opened when some value is provided;
+3. ``before`` runs (a response from it skips the handler), then the handler, whose return
+   becomes the response, then ``after``; the response is sent;
+4. after it went out: background tasks, then teardown; after an error: teardown, the error
+   thrown into generator providers.
+
+What declares none of steps 2 to 4 takes a direct path with nothing to tear down.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+import cattrs
+
+from resourceful._requirements import Requirement, check_all, guard, requirements_of
+from resourceful.background import BackgroundTasks
+from resourceful.di import Container
+from resourceful.di._framework import (
+    DEFAULT_CONVERTER,
+    EndpointPlan,
+    InjectionContext,
+    responder,
+    response_settings,
+)
+from resourceful.requests import HTTPConnection, Request
+from resourceful.responses import Response
+from resourceful.types import ASGIApp, Receive, Scope, Send
+from resourceful.websockets import WebSocket
+
+#: What makes the instance of a resource class for one request, given the request when the
+#: lifecycle made one: the class itself, whose ``request`` is that request (or its own).
+Resource = Callable[[Scope, Receive, Send, "Request | None"], Any]
+#: What makes the instance of a websocket resource class for one connection.
+WebSocketResourceClass = Callable[[Scope, Receive, Send], Any]
+#: A websocket session, given the resource instance (None for a function), the websocket and
+#: the injection context (None when nothing is provided).
+Session = Callable[[Any, WebSocket, InjectionContext | None], Awaitable[None]]
+
+
+class Handler:
+    """What responds to requests for one method of an endpoint.
+
+    Attributes:
+        plan: the plan of the function or method that handles them.
+        respond: what turns the handler's return value into a response.
+        requirements: what ``requires()`` recorded on the handler (and its class).
+        resource: the resource class whose method ``plan`` is; None for a function endpoint.
+        before: the plan of the resource's ``before`` hook, if it has one.
+        after: the plan of the resource's ``after`` hook, if it has one.
+    """
+
+    __slots__ = ("after", "before", "plan", "requirements", "resource", "respond")
+
+    def __init__(
+        self,
+        plan: EndpointPlan,
+        respond: Callable[[Any], Response],
+        requirements: tuple[Requirement, ...] = (),
+        *,
+        resource: Resource | None = None,
+        before: EndpointPlan | None = None,
+        after: EndpointPlan | None = None,
+    ) -> None:
+        self.plan = plan
+        self.respond = respond
+        self.requirements = requirements
+        self.resource = resource
+        self.before = before
+        self.after = after
+
+    @property
+    def plans(self) -> list[EndpointPlan]:
+        """Every plan that runs for a request: the hooks' and the handler's."""
+        return [plan for plan in (self.before, self.plan, self.after) if plan is not None]
+
+    @property
+    def is_direct(self) -> bool:
+        """Whether nothing runs around the handler: no hooks, nothing provided or read from a
+        form, and an async handler that takes nothing or only the request."""
+        plan = self.plan
+        return (
+            self.before is None
+            and self.after is None
+            and plan.is_async
+            and not plan.needs_context
+            and (plan.only_connection or not plan.parameters)
+        )
+
+
+def function_app(
+    plan: EndpointPlan, container: Container, converter: cattrs.Converter = DEFAULT_CONVERTER
+) -> ASGIApp:
+    """The ASGI app serving the function endpoint ``plan`` plans, for HTTP requests."""
+    respond = responder(converter, *response_settings(plan.func))
+    return http_app(Handler(plan, respond, requirements_of(plan.func)), container)
+
+
+def http_app(handler: Handler, container: Container) -> ASGIApp:
+    """The ASGI app serving ``handler``: the lifecycle of every HTTP request."""
+    if handler.is_direct:
+        return _direct(handler)
+    return _injected(handler, container)
+
+
+def _direct(handler: Handler) -> ASGIApp:
+    # A function takes the request or nothing; a method takes its instance, then the request
+    # or nothing, and its instance is given the request only when something reads it.
+    func, respond, requirements = handler.plan.func, handler.respond, handler.requirements
+    resource = handler.resource
+    takes_request = handler.plan.only_connection
+    if resource is None:
+        call: Callable[[Request], Awaitable[Any]] = (
+            func if takes_request else lambda request: func()
+        )
+
+        async def direct_function(scope: Scope, receive: Receive, send: Send) -> None:
+            request = Request(scope, receive, send)
+            if requirements:
+                refusal = check_all(requirements, request)
+                if refusal is not None:
+                    await refusal(scope, receive, send)
+                    return
+            result = await call(request)
+            if not isinstance(result, Response):
+                result = respond(result)
+            await result(scope, receive, send)
+
+        return direct_function
+
+    method: Callable[[Any, Request | None], Awaitable[Any]] = (
+        func if takes_request else lambda instance, request: func(instance)
+    )
+    reads_request = takes_request or bool(requirements)
+
+    async def direct_method(scope: Scope, receive: Receive, send: Send) -> None:
+        if reads_request:
+            instance = resource(scope, receive, send, Request(scope, receive, send))
+            request = instance.request
+            if requirements:
+                refusal = check_all(requirements, request)
+                if refusal is not None:
+                    await refusal(scope, receive, send)
+                    return
+            result = await method(instance, request)
+        else:
+            result = await method(resource(scope, receive, send, None), None)
+        if not isinstance(result, Response):
+            result = respond(result)
+        await result(scope, receive, send)
+
+    return direct_method
+
+
+def _injected(handler: Handler, container: Container) -> ASGIApp:
+    plan, respond, requirements = handler.plan, handler.respond, handler.requirements
+    resource, before, after = handler.resource, handler.before, handler.after
+    call = plan.call
+    plans = handler.plans
+    needs_context = any(plan.needs_context for plan in plans)
+    reads_form = any(plan.reads_form for plan in plans)
+
+    async def injected(scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive, send)
+        instance = None
+        if resource is not None:
+            instance = resource(scope, receive, send, request)
+            request = instance.request  # its own, if its class makes one
+        if requirements:
+            refusal = check_all(requirements, request)
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
+        context = None
+        if needs_context:
+            context = InjectionContext(container, {Request: request, HTTPConnection: request})
+        try:
+            response = None
+            if before is not None:
+                response = await before.call(instance, **await before.arguments(request, context))
+            if response is None:
+                kwargs = await plan.arguments(request, context)
+                result = await (call(**kwargs) if instance is None else call(instance, **kwargs))
+                response = result if isinstance(result, Response) else respond(result)
+            if after is not None:
+                given = {"response": response}
+                response = await after.call(
+                    instance, **await after.arguments(request, context, given)
+                )
+            await response(scope, receive, send)
+        except BaseException as exc:
+            await _end_request(request, context, reads_form, exc)
+            raise
+        if context is None:
+            if reads_form:
+                await request.close()
+        elif context.has_teardowns or BackgroundTasks in context.cache or reads_form:
+            await _finish_request(request, context, reads_form)
+
+    return injected
+
+
+async def _finish_request(request: Request, context: InjectionContext, reads_form: bool) -> None:
+    """After the response went out: run the injected background tasks, then tear down.
+
+    The client has its response, so a failing task is not thrown into the providers (a unit
+    of work still commits what the response reported); its error goes on to the server's log.
+    """
+    tasks = context.cache.get(BackgroundTasks)
+    try:
+        if tasks is not None:
+            await tasks()
+    finally:
+        await _end_request(request, context, reads_form, None)
+
+
+async def _end_request(
+    request: Request, context: InjectionContext | None, reads_form: bool, exc: BaseException | None
+) -> None:
+    """Tear down the request's injected values (``exc`` thrown into them), then close the
+    files of the form its handler read."""
+    await _close_context(context, exc)
+    if reads_form:
+        await request.close()
+
+
+async def _close_context(context: InjectionContext | None, exc: BaseException | None) -> None:
+    """Run the teardowns of ``context`` (if any), even when the request was cancelled."""
+    if context is not None and context.has_teardowns:
+        with anyio.CancelScope(shield=True):
+            await context.close(exc)
+
+
+def function_websocket_app(plan: EndpointPlan, container: Container) -> ASGIApp:
+    """The ASGI app serving the function endpoint ``plan`` plans, for websockets."""
+    func = plan.func
+    session: Session
+    if plan.only_connection and plan.is_async:
+
+        def session(instance: Any, websocket: WebSocket, context: Any) -> Awaitable[None]:
+            return func(websocket)  # type: ignore[no-any-return]
+
+    else:
+
+        async def session(
+            instance: Any, websocket: WebSocket, context: InjectionContext | None
+        ) -> None:
+            # A websocket endpoint can only talk through awaitables: a plain function here is
+            # a decorator's wrapper that returns the endpoint's coroutine, called as it is (a
+            # thread would leave that coroutine to no one).
+            result = func(**await plan.arguments(websocket, context))
+            if inspect.isawaitable(result):
+                await result
+
+    return websocket_app(
+        session, container, needs_context=plan.needs_context, requirements=requirements_of(func)
+    )
+
+
+def websocket_app(
+    session: Session,
+    container: Container,
+    *,
+    needs_context: bool,
+    requirements: tuple[Requirement, ...],
+    resource: WebSocketResourceClass | None = None,
+) -> ASGIApp:
+    """The ASGI app running ``session`` for each websocket: the lifecycle of every websocket.
+
+    Request-scoped values live for the whole connection, and are torn down after it.
+    """
+
+    async def serve(scope: Scope, receive: Receive, send: Send) -> None:
+        if resource is None:
+            instance = None
+            websocket = WebSocket(scope, receive, send)
+        else:
+            instance = resource(scope, receive, send)
+            websocket = instance.websocket
+        context = None
+        if needs_context:
+            context = InjectionContext(container, {WebSocket: websocket, HTTPConnection: websocket})
+        try:
+            await session(instance, websocket, context)
+        except BaseException as exc:
+            await _close_context(context, exc)
+            raise
+        await _close_context(context, None)
+
+    return guard(serve, requirements)
