@@ -1,5 +1,6 @@
 """resourceful: a lightweight, fast ASGI framework of resources and typed injection."""
 
+from resourceful._version import __version__ as __version__
 from resourceful.applications import App
 from resourceful.background import BackgroundTask, BackgroundTasks
 from resourceful.config import Config
@@ -39,8 +40,6 @@ from resourceful.responses import (
 from resourceful.routing import Host, Mount, NoMatchFound, Route, Router, WebSocketRoute
 from resourceful.settings import Settings, SettingsError, setting
 from resourceful.websockets import WebSocket, WebSocketDisconnect, WebSocketState
-
-__version__ = "0.1.0.dev0"
 
 __all__ = [
     "URL",

@@ -53,7 +53,7 @@ class Resolver:
 class Resolvers(Protocol):
     """What a context needs of its container: the resolver of each key."""
 
-    def resolver(self, key: Any) -> Resolver: ...  # pragma: no cover (a protocol's signature)
+    def resolver(self, key: Any) -> Resolver: ...
 
 
 class InjectionContext:

@@ -245,50 +245,76 @@ def _value_parameter(
     path_params: frozenset[str],
     container: Container,
 ) -> Parameter:
+    """A parameter read from what the client sent, where ``marker`` says."""
     source = _MARKER_SOURCES[type(marker)]
     if source is Source.BODY:
-        if protocol != "http":
-            raise DependencyError(
-                f"{owner}: the parameter {name!r} reads a request body, but websockets have none.",
-                key=key,
-                path=(owner, name),
-                hint="receive data with websocket.receive_json() instead.",
-            )
-        return Parameter(name, Source.BODY, annotation=key, default=default)
+        return _body_parameter(owner, name, key, default, protocol)
     if source in (Source.FORM, Source.FILE):
-        if not container.has(FormData) or protocol != "http":
-            raise DependencyError(
-                f"{owner}: the {source.value} parameter {name!r} needs a form, which only "
-                "HTTP endpoints of an App can read.",
-                key=FormData,
-                path=(owner, name),
-                hint="serve the endpoint from an App, over HTTP.",
-            )
+        _check_form_use(owner, name, source, protocol, container)
         if source is Source.FILE:
-            inner = without_none(key)
-            is_list = get_origin(inner) is list
-            if (get_args(inner)[0] if is_list else inner) is not UploadFile:
-                raise DependencyError(
-                    f"{owner}: the file parameter {name!r} must be UploadFile or "
-                    f"list[UploadFile], not {describe(key)}.",
-                    key=key,
-                    path=(owner, name),
-                    hint="annotate it as UploadFile, list[UploadFile] or UploadFile | None.",
-                )
-            file_marker = typing.cast(File, marker)  # FILE comes from File markers only
-            limits = (file_marker.max_size, file_marker.content_types)
-            return Parameter(
-                name,
-                source,
-                alias=marker.alias or name,
-                default=default,
-                is_list=is_list,
-                annotation=key,
-                file_limits=limits,
-            )
+            return _file_parameter(owner, name, key, typing.cast(File, marker), default)
         if attrs.has(without_none(key)):
             fields = form_fields(without_none(key))
             return Parameter(name, source, annotation=key, default=default, form_fields=fields)
+    return _text_parameter(owner, name, key, marker, source, default, path_params)
+
+
+def _body_parameter(owner: str, name: str, key: Any, default: Any, protocol: Protocol) -> Parameter:
+    if protocol != "http":
+        raise DependencyError(
+            f"{owner}: the parameter {name!r} reads a request body, but websockets have none.",
+            key=key,
+            path=(owner, name),
+            hint="receive data with websocket.receive_json() instead.",
+        )
+    return Parameter(name, Source.BODY, annotation=key, default=default)
+
+
+def _check_form_use(
+    owner: str, name: str, source: Source, protocol: Protocol, container: Container
+) -> None:
+    if not container.has(FormData) or protocol != "http":
+        raise DependencyError(
+            f"{owner}: the {source.value} parameter {name!r} needs a form, which only "
+            "HTTP endpoints of an App can read.",
+            key=FormData,
+            path=(owner, name),
+            hint="serve the endpoint from an App, over HTTP.",
+        )
+
+
+def _file_parameter(owner: str, name: str, key: Any, marker: File, default: Any) -> Parameter:
+    inner = without_none(key)
+    is_list = get_origin(inner) is list
+    if (get_args(inner)[0] if is_list else inner) is not UploadFile:
+        raise DependencyError(
+            f"{owner}: the file parameter {name!r} must be UploadFile or "
+            f"list[UploadFile], not {describe(key)}.",
+            key=key,
+            path=(owner, name),
+            hint="annotate it as UploadFile, list[UploadFile] or UploadFile | None.",
+        )
+    return Parameter(
+        name,
+        Source.FILE,
+        alias=marker.alias or name,
+        default=default,
+        is_list=is_list,
+        annotation=key,
+        file_limits=(marker.max_size, marker.content_types),
+    )
+
+
+def _text_parameter(
+    owner: str,
+    name: str,
+    key: Any,
+    marker: Marker,
+    source: Source,
+    default: Any,
+    path_params: frozenset[str],
+) -> Parameter:
+    """A value read as text: from the path, the query, a header, a cookie or a form field."""
     alias = marker.alias or (name.replace("_", "-") if source is Source.HEADER else name)
     if source is Source.PATH and alias not in path_params:
         raise DependencyError(

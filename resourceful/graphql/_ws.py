@@ -12,26 +12,61 @@ from __future__ import annotations
 import inspect
 import json
 from collections.abc import AsyncIterable, Callable
-from typing import TYPE_CHECKING, Any
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol
 
 import anyio
 from anyio.abc import TaskGroup
-from graphql import ExecutionResult, Executor, GraphQLError, OperationType, get_operation_ast
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    Executor,
+    GraphQLError,
+    GraphQLSchema,
+    OperationType,
+    get_operation_ast,
+)
 from graphql.execution import create_source_event_stream
 
 from resourceful._json import compact_json
 from resourceful.concurrency import collapse_excgroups
+from resourceful.graphql._documents import DocumentCache
 from resourceful.graphql._http import BadRequest, params_from_mapping
 from resourceful.websockets import WebSocket, WebSocketDisconnect
-
-if TYPE_CHECKING:
-    from resourceful.graphql._app import GraphQLApp
 
 PROTOCOL = "graphql-transport-ws"
 
 #: ``on_connect(websocket, payload)``: False refuses the connection (4403); a dict is sent
 #: back as the ``connection_ack`` payload; None (or True) accepts it.
 OnConnect = Callable[[WebSocket, dict[str, Any] | None], Any]
+
+
+class Server(Protocol):
+    """What a session needs of the GraphQL app it speaks for (``GraphQLApp``)."""
+
+    schema: GraphQLSchema
+    root_value: Any
+    documents: DocumentCache
+    on_connect: OnConnect | None
+    connection_init_timeout: float
+    max_operations: int
+
+    async def context_for(self, connection: WebSocket) -> Any: ...
+
+    def operation(self, connection: WebSocket) -> AbstractAsyncContextManager[None]: ...
+
+    async def run(
+        self,
+        document: DocumentNode,
+        context: Any,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+        root_value: Any = None,
+    ) -> ExecutionResult: ...
+
+    def body(self, result: ExecutionResult) -> dict[str, Any]: ...
+
+    def shown(self, error: GraphQLError) -> dict[str, Any]: ...
 
 
 class _Closed(Exception):
@@ -46,7 +81,7 @@ class _Closed(Exception):
 class TransportSession:
     """One websocket connection speaking graphql-transport-ws to ``app``."""
 
-    def __init__(self, app: GraphQLApp, websocket: WebSocket) -> None:
+    def __init__(self, app: Server, websocket: WebSocket) -> None:
         self.app = app
         self.websocket = websocket
         self.is_initialised = False

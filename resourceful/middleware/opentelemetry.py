@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from resourceful import __version__
+from resourceful._version import __version__
 from resourceful.datastructures import URL
 from resourceful.exceptions import MissingDependencyError
 from resourceful.routing import Mount

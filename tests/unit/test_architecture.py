@@ -26,6 +26,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "resourceful.datastructures",
             "resourceful.config",
             "resourceful.concurrency",
+            "resourceful._version",
             "resourceful._cached",
             "resourceful._hosts",
             "resourceful._json",
@@ -93,14 +94,17 @@ def layer_of(module: str) -> int:
     raise AssertionError(msg)
 
 
-def runtime_imports(path: Path) -> Iterator[tuple[str, list[str]]]:
+def runtime_imports(path: Path, *, typing_too: bool = False) -> Iterator[tuple[str, list[str]]]:
     """Each ``resourceful`` module ``path`` imports at run time, with the names it takes;
-    imports under ``if TYPE_CHECKING:`` (for annotations only) are left out."""
+    imports under ``if TYPE_CHECKING:`` (for annotations only) are left out, unless
+    ``typing_too``."""
     tree = ast.parse(path.read_text())
     skipped: set[int] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
             skipped.update(id(child) for child in ast.walk(node))
+    if typing_too:
+        skipped.clear()
     for node in ast.walk(tree):
         if id(node) in skipped:
             continue
@@ -126,9 +130,7 @@ def test_every_module_has_a_layer() -> None:
 @pytest.mark.parametrize("module", sorted(MODULES))
 def test_no_module_imports_from_a_layer_above_its_own(module: str) -> None:
     own = layer_of(module)
-    for imported, names in runtime_imports(MODULES[module]):
-        if imported == "resourceful" and names == ["__version__"]:
-            continue  # the version, which every layer may read
+    for imported, _ in runtime_imports(MODULES[module]):
         above = layer_of(imported)
         assert above <= own, (
             f"{module} ({LAYERS[own][0]}) imports {imported} ({LAYERS[above][0]}), a layer "
@@ -163,3 +165,61 @@ def test_a_module_above_is_caught(tmp_path: Path) -> None:
     assert layer_of("resourceful.applications") > layer_of("resourceful.routing")
     with pytest.raises(AssertionError, match="is in no layer"):
         layer_of("resourceful.newthing")
+
+
+def imported_modules(module: str) -> set[str]:
+    """The package's modules ``module`` imports, at run time or for annotations: those it
+    names, and those it takes by name from a package (``from resourceful.di import _plan``)."""
+    found = set()
+    for imported, names in runtime_imports(MODULES[module], typing_too=True):
+        if imported in MODULES:
+            found.add(imported)
+        found.update(f"{imported}.{name}" for name in names if f"{imported}.{name}" in MODULES)
+    return found
+
+
+def import_loops(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Each loop of imports in ``graph``, as the modules on it (a depth-first search)."""
+    loops: list[list[str]] = []
+    done: set[str] = set()
+
+    def visit(module: str, path: list[str]) -> None:
+        if module in path:
+            loops.append(path[path.index(module) :])
+            return
+        if module in done:
+            return
+        for imported in sorted(graph.get(module, ())):
+            visit(imported, [*path, module])
+        done.add(module)
+
+    for module in sorted(graph):
+        visit(module, [])
+    return loops
+
+
+def test_no_modules_import_each_other() -> None:
+    # The package's __init__ re-exports everything and sits on top: only modules below it.
+    graph = {module: imported_modules(module) for module in MODULES if module != "resourceful"}
+    loops = import_loops(graph)
+    assert loops == [], (
+        f"modules that import each other (annotations included): {loops}; move the shared "
+        "piece down, or describe what one needs of the other with a Protocol."
+    )
+
+
+def test_an_import_loop_is_caught() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert import_loops(graph) == [["a", "b", "c"]]
+    assert import_loops({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_function_is_over_sixty_lines() -> None:
+    long = []
+    for module, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = (node.end_lineno or node.lineno) - node.lineno + 1
+                if lines > 60:
+                    long.append(f"{module}.{node.name} ({lines} lines)")
+    assert long == [], f"split these along their seams: {long}"
