@@ -1,6 +1,6 @@
 """The in-process results as a chart: a panel per scenario, a bar per framework.
 
-Each panel has its own scale (plaintext answers ten times as many requests as GraphQL), so
+Each panel has its own scale (plaintext responses ten times as many requests as GraphQL), so
 the bars compare the frameworks within a scenario, as the table's ratios do; resourceful's
 bar is the dark one. The raw ASGI floor is left out: it is no framework, and its bar would
 flatten the others (its ratio is in the table). matplotlib is a dependency of the bench

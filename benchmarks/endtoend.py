@@ -6,7 +6,7 @@ few seconds against plaintext and json (after a second of warming up), and the r
 per second it reports are compared: the median of many short rounds, each framework
 taking each place in the order in turn, since this machine's speed drifts from one minute
 to the next. Where ``taskset`` is found and there are two cores or
-more, the server runs on the first and wrk on the second. Each server's answer is checked
+more, the server runs on the first and wrk on the second. Each server's response is checked
 before it is loaded. Run it with ``python -m benchmarks.endtoend`` (``--seconds 1`` for a
 quick check).
 """
@@ -59,7 +59,7 @@ def wait_for(port: int, server: subprocess.Popen[bytes], timeout: float = 20.0) 
             time.sleep(0.05)
         else:
             return
-    msg = f"nothing answered on {HOST}:{port} within {timeout} s"
+    msg = f"nothing responded on {HOST}:{port} within {timeout} s"
     raise RuntimeError(msg)
 
 
@@ -115,7 +115,7 @@ SERVERS = {
 def serve_and_load(
     framework: str, scenario: Scenario, seconds: int, connections: int, server_name: str = "uvicorn"
 ) -> float:
-    """Start the server with ``framework``'s app, check its answer, and load it."""
+    """Start the server with ``framework``'s app, check its response, and load it."""
     port = free_port()
     environment = {**os.environ, "BENCH_FRAMEWORK": framework, "BENCH_SCENARIO": scenario.name}
     server = subprocess.Popen([*pinned(0), *SERVERS[server_name](port)], env=environment)

@@ -3,7 +3,7 @@
 Every scenario (:mod:`benchmarks.scenarios`) is written idiomatically in every framework
 that is installed (:mod:`benchmarks.apps`: resourceful, a raw ASGI app as the floor,
 Starlette, FastAPI, Litestar, BlackSheep; Strawberry and Ariadne for GraphQL). Each app's
-answer is checked once per scenario, so a broken app cannot score; then many short rounds
+response is checked once per scenario, so a broken app cannot score; then many short rounds
 are interleaved between the frameworks (each taking each place in the order in turn, so
 that a machine that speeds up or slows down in the meantime favours none) and the median
 requests per second is reported, with the ratio resourceful / peer. Run it with

@@ -3,7 +3,7 @@
 ``examples/hello.py`` is served by one uvicorn worker on 127.0.0.1; wrk (one thread, so
 that on a 2-core machine the server keeps a core of its own; 256 connections; 30 s by
 default) loads its JSON endpoint and its DI endpoint in turn. Every
-request must succeed: a socket error (connect, read, write, timeout) or an answer other
+request must succeed: a socket error (connect, read, write, timeout) or a response other
 than 2xx fails the run. Run it with ``python -m benchmarks.load`` (``--seconds 3`` for a
 quick check).
 """
@@ -21,7 +21,7 @@ from benchmarks.endtoend import HOST, fetch, free_port, wait_for
 from benchmarks.inprocess import rst_table
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
-#: The endpoints loaded: one that answers JSON from a query, one that injects a service.
+#: The endpoints loaded: one that responds with JSON from a query, one that injects a service.
 ENDPOINTS = {"json": "/api/hello?name=load", "di": "/api/notes?limit=2"}
 
 
@@ -62,7 +62,7 @@ def run(seconds: int, connections: int) -> dict[str, dict[str, str]]:
         for name, path in ENDPOINTS.items():
             status, _ = fetch(port, path)
             if status != 200:
-                msg = f"{path} answered {status} before the load"
+                msg = f"{path} responded {status} before the load"
                 raise RuntimeError(msg)
             results[name] = wrk(port, path, seconds, connections)
         return results

@@ -1,7 +1,7 @@
 """How long the OpenAPI document of an app of 200 routes takes to build.
 
 Each route is a resource with a path parameter, query and header parameters, a typed JSON
-body and a typed answer (its own attrs classes, so that the components grow with the app).
+body and a typed response (its own attrs classes, so that the components grow with the app).
 The app is built (its endpoints planned) first, as on its first request; the time is that of
 the document alone, on a new ``OpenAPI`` each round. Run it with ``python -m benchmarks.openapi``.
 """
@@ -22,7 +22,7 @@ ROUTE_COUNT = 200
 
 
 def resource(number: int) -> type[HTTPResource]:
-    """A resource with its own body and answer classes."""
+    """A resource with its own body and response classes."""
     item_in = attrs.make_class(
         f"Item{number}In",
         {

@@ -42,7 +42,7 @@ async def time_router(router: Router, path: str, iterations: int) -> float:
         await router(dict(base), receive, send)
     elapsed = time.perf_counter() - start
     if body[-1] != b"ok":
-        msg = f"the router answered {body[-1]!r} for {path}"
+        msg = f"the router responded {body[-1]!r} for {path}"
         raise RuntimeError(msg)
     return elapsed / iterations
 

@@ -1,8 +1,8 @@
-"""The benchmark scenarios: each one request (or websocket session) and its expected answer.
+"""The benchmark scenarios: each one request (or websocket session) and its expected response.
 
 The apps that serve them live in :mod:`benchmarks.apps`, one module per framework; every
 framework writes every scenario idiomatically. A scenario drives an app the way a server
-would, with a prepared scope and trivial ``receive``/``send``, and checks the answer, so a
+would, with a prepared scope and trivial ``receive``/``send``, and checks the response, so a
 broken app cannot score.
 """
 
@@ -30,7 +30,7 @@ def json_body(body: bytes) -> Any:
 
 
 class Scenario:
-    """One HTTP request and the status and (decoded) body every framework must answer."""
+    """One HTTP request and the status and (decoded) body every framework must respond with."""
 
     def __init__(
         self,
@@ -75,7 +75,7 @@ class Scenario:
         }
 
     async def call(self, app: ASGIApp) -> tuple[int, bytes]:
-        """One request; the status and body the app answered."""
+        """One request; the status and body the app sent."""
         status = 0
         body = bytearray()
 
@@ -89,15 +89,15 @@ class Scenario:
         await app(self.scope(), self._receive(), send)
         return status, bytes(body)
 
-    def check(self, framework: str, answer: tuple[int, bytes]) -> None:
-        """Raise unless ``answer`` is the expected one."""
-        status, body = answer
+    def check(self, framework: str, response: tuple[int, bytes]) -> None:
+        """Raise unless ``response`` is the expected one."""
+        status, body = response
         try:
             right = status == self.status and self.decode(body) == self.expected
         except ValueError:
             right = False
         if not right:
-            msg = f"{framework} answered {self.name} wrongly: {status} {body[:80]!r}"
+            msg = f"{framework} responded {self.name} wrongly: {status} {body[:80]!r}"
             raise RuntimeError(msg)
 
     def _receive(self) -> Receive:

@@ -4,7 +4,7 @@ The outermost limit middleware counts the body as it is received; an inner one (
 mount's) only changes the limits in force, so the innermost limit decides even when a
 middleware in between copied the scope. A body is refused with 413 when its declared
 ``Content-Length`` or what actually arrived passes the limit: at the first read, or, for an
-endpoint that never reads it, when the answer starts.
+endpoint that never reads it, when the response starts.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ DEFAULT_MAX_BODY_SIZE: Final = 1024 * 1024
 DEFAULT_MAX_UPLOAD_SIZE: Final = 100 * 1024 * 1024
 
 Limits = tuple[int | None, int | None]
-#: Methods whose unread body is not checked as the answer starts.
+#: Methods whose unread body is not checked as the response starts.
 _BODILESS = frozenset(("GET", "HEAD"))
 
 
@@ -65,15 +65,15 @@ def body_limits(max_body_size: int | Unset | None, max_upload_size: int | Unset 
 
 
 class BodyTooLarge(HTTPException):
-    """The request body is larger than the limit in force (a 413 answer)."""
+    """The request body is larger than the limit in force (a 413 response)."""
 
     def __init__(self, limit: int) -> None:
         super().__init__(413, "Content Too Large")
         self.limit = limit
 
 
-class AnswerRefused(Exception):
-    """The app's answer was replaced with a 413 as it started: the app must stop."""
+class ResponseRefused(Exception):
+    """The app's response was replaced with a 413 as it started: the app must stop."""
 
 
 def _declared(headers: Iterable[tuple[bytes, bytes]]) -> tuple[bool, int | None]:
@@ -92,9 +92,9 @@ class BodyCounter(Relay):
     """One request's body limits and the bytes of its body received so far.
 
     Its ``receive`` and itself (a send channel) stand in for the request's: ``receive``
-    raises :class:`BodyTooLarge` past the limit; sending replaces an answer that starts while
-    the declared length is over the limit, then raises :class:`AnswerRefused`. The headers are
-    read only when the body is, or when an answer starts without it having been read.
+    raises :class:`BodyTooLarge` past the limit; sending replaces a response that starts while
+    the declared length is over the limit, then raises :class:`ResponseRefused`. The headers are
+    read only when the body is, or when a response starts without it having been read.
 
     It keeps the scope's headers and method, not the scope: the scope holds the counter
     (for limits set further in), and a cycle between them would leave every request to the
@@ -156,7 +156,7 @@ class BodyCounter(Relay):
         return message
 
     def __call__(self, message: Message) -> Awaitable[None]:
-        """The send channel: notes the answer's start (``started``), and replaces it with a
+        """The send channel: notes the response's start (``started``), and replaces it with a
         413 when the declared length is over the limit (a relay otherwise)."""
         if message["type"] == "http.response.start":
             self.started = True
@@ -168,14 +168,14 @@ class BodyCounter(Relay):
                 and self._over_declared() is not None
             ):
                 self.has_refused = True
-                return self._refuse_answer()
+                return self._refuse_response()
         return self.downstream(message)
 
-    async def _refuse_answer(self) -> None:
-        answer = PlainTextResponse("Content Too Large", status_code=413)
+    async def _refuse_response(self) -> None:
+        response = PlainTextResponse("Content Too Large", status_code=413)
         # All the response needs to know of the request (the counter keeps no scope).
-        await answer({"type": "http"}, self.downstream_receive, self.downstream)
-        raise AnswerRefused
+        await response({"type": "http"}, self.downstream_receive, self.downstream)
+        raise ResponseRefused
 
 
 def stop_counting(scope: Scope) -> None:
@@ -210,10 +210,10 @@ def limit_counted(scope: Scope, limits: Limits, *, is_default: bool) -> None:
 
 
 class BodyLimitMiddleware:
-    """Answers request bodies over the limit with 413, by ``Content-Length`` or as they stream.
+    """Responds to request bodies over the limit with 413, by ``Content-Length`` or as they stream.
 
     The check happens when the endpoint first reads the body, so the rest of an oversized
-    body is never read; an endpoint that does not read it is refused when its answer starts.
+    body is never read; an endpoint that does not read it is refused when its response starts.
     Another instance inside this one (on a mount, a route or a resource) sets other limits
     for the requests it serves, stricter or looser; one with the default limits (an
     ``App``'s, when not given) keeps those set outside it. None means no limit.
@@ -260,7 +260,7 @@ class BodyLimitMiddleware:
             await PlainTextResponse("Content Too Large", status_code=413)(
                 scope, counter.downstream_receive, counter.downstream
             )
-        except AnswerRefused:
+        except ResponseRefused:
             pass
         finally:
             stop_counting(scope)

@@ -57,8 +57,8 @@ EXCEPTION_HANDLING_KEY = "resourceful.exception_handling"
 
 
 class HandledInside:
-    """Answers the errors of ``app`` with the app's exception handlers right here, inside the
-    middleware of its route or mount, so that that middleware sees the answer (a header it
+    """Responds to the errors of ``app`` with the app's exception handlers right here, inside the
+    middleware of its route or mount, so that that middleware sees the response (a header it
     adds, say), as it does in Starlette."""
 
     __slots__ = ("app",)
@@ -91,7 +91,7 @@ def wrap(
 ) -> ASGIApp:
     """``app`` inside ``middleware`` (the first outermost), inside a body limit if one is given.
 
-    Errors of ``app`` are answered inside the middleware (see :class:`HandledInside`).
+    Errors of ``app`` get their responses inside the middleware (see :class:`HandledInside`).
     """
     if middleware:
         app = HandledInside(app)

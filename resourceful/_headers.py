@@ -35,7 +35,7 @@ def sent_media_type(scope: Scope) -> str:
 
 def names_any(raw: Iterable[tuple[bytes, bytes]], names: frozenset[bytes]) -> bool:
     """Whether some header among the ``raw`` pairs is named in ``names`` (lower-case)."""
-    for header, _ in raw:  # noqa: SIM110 (a loop: any() would make a generator per answer)
+    for header, _ in raw:  # noqa: SIM110 (a loop: any() would make a generator per response)
         if header in names:
             return True
     return False

@@ -8,12 +8,12 @@ of the file makes the request unsatisfiable (416).
 from __future__ import annotations
 
 #: More ranges than this in one header are ignored (the whole file is sent), so a request of
-#: many tiny ranges cannot make the server assemble a huge multipart answer.
+#: many tiny ranges cannot make the server assemble a huge multipart response.
 MAX_RANGES = 100
 
 
 class MalformedRange(Exception):
-    """The Range header is no byte-range request the server can serve (a 400 answer)."""
+    """The Range header is no byte-range request the server can serve (a 400 response)."""
 
     def __init__(self, reason: str = "Malformed range header.") -> None:
         super().__init__(reason)
@@ -21,7 +21,7 @@ class MalformedRange(Exception):
 
 
 class RangeNotSatisfiable(Exception):
-    """A range starts past the end of the file (a 416 answer)."""
+    """A range starts past the end of the file (a 416 response)."""
 
 
 def parse_range_header(value: str, size: int) -> list[tuple[int, int]]:

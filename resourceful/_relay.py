@@ -10,7 +10,7 @@ class Relay:
 
     Its ``__call__`` (a subclass's) notes what it needs of a message, then hands back
     ``self.downstream(message)``, the awaitable of the channel behind it: no coroutine of
-    the relay's runs around it, which spares a frame for every message of every answer.
+    the relay's runs around it, which spares a frame for every message of every response.
     """
 
     __slots__ = ("downstream",)

@@ -20,7 +20,7 @@ CONNECTION = "__resourceful_connection__"
 
 
 class Requirement:
-    """Scopes a connection's credentials must have, and what to answer when they do not."""
+    """Scopes a connection's credentials must have, and how to respond when they do not."""
 
     def __init__(self, scopes: Sequence[str], status_code: int, redirect: str | None) -> None:
         self.scopes = tuple(scopes)

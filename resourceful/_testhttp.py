@@ -67,7 +67,7 @@ class HTTPExchange:
 
     async def receive(self) -> Message:
         if self.request_sent:
-            if not self.complete.is_set():  # answered at once once it is (no checkpoint)
+            if not self.complete.is_set():  # responded to at once once it is (no checkpoint)
                 await self.complete.wait()  # the client is there until the response is read
             return {"type": "http.disconnect"}
         self.request_sent = True
@@ -149,7 +149,7 @@ class ResponseStream:
                 yield chunk
 
     def close(self, *, stop_app: bool = False) -> None:
-        """Stop the app if it has not finished its answer (or, with ``stop_app``, at all: the
+        """Stop the app if it has not finished its response (or, with ``stop_app``, at all: the
         client is closing), else wait for it; then raise its error, if any."""
         if self.closed:
             return

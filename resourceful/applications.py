@@ -130,14 +130,14 @@ class App:
     The middleware stack is ServerErrorMiddleware (outermost), then ``middleware`` in the
     order given, then ExceptionMiddleware (innermost), then the router. It is built once, on
     the first request or lifespan event; with no middleware of your own, the fixed layers run
-    as one, answering alike.
+    as one, responding alike.
 
     Args:
-        debug: answer unhandled errors with a traceback page. Never in production.
+        debug: respond to unhandled errors with a traceback page. Never in production.
         routes: the routes to serve.
         middleware: :class:`~resourceful.middleware.Middleware` entries, outermost first.
         exception_handlers: handlers by status code or exception class; a handler for 500
-            or ``Exception`` answers unhandled errors.
+            or ``Exception`` responds to unhandled errors.
         on_startup: callables (sync or async) run at startup.
         on_shutdown: callables (sync or async) run at shutdown.
         lifespan: an async context manager factory ``lifespan(app)``; a mapping it yields
@@ -321,7 +321,7 @@ class App:
 
     @property
     def debug(self) -> bool:
-        """Whether unhandled errors are answered with a traceback page."""
+        """Whether unhandled errors get a traceback page as their response."""
         return self._debug
 
     @debug.setter

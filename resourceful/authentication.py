@@ -12,7 +12,7 @@ T = TypeVar("T")
 
 
 class AuthenticationError(Exception):
-    """Credentials were sent but are wrong; the middleware answers with its ``on_error``."""
+    """Credentials were sent but are wrong; the middleware responds with its ``on_error``."""
 
 
 class AuthCredentials:

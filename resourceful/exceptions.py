@@ -1,4 +1,4 @@
-"""Exceptions that endpoints raise to answer with an HTTP error or close a websocket."""
+"""Exceptions that endpoints raise to respond with an HTTP error or close a websocket."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ def status_phrase(status_code: int) -> str:
 
 
 class HTTPException(Exception):
-    """Raise to answer the request with ``status_code``, a ``detail`` and extra ``headers``.
+    """Raise to respond to the request with ``status_code``, a ``detail`` and extra ``headers``.
 
     Args:
-        status_code: the HTTP status of the answer.
+        status_code: the HTTP status of the response.
         detail: what went wrong; the status' reason phrase when omitted.
-        headers: headers to send with the answer (``WWW-Authenticate``, ``Allow``, ...).
+        headers: headers to send with the response (``WWW-Authenticate``, ``Allow``, ...).
     """
 
     def __init__(
@@ -57,7 +57,7 @@ class WebSocketException(Exception):
 
 
 class RequestValidationError(HTTPException):
-    """What the client sent does not fit the endpoint's parameters (a 422 answer).
+    """What the client sent does not fit the endpoint's parameters (a 422 response).
 
     Attributes:
         errors: every failing field, as ``{"location": [...], "message": "..."}`` dicts, e.g.

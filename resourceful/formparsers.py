@@ -18,7 +18,7 @@ SPOOL_MAX_SIZE = 1024 * 1024
 
 
 class MultiPartException(HTTPException):
-    """A form the client sent could not be parsed or broke a limit (a 400 answer)."""
+    """A form the client sent could not be parsed or broke a limit (a 400 response)."""
 
     def __init__(self, message: str) -> None:
         super().__init__(400, message)

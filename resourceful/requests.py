@@ -137,7 +137,7 @@ class HTTPConnection(Mapping[str, Any], Generic[StateT]):
             raise AssertionError(msg)
         session: dict[str, Any] = self.scope["session"]
         mark_accessed = getattr(session, "mark_accessed", None)
-        if mark_accessed is not None:  # the answer now depends on the Cookie header
+        if mark_accessed is not None:  # the response now depends on the Cookie header
             mark_accessed()
         return session
 
@@ -340,7 +340,7 @@ class Request(HTTPConnection[StateT]):
                 raise ClientDisconnect
 
     async def json(self) -> Any:
-        """The body decoded as JSON; malformed JSON is a 400 answer."""
+        """The body decoded as JSON; malformed JSON is a 400 response."""
         if self._json is _UNREAD:
             body = await self.body()
             try:
@@ -378,7 +378,7 @@ class Request(HTTPConnection[StateT]):
         """The parsed form (urlencoded or multipart); an empty form for other bodies.
 
         Use ``async with request.form() as form:`` to close the uploaded files at the end.
-        Breaking a limit or sending a malformed body is a 400 answer.
+        Breaking a limit or sending a malformed body is a 400 response.
         """
         return _AwaitableOrContextManager(
             self._get_form(max_files=max_files, max_fields=max_fields, max_part_size=max_part_size),

@@ -77,19 +77,19 @@ class HTTPResource:
     """An HTTP resource: define ``get``, ``post``, ``put``, ``patch``, ``delete``, ``options``.
 
     Handler parameters are injected like function endpoints'. ``HEAD`` is served by ``get``
-    without a body; ``OPTIONS`` is answered with ``Allow`` unless defined; any other verb is
+    without a body; ``OPTIONS`` gets a response with ``Allow`` unless defined; any other verb is
     a 405 listing what the class implements. Define ``before(self, ...)`` (return a response to
-    answer without the handler) and ``after(self, response, ...)`` (return the response to
+    respond without the handler) and ``after(self, response, ...)`` (return the response to
     send) to run code around every handler; they are injected too. Class attributes:
     ``middleware`` (ASGI middleware around the resource) and ``converter`` (the cattrs
-    converter for JSON answers; the app's when None). All are inherited and can be
+    converter for JSON responses; the app's when None). All are inherited and can be
     overridden.
     """
 
     middleware: ClassVar[Sequence[Middleware]] = ()
     converter: ClassVar[cattrs.Converter | None] = None
-    #: Answer ``OPTIONS`` with ``204`` and ``Allow`` when the class defines no ``options``.
-    answers_options: ClassVar[bool] = True
+    #: Respond to ``OPTIONS`` with ``204`` and ``Allow`` when the class defines no ``options``.
+    responds_to_options: ClassVar[bool] = True
 
     def __init__(
         self, scope: Scope, receive: Receive, send: Send, request: Request | None = None
@@ -104,11 +104,11 @@ class HTTPResource:
 
     @classmethod
     def allowed_methods(cls) -> list[str]:
-        """The HTTP methods this class answers, for ``Allow``."""
+        """The HTTP methods this class responds to, for ``Allow``."""
         verbs = {verb.upper() for verb in HTTP_VERBS if callable(getattr(cls, verb, None))}
         if "GET" in verbs:
             verbs.add("HEAD")
-        if cls.answers_options:
+        if cls.responds_to_options:
             verbs.add("OPTIONS")
         return sorted(verbs)
 
@@ -162,26 +162,26 @@ def _resource_http_app(
             served[verb.upper()] = http_app(handler, container)
     if "GET" in served:
         served.setdefault("HEAD", served["GET"])
-    return _dispatch(served, ", ".join(cls.allowed_methods()), cls.answers_options)
+    return _dispatch(served, ", ".join(cls.allowed_methods()), cls.responds_to_options)
 
 
-def _dispatch(served: dict[str, ASGIApp], allow: str, answers_options: bool) -> ASGIApp:
+def _dispatch(served: dict[str, ASGIApp], allow: str, responds_to_options: bool) -> ASGIApp:
     """Hand each request to the app serving its method (its own awaitable, no frame between)."""
 
     def dispatch(scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         app = served.get(scope["method"])
         if app is None:
-            return _not_handled(scope, receive, send, allow, answers_options)
+            return _not_handled(scope, receive, send, allow, responds_to_options)
         return app(scope, receive, send)
 
     return dispatch
 
 
 async def _not_handled(
-    scope: Scope, receive: Receive, send: Send, allow: str, answers_options: bool
+    scope: Scope, receive: Receive, send: Send, allow: str, responds_to_options: bool
 ) -> None:
     headers = {"Allow": allow}
-    if answers_options and scope["method"] == "OPTIONS":
+    if responds_to_options and scope["method"] == "OPTIONS":
         await Response(status_code=204, headers=headers)(scope, receive, send)
     elif "app" in scope:
         raise HTTPException(405, headers=headers)
@@ -342,9 +342,9 @@ class _Session:
 
 class HTTPEndpoint(HTTPResource):
     """Starlette's ``HTTPEndpoint``: an :class:`HTTPResource` that, like Starlette's, leaves
-    ``OPTIONS`` unanswered (405) unless it defines ``options``."""
+    ``OPTIONS`` without a response of its own (405) unless it defines ``options``."""
 
-    answers_options = False
+    responds_to_options = False
 
 
 class WebSocketEndpoint(WebSocketResource):

@@ -120,7 +120,7 @@ class Response:
             and content_type is not None
             and (status == 200 or has_body(status))
         ):
-            # The common answer, made on most requests: its length and its type.
+            # The common response, made on most requests: its length and its type.
             self.raw_headers = [length_header(body), content_type]
             return
         length = b"%d" % len(body) if body is not None and has_body(status) else None
@@ -369,7 +369,7 @@ async def _until_disconnected(
                     pass
             except HTTPException:
                 # The body the endpoint left unread was refused as it came (past a size
-                # limit): the disconnect can no longer be heard, and the answer goes on.
+                # limit): the disconnect can no longer be heard, and the response goes on.
                 await anyio.sleep_forever()
             group.cancel_scope.cancel()
 
@@ -425,8 +425,8 @@ def _spec_version(scope: Scope) -> tuple[int, ...]:
 class FileResponse(Response):
     """A file from disk, streamed in chunks, with ``Range`` support.
 
-    Sends ``content-length``, ``last-modified`` and ``etag``; answers ``HEAD`` without the
-    body; answers ``Range`` requests (to ``GET`` and ``HEAD``) with 206 (one range) or
+    Sends ``content-length``, ``last-modified`` and ``etag``; responds to ``HEAD`` without the
+    body; responds to ``Range`` requests (to ``GET`` and ``HEAD``) with 206 (one range) or
     ``multipart/byteranges`` (several), 416 when a range starts past the end, 400 when the
     header is no byte-range request, and the whole file when an ``If-Range`` validator is weak
     or no longer matches. Sending stops when the client disconnects.

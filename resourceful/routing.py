@@ -316,7 +316,7 @@ class Router:
         return self._by_segment.get(first_segment(path), self._unindexed)
 
     async def not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """The default answer when nothing matches: a 404, or closing the websocket."""
+        """The default response when nothing matches: a 404, or closing the websocket."""
         if scope["type"] == "websocket":
             await WebSocketClose()(scope, receive, send)
         elif "app" in scope:

@@ -25,7 +25,7 @@ PathLike = str | os.PathLike[str]
 class StaticFiles:
     """An ASGI app that serves the files under ``directory`` (and package ``statics``).
 
-    Only ``GET`` and ``HEAD`` (others are 405). Answers carry ``ETag`` and ``Last-Modified``
+    Only ``GET`` and ``HEAD`` (others are 405). Responses carry ``ETag`` and ``Last-Modified``
     and conditional requests get 304; ``Range`` requests are served. No request can read a
     file outside the directories: ``..``, NUL bytes and symlinks pointing out (unless
     ``follow_symlink``) are all 404.
@@ -93,7 +93,7 @@ class StaticFiles:
         return os.path.normpath(os.path.join("", *route_path(scope).split("/")))
 
     async def get_response(self, path: str, scope: Scope) -> Response:
-        """The answer for ``path`` (relative to the directories)."""
+        """The response for ``path`` (relative to the directories)."""
         if scope["method"] not in ("GET", "HEAD"):
             return self._refuse(scope, 405, {"Allow": "GET, HEAD"})
         try:
@@ -152,7 +152,7 @@ class StaticFiles:
 
     async def check_config(self) -> None:
         """Raise if ``directory`` is not a directory (once, at the first request), rather than
-        answering every request with 404."""
+        responding every request with 404."""
         if self.directory is None:
             return
         try:
@@ -192,7 +192,7 @@ class StaticFiles:
 
     @staticmethod
     def _refuse(scope: Scope, status_code: int, headers: dict[str, str] | None = None) -> Response:
-        # Inside an app its exception handlers answer; alone, the answer is plain text.
+        # Inside an app its exception handlers respond; alone, the response is plain text.
         if "app" in scope:
             raise HTTPException(status_code, headers=headers)
         phrase = HTTPStatus(status_code).phrase

@@ -317,7 +317,7 @@ class TestClient(httpx.Client):
         app: any ASGI app.
         base_url: the URL requests are relative to.
         raise_server_exceptions: re-raise the app's errors in the test (default) instead of
-            answering 500.
+            responding 500.
         root_path: the ASGI ``root_path``, as if served under a path prefix; request paths
             include it (``client.get("/prefix/items")``), as the scope's ``path`` does.
         backend: ``"asyncio"`` or ``"trio"``.

@@ -77,7 +77,7 @@ async def no_receive() -> Message:
 
 
 async def no_send(message: Message) -> None:
-    """A send channel for an app that must not answer: sending fails the test."""
+    """A send channel for an app that must not response: sending fails the test."""
     raise AssertionError(
         "the app sent on a channel it must not use"
     )  # pragma: no cover (reached only by a failing test)

@@ -104,7 +104,7 @@ def _exists(module: str) -> bool:
 
 
 def _missing_names(module: types.ModuleType, starlette_name: str) -> None:
-    """Give ``module`` a module ``__getattr__`` that answers missing names with placeholders."""
+    """Give ``module`` a module ``__getattr__`` that fills in missing names with placeholders."""
     previous = module.__dict__.get("__getattr__")
 
     def __getattr__(attribute: str) -> Any:

@@ -15,7 +15,7 @@ TEXT = [(b"content-type", b"text/plain; charset=utf-8")]
 JSON = [(b"content-type", b"application/json")]
 
 
-async def answer(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+async def respond(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
     length = (b"content-length", b"%d" % len(body))
     await send({"type": "http.response.start", "status": status, "headers": [*headers, length]})
     await send({"type": "http.response.body", "body": body})
@@ -32,7 +32,7 @@ async def read_body(receive: Receive) -> bytes:
 
 def json_app(make: Any) -> ASGIApp:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        await answer(send, 200, JSON, json.dumps(await make(scope, receive)).encode())
+        await respond(send, 200, JSON, json.dumps(await make(scope, receive)).encode())
 
     return app
 
@@ -65,7 +65,7 @@ def graphql_app() -> ASGIApp:
             graphql.validate(schema, document)
         result = graphql.execute(schema, document, root, None, request.get("variables"))
         body = {"data": result.data}  # type: ignore[union-attr]
-        await answer(send, 200, JSON, json.dumps(body).encode())
+        await respond(send, 200, JSON, json.dumps(body).encode())
 
     return app
 
@@ -73,7 +73,7 @@ def graphql_app() -> ASGIApp:
 def apps() -> dict[str, Builder]:
     def plaintext() -> ASGIApp:
         async def app(scope: Scope, receive: Receive, send: Send) -> None:
-            await answer(send, 200, TEXT, HELLO.encode())
+            await respond(send, 200, TEXT, HELLO.encode())
 
         return app
 
@@ -89,7 +89,7 @@ def apps() -> dict[str, Builder]:
         async def app(scope: Scope, receive: Receive, send: Send) -> None:
             data = json.loads(await read_body(receive))
             item = {"name": str(data["name"]), "price": float(data["price"]), "tags": data["tags"]}
-            await answer(send, 201, JSON, json.dumps(item).encode())
+            await respond(send, 201, JSON, json.dumps(item).encode())
 
         return app
 
@@ -106,10 +106,10 @@ def apps() -> dict[str, Builder]:
         async def app(scope: Scope, receive: Receive, send: Send) -> None:
             found = pattern.match(scope["path"])
             if found is None or int(found[1]) >= ROUTE_COUNT:
-                await answer(send, 404, TEXT, b"Not Found")
+                await respond(send, 404, TEXT, b"Not Found")
                 return
             route = {"route": int(found[1]), "id": int(found[2])}
-            await answer(send, 200, JSON, json.dumps(route).encode())
+            await respond(send, 200, JSON, json.dumps(route).encode())
 
         return app
 

@@ -12,7 +12,7 @@ from resourceful.settings import Settings
 
 class NotesSettings(Settings, prefix="NOTES_"):
     database: str = "notes.sqlite3"
-    # The host names this app answers to (NOTES_ALLOWED_HOSTS=notes.example,www.notes.example):
+    # The host names this app responds to (NOTES_ALLOWED_HOSTS=notes.example,www.notes.example):
     # a request naming another host gets a 400, so forged Host headers build no links.
     allowed_hosts: list[str] = attrs.field(factory=lambda: ["127.0.0.1", "localhost"])
     # memory:// serves one process; redis://host:6379/0 lets every worker's pages hear of

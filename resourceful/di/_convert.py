@@ -71,7 +71,7 @@ def _text_float(value: Any, _: Any) -> float:
 
 
 def _finite(number: float, value: Any) -> float:
-    # NaN and the infinities are no numbers a JSON answer could hold.
+    # NaN and the infinities are no numbers a JSON response could hold.
     if math.isfinite(number):
         return number
     raise _expected("a finite number", value)

@@ -31,7 +31,7 @@ _JSON_TYPE = (b"content-type", b"application/json")
 class _EncodedJSON(JSONResponse):
     """A JSON response whose body is encoded already.
 
-    An answer without headers of its own (most are) is made directly, with the two headers
+    A response without headers of its own (most are) is made directly, with the two headers
     ``init_headers`` would give it; the rest as any response is.
     """
 
@@ -73,7 +73,7 @@ def responds(
 ) -> Callable[[Any], Any]:
     """Set the status code and headers of what a handler returns, when it is not a Response.
 
-    ``@responds(201)`` on ``post`` (or on a function endpoint) answers ``201 Created`` with
+    ``@responds(201)`` on ``post`` (or on a function endpoint) responds ``201 Created`` with
     the returned object as JSON.
     """
 

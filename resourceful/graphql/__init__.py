@@ -1,6 +1,6 @@
 """GraphQL on graphql-core (the ``graphql`` extra): serve a schema over HTTP.
 
-``GraphQLApp(schema)`` answers queries and mutations by the GraphQL-over-HTTP
+``GraphQLApp(schema)`` responds to queries and mutations by the GraphQL-over-HTTP
 specification, with GraphiQL for browsers; :func:`make_schema` builds a schema from SDL and
 resolver functions.
 """

@@ -31,9 +31,9 @@ from resourceful.graphql._http import (
     HTML,
     BadRequest,
     Params,
-    answer_type,
     params_from_body,
     params_from_query,
+    response_type,
 )
 from resourceful.graphql._inject import OPERATION, inject_resolvers
 from resourceful.graphql._page import GRAPHIQL_CDN, graphiql_page
@@ -50,11 +50,11 @@ MASKED = {"message": "Internal server error.", "extensions": {"code": "INTERNAL_
 
 
 class GraphQLApp:
-    """An ASGI app that answers GraphQL requests for ``schema``.
+    """An ASGI app that responds to GraphQL requests for ``schema``.
 
     Mount it at a route: ``Route("/graphql", GraphQLApp(schema), methods=["GET", "POST"])``.
     Queries come by POST (a JSON body) or GET (the query string); mutations only by POST.
-    The answer is ``application/graphql-response+json`` for clients that name it, else
+    The response is ``application/graphql-response+json`` for clients that name it, else
     ``application/json``, with the status codes of the GraphQL-over-HTTP specification.
 
     Args:
@@ -63,7 +63,7 @@ class GraphQLApp:
         context_value: the context resolvers get as ``info.context``: a value, or a function
             of the request (sync or async) that makes one per request. By default a dict
             ``{"request": request}``.
-        graphiql: answer browsers (a GET that prefers HTML) with the GraphiQL page.
+        graphiql: respond to browsers (a GET that prefers HTML) with the GraphiQL page.
         graphiql_cdn: where the page loads its scripts from.
         limits: the limits on query documents (size, depth, aliases, introspection).
         debug: show the real message of unexpected errors; otherwise clients get a generic
@@ -152,7 +152,7 @@ class GraphQLApp:
                 msg = "GraphQL requests are GET (queries) or POST."
                 raise BadRequest(msg, 405, {"Allow": "GET, POST"})
             html = self.graphiql and request.method == "GET"
-            media_type = answer_type(request.headers.get("accept"), html=html)
+            media_type = response_type(request.headers.get("accept"), html=html)
             if media_type == HTML:
                 return HTMLResponse(self.page)
             if request.method == "GET":

@@ -1,4 +1,4 @@
-"""GraphQL over HTTP: the request's parameters, the media type of the answer, its status."""
+"""GraphQL over HTTP: the request's parameters, the media type of the response, its status."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ HTML = "text/html"
 
 
 class BadRequest(Exception):
-    """The request is no GraphQL request (a 4xx answer, with ``status`` and ``headers``)."""
+    """The request is no GraphQL request (a 4xx response, with ``status`` and ``headers``)."""
 
     def __init__(self, message: str, status: int = 400, headers: Mapping[str, str] = {}) -> None:
         super().__init__(message)
@@ -55,8 +55,8 @@ def _quality(accept: str, media_type: str) -> float:
     return best
 
 
-def answer_type(accept: str | None, *, html: bool) -> str:
-    """The media type to answer with: the specification's when named, JSON otherwise, or the
+def response_type(accept: str | None, *, html: bool) -> str:
+    """The media type to respond with: the specification's when named, JSON otherwise, or the
     GraphiQL page (``html``) for a browser that prefers HTML.
 
     Raises:
@@ -75,7 +75,7 @@ def answer_type(accept: str | None, *, html: bool) -> str:
         return GRAPHQL_RESPONSE
     if json > 0:
         return JSON
-    msg = f"This endpoint answers {GRAPHQL_RESPONSE} or {JSON}; the request accepts neither."
+    msg = f"This endpoint responds with {GRAPHQL_RESPONSE} or {JSON}; the request accepts neither."
     raise BadRequest(msg, 406)
 
 

@@ -1,6 +1,6 @@
 """GraphQL over a websocket, by the ``graphql-transport-ws`` protocol (of the graphql-ws library).
 
-The client opens with ``connection_init`` and the server answers ``connection_ack``; then each
+The client opens with ``connection_init`` and the server responds ``connection_ack``; then each
 ``subscribe`` runs one operation under the client's id: a subscription sends a ``next`` per
 event until its source ends (``complete``) or the client sends ``complete``; a query or a
 mutation sends one ``next`` and ``complete``; a document that cannot run gets ``error``.
@@ -165,18 +165,18 @@ class TransportSession:
         self.is_initialised = True
         if payload is not None and not isinstance(payload, dict):
             raise _Closed(4400, "The connection_init payload is an object")
-        answer = None
+        accepted = None
         if self.app.on_connect is not None:
-            answer = self.app.on_connect(self.websocket, payload)
-            if inspect.isawaitable(answer):
-                answer = await answer
-            if answer is False:
+            accepted = self.app.on_connect(self.websocket, payload)
+            if inspect.isawaitable(accepted):
+                accepted = await accepted
+            if accepted is False:
                 raise _Closed(4403, "Forbidden")
         self.context = await self.app.context_for(self.websocket)
         self.is_acknowledged = True
         ack: dict[str, Any] = {"type": "connection_ack"}
-        if isinstance(answer, dict):
-            ack["payload"] = answer
+        if isinstance(accepted, dict):
+            ack["payload"] = accepted
         await self._send(ack)
 
     async def _operation(self, operation_id: str, params: Any, scope: anyio.CancelScope) -> None:

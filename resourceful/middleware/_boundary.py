@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from resourceful._bodylimit import (
     COUNTER_KEY,
-    AnswerRefused,
     BodyCounter,
     BodyLimitMiddleware,
     BodyTooLarge,
+    ResponseRefused,
     limit_counted,
 )
 from resourceful._endpoints import EXCEPTION_HANDLING_KEY
@@ -22,7 +22,7 @@ from resourceful.types import ASGIApp, Receive, Scope, Send
 class ErrorBoundary:
     """ServerErrorMiddleware, BodyLimitMiddleware and ExceptionMiddleware as one layer.
 
-    It answers exactly as the three stacked would, with one call and one watcher of the
+    It responds exactly as the three stacked would, with one call and one watcher of the
     response instead of three calls and two watchers on every request. With middleware of
     the app's own in between, ``exceptions`` is None (an ExceptionMiddleware sits inside
     that middleware) and the boundary is the outer two in one.
@@ -64,7 +64,7 @@ class ErrorBoundary:
         watcher: StartWatcher | BodyCounter
         counter = None
         if limits is not None and COUNTER_KEY not in scope:
-            # The counter is the send channel too: it notes the answer's start.
+            # The counter is the send channel too: it notes the response's start.
             watcher = counter = BodyCounter(scope, limits.limits, receive, send)
             receive = counter.receive
         else:
@@ -83,8 +83,8 @@ class ErrorBoundary:
                     await too_large(scope, receive, send)
                 else:
                     raise
-        except AnswerRefused:
-            pass  # the 413 has gone out in place of the answer
+        except ResponseRefused:
+            pass  # the 413 has gone out in place of the response
         except Exception as exc:
             await self.errors.recover(exc, watcher.started, scope, receive, send)
         finally:

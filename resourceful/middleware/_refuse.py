@@ -1,4 +1,4 @@
-"""Refusing a connection from middleware: an HTTP answer, or a websocket close."""
+"""Refusing a connection from middleware: an HTTP response, or a websocket close."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from resourceful.types import Message, Send
 
 
 class StartWatcher(Relay):
-    """Passes each message on to ``send``; ``started`` tells whether the answer has begun.
+    """Passes each message on to ``send``; ``started`` tells whether the response has begun.
 
     A relay: ``send``'s own awaitable is handed back, without a coroutine of the watcher's
     around it.

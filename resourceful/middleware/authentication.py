@@ -25,7 +25,7 @@ class AuthenticationMiddleware:
 
     Connections without credentials get no scopes and an
     :class:`~resourceful.authentication.UnauthenticatedUser`. Wrong credentials (an
-    :class:`~resourceful.authentication.AuthenticationError`) are answered by ``on_error``
+    :class:`~resourceful.authentication.AuthenticationError`) get the response of ``on_error``
     (a 400 by default); a websocket is closed instead.
     """
 

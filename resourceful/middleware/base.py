@@ -24,7 +24,7 @@ _DISCONNECT: Message = {"type": "http.disconnect"}
 
 
 class _StreamedResponse(Response):
-    """The app's answer as ``call_next`` returns it: its status, raw headers, streamed body."""
+    """The app's response as ``call_next`` returns it: its status, raw headers, streamed body."""
 
     def __init__(
         self,
@@ -114,7 +114,7 @@ class BaseHTTPMiddleware:
     """Middleware written as ``async def dispatch(self, request, call_next) -> Response``.
 
     ``call_next(request)`` runs the rest of the app and returns its response, whose body still
-    streams: a streaming answer stays streaming. The middleware may read the request body
+    streams: a streaming response stays streaming. The middleware may read the request body
     and the endpoint can still read it; a body up to 1 MiB the endpoint read can be read by
     the middleware after ``call_next`` too. Background tasks of the endpoint run after its
     response is sent; context variables set before ``call_next`` are visible to the
@@ -136,14 +136,14 @@ class BaseHTTPMiddleware:
             return
         exchange = _Exchange(scope, receive)
         request = Request(scope, exchange.receive, send)
-        answers: list[MemoryObjectReceiveStream[Message]] = []
+        responses: list[MemoryObjectReceiveStream[Message]] = []
         failures: list[list[Exception]] = []
         with collapse_excgroups():
             async with anyio.create_task_group() as group:
 
                 async def call_next(_: Request) -> Response:
                     sender, messages = anyio.create_memory_object_stream[Message]()
-                    answers.append(messages)
+                    responses.append(messages)
                     failures.append([])
                     return await self._call_app(group, exchange, sender, messages, failures[-1])
 
@@ -155,7 +155,7 @@ class BaseHTTPMiddleware:
                     # A response the dispatch dropped (or never got to, failing) is read by
                     # no one: let its app's sends go nowhere, so that the app (and its
                     # background tasks) can finish.
-                    for messages in answers:
+                    for messages in responses:
                         messages.close()
         for failure in failures:  # an error after the body, in a background task say
             if failure:
@@ -176,7 +176,7 @@ class BaseHTTPMiddleware:
             try:
                 await sender.send(message)
             except anyio.BrokenResourceError:
-                return  # the middleware answered without this response
+                return  # the middleware responded without this response
             if message["type"] == "http.response.pathsend" or (
                 message["type"] == "http.response.body" and not message.get("more_body", False)
             ):

@@ -13,7 +13,7 @@ from resourceful.types import ASGIApp, Message, Receive, Scope, Send
 ALL_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY")
 #: Request headers a browser may always send (the Fetch standard's CORS-safelisted ones).
 SAFELISTED_HEADERS = frozenset({"Accept", "Accept-Language", "Content-Language", "Content-Type"})
-#: What a preflight's answer depends on, for caches.
+#: What a preflight's response depends on, for caches.
 _PREFLIGHT_VARY = (
     "Origin, Access-Control-Request-Method, Access-Control-Request-Headers, "
     "Access-Control-Request-Private-Network"
@@ -21,7 +21,7 @@ _PREFLIGHT_VARY = (
 
 
 class CORSMiddleware:
-    """Answers CORS preflights and adds CORS headers to answers for allowed origins.
+    """Responds to CORS preflights and adds CORS headers to responses for allowed origins.
 
     Args:
         allow_origins: origins allowed to call the app (``["*"]`` for any).
@@ -30,10 +30,10 @@ class CORSMiddleware:
         allow_credentials: let browsers send cookies; then the origin is always echoed,
             never ``*``.
         allow_origin_regex: a regular expression that allowed origins fully match.
-        allow_private_network: answer Private Network Access preflights (a public page
+        allow_private_network: respond to Private Network Access preflights (a public page
             calling an app on a private network) with consent.
         expose_headers: response headers the browser may show to the calling script.
-        max_age: seconds a browser may cache a preflight answer.
+        max_age: seconds a browser may cache a preflight response.
     """
 
     def __init__(
@@ -62,7 +62,7 @@ class CORSMiddleware:
         self.allow_headers = frozenset(header.lower() for header in allowed_headers)
         self.allow_credentials = allow_credentials
         self.allow_private_network = allow_private_network
-        # The answer names the calling origin (not "*") when it depends on it.
+        # The response names the calling origin (not "*") when it depends on it.
         self.echo_origin = not self.allow_all_origins or allow_credentials
         simple = {}
         if self.allow_all_origins and not allow_credentials:
@@ -72,7 +72,7 @@ class CORSMiddleware:
         if expose_headers:
             simple["access-control-expose-headers"] = ", ".join(expose_headers)
         self.simple_headers = simple
-        # What an answer to an allowed origin gets when the app set none of these headers.
+        # What a response to an allowed origin gets when the app set none of these headers.
         self._simple_raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in simple.items()]
         self._cors_names = frozenset(
             {b"vary", b"access-control-allow-origin", *(name for name, _ in self._simple_raw)}
@@ -110,31 +110,31 @@ class CORSMiddleware:
         await self.app(scope, receive, self._with_cors_headers(send, origin))
 
     def preflight(self, origin: str, headers: Headers) -> PlainTextResponse:
-        """The answer to a preflight: 200 with what is allowed, or 400 saying what is not."""
-        answer = dict(self.preflight_headers)
+        """The response to a preflight: 200 with what is allowed, or 400 saying what is not."""
+        sent = dict(self.preflight_headers)
         refused = []
         if not self.is_allowed_origin(origin):
             refused.append("origin")
         elif self.echo_origin:
-            answer["access-control-allow-origin"] = origin
+            sent["access-control-allow-origin"] = origin
         if headers["access-control-request-method"] not in self.allow_methods:
             refused.append("method")
         requested = headers.get("access-control-request-headers")
         if requested is not None:
             names = (name.strip().lower() for name in requested.split(","))
             if self.allow_all_headers:
-                answer["access-control-allow-headers"] = requested
+                sent["access-control-allow-headers"] = requested
             elif any(name not in self.allow_headers for name in names):
                 refused.append("headers")
         if "access-control-request-private-network" in headers:
             if self.allow_private_network:
-                answer["access-control-allow-private-network"] = "true"
+                sent["access-control-allow-private-network"] = "true"
             else:
                 refused.append("private-network")
         if refused:
             reason = f"Disallowed CORS {', '.join(refused)}"
-            return PlainTextResponse(reason, status_code=400, headers=answer)
-        return PlainTextResponse("OK", status_code=200, headers=answer)
+            return PlainTextResponse(reason, status_code=400, headers=sent)
+        return PlainTextResponse("OK", status_code=200, headers=sent)
 
     def _with_cors_headers(self, send: Send, origin: str | None) -> Send:
         allowed = origin is not None and self.is_allowed_origin(origin)
@@ -155,7 +155,7 @@ class CORSMiddleware:
                         headers.update(self.simple_headers)
                     if echoed is not None:
                         headers["access-control-allow-origin"] = echoed
-                    # Whether and how the answer carries CORS headers depends on the Origin.
+                    # Whether and how the response carries CORS headers depends on the Origin.
                     headers.add_vary_header("Origin")
                 else:  # the common case: nothing to replace, only headers to add
                     message["headers"] = [*raw, *added]

@@ -68,20 +68,20 @@ def debug_page(exc: BaseException) -> str:
 
 
 class ServerErrorMiddleware:
-    """Answers any unhandled error with a 500, then re-raises it for the server to log.
+    """Responds to any unhandled error with a 500, then re-raises it for the server to log.
 
     An :class:`~resourceful.exceptions.HTTPException` that gets here (raised by a middleware
-    outside the exception handlers) is a client error: it is answered with its own status.
+    outside the exception handlers) is a client error: its response has its own status.
     A :class:`~resourceful.requests.ClientDisconnect` (the client left while its body was
     read), or the OSError of a send the server failed because the client had left (ASGI
-    2.4), ends the request quietly: there is no one to answer, and nothing to log.
+    2.4), ends the request quietly: there is no one to respond to, and nothing to log.
 
     Args:
         handler: ``handler(request, exc)`` (sync or async) building the 500 response;
             a plain "Internal Server Error" by default. It is called for an error after the
-            response started too (a background task's), to report it; its answer is
+            response started too (a background task's), to report it; its response is
             dropped then.
-        debug: answer with the traceback instead (HTML for browsers, text otherwise).
+        debug: respond with the traceback instead (HTML for browsers, text otherwise).
             Never in production: it shows your source code.
     """
 
@@ -113,22 +113,22 @@ class ServerErrorMiddleware:
         receive: Receive,
         send: Send,
     ) -> None:
-        """Deal with ``exc``, which nothing handled: answer it, or re-raise it to be logged.
+        """Deal with ``exc``, which nothing handled: respond to it, or re-raise it to be logged.
 
         Called from the ``except`` block that caught ``exc``; ``started`` tells whether the
         response had begun, ``send`` is the server's.
         """
         if isinstance(exc, ClientDisconnect) or failed_send(exc, send):
-            return  # nobody to answer, and nothing went wrong on this side
+            return  # nobody to respond to, and nothing went wrong on this side
         if started:
-            # The client has part of an answer and cannot get a second one; a handler of the
+            # The client has part of a response and cannot get a second one; a handler of the
             # app's still hears of the error (to report it), as in Starlette.
             if self.handler is not None and not self.debug:
                 await self._response(Request(scope), exc)
             raise exc
         if isinstance(exc, HTTPException):
             # Raised outside the exception handlers (by a middleware reading the body, say):
-            # still the client's error, answered with its status.
+            # still the client's error, responded to with its status.
             await (await http_exception(Request(scope), exc))(scope, receive, send)
             return
         response = await self._response(Request(scope), exc)

@@ -20,14 +20,14 @@ HandlerKey = int | type[Exception]
 
 
 async def http_exception(request: Request, exc: HTTPException) -> Response:
-    """The default answer to an :class:`~resourceful.exceptions.HTTPException`."""
+    """The default response to an :class:`~resourceful.exceptions.HTTPException`."""
     if exc.status_code in (204, 304):
         return Response(status_code=exc.status_code, headers=exc.headers)
     return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
 
 
 async def validation_exception(request: Request, exc: RequestValidationError) -> Response:
-    """The default answer to invalid parameters: RFC 9457 problem details listing them all."""
+    """The default response to invalid parameters: RFC 9457 problem details listing them all."""
     problem = {
         "type": "about:blank",
         "title": "Unprocessable Content",
@@ -39,18 +39,18 @@ async def validation_exception(request: Request, exc: RequestValidationError) ->
 
 
 async def websocket_exception(websocket: WebSocket, exc: WebSocketException) -> None:
-    """The default answer to a :class:`~resourceful.exceptions.WebSocketException`: close."""
+    """The default response to a :class:`~resourceful.exceptions.WebSocketException`: close."""
     await websocket.close(code=exc.code, reason=exc.reason)
 
 
 class ExceptionMiddleware:
-    """Answers exceptions with the handler registered for their status code or class.
+    """Responds to exceptions with the handler registered for their status code or class.
 
     ``handlers`` maps an HTTP status code (for an
     :class:`~resourceful.exceptions.HTTPException`) or an exception class (the most specific
     one in the exception's MRO wins) to ``handler(request, exc)``, sync or async, returning a
     response; for websockets the handler gets the websocket. An exception
-    raised after the response started is re-raised: the client cannot get a second answer.
+    raised after the response started is re-raised: the client cannot get a second response.
     """
 
     def __init__(
@@ -90,7 +90,7 @@ class ExceptionMiddleware:
         kind = scope["type"]
         scope[EXCEPTION_HANDLING_KEY] = self
         if kind == "websocket":
-            # Nothing to watch: a websocket error is answered by closing, at any point.
+            # Nothing to watch: a websocket error is met by closing, at any point.
             try:
                 await self.app(scope, receive, send)
             except Exception as exc:
@@ -108,7 +108,7 @@ class ExceptionMiddleware:
     async def handle(
         self, exc: Exception, started: bool, scope: Scope, receive: Receive, send: Send
     ) -> None:
-        """Answer ``exc`` (raised by the app) with its handler.
+        """Respond to ``exc`` (raised by the app) with its handler.
 
         Raises:
             Exception: ``exc`` itself when no handler takes it.
@@ -120,12 +120,12 @@ class ExceptionMiddleware:
         if started:
             msg = "Caught handled exception, but response already started."
             raise RuntimeError(msg) from exc
-        await self.answer(handler, exc, scope, receive, send)
+        await self.respond(handler, exc, scope, receive, send)
 
-    async def answer(
+    async def respond(
         self, handler: ExceptionHandler, exc: Exception, scope: Scope, receive: Receive, send: Send
     ) -> None:
-        """Send ``handler``'s answer to ``exc``."""
+        """Send ``handler``'s response to ``exc``."""
         connection: Request | WebSocket
         if scope["type"] == "http":
             connection = Request(scope, receive, send)

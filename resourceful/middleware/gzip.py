@@ -1,4 +1,4 @@
-"""GZipMiddleware: compress answers for clients that accept gzip, chunk by chunk."""
+"""GZipMiddleware: compress responses for clients that accept gzip, chunk by chunk."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ class GZipMiddleware:
     it at once; a chunk of ``thread_minimum_size`` bytes or more is compressed in a worker
     thread. Responses that already have a ``Content-Encoding``, partial content (206), and
     the ``exclude_content_types`` (already compressed media, server-sent events) pass
-    unchanged. ``Vary: Accept-Encoding`` is added to every answer this could change.
+    unchanged. ``Vary: Accept-Encoding`` is added to every response this could change.
     """
 
     def __init__(
@@ -116,7 +116,7 @@ class _GZipResponder:
                 self.passthrough = True
                 await self.downstream(message)
                 return
-            # Held until the first body chunk says how to answer.
+            # Held until the first body chunk says how to respond.
             self.start = {**message, "headers": list(message.get("headers", []))}
             return
         if self.passthrough or kind not in ("http.response.body", "http.response.pathsend"):

@@ -2,7 +2,7 @@
 
 Attribute names follow OpenTelemetry's semantic conventions for HTTP servers. The span is
 named after the route template the router matched (``GET /users/{id}``), which the router
-leaves in ``scope["route"]``, so the name is known only once the app has answered.
+leaves in ``scope["route"]``, so the name is known only once the app has responded.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ class OpenTelemetryMiddleware:
 
     The span continues a trace the client propagated (``traceparent``), carries the
     semantic-convention attributes (method, route, status, URL parts, server, client, user
-    agent) and is marked as an error for an exception or a 5xx answer. The duration goes to
+    agent) and is marked as an error for an exception or a 5xx response. The duration goes to
     the ``http.server.request.duration`` histogram. Websockets and lifespan pass untraced.
 
     Args:

@@ -18,7 +18,7 @@ from resourceful.types import ASGIApp, Message, Receive, Scope, Send
 
 class Session(dict[str, Any]):
     """The session mapping; it knows whether it was read or changed, so an unchanged one is
-    not sent again and a read one makes the answer vary on ``Cookie``."""
+    not sent again and a read one makes the response vary on ``Cookie``."""
 
     accessed = False
     modified = False

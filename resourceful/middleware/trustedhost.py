@@ -1,4 +1,4 @@
-"""TrustedHostMiddleware: answer only requests whose Host header names this site."""
+"""TrustedHostMiddleware: respond only to requests whose Host header names this site."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """WSGIMiddleware: serve a WSGI app (Flask, Django, ...) as an ASGI app, on asyncio or trio.
 
 The request body is read first (kept in memory up to 1 MiB, then in a temporary file); the
-WSGI app then runs in a worker thread, and each piece of its answer is sent from there, so a
+WSGI app then runs in a worker thread, and each piece of its response is sent from there, so a
 slow client holds the thread back instead of filling memory.
 """
 
@@ -77,7 +77,7 @@ def build_environ(scope: Scope, body: bytes | IO[bytes]) -> dict[str, Any]:
 
 
 class _Responder:
-    """What runs in the worker thread: the WSGI app, and its answer sent back to the loop."""
+    """What runs in the worker thread: the WSGI app, and its response sent back to the loop."""
 
     def __init__(self, send: Send) -> None:
         self.send = send
@@ -93,7 +93,7 @@ class _Responder:
     ) -> Callable[[bytes], None]:
         if exc_info is not None:
             self.error = exc_info
-            if self.has_started:  # too late to replace the answer: PEP 3333 says re-raise
+            if self.has_started:  # too late to replace the response: PEP 3333 says re-raise
                 raise exc_info[1].with_traceback(exc_info[2])
         elif self.start is not None:
             msg = "The WSGI app called start_response() a second time without exc_info."
@@ -128,19 +128,19 @@ class _Responder:
         self._send({"type": "http.response.body", "body": data, "more_body": True})
 
     def run(self, app: WSGIApp, environ: dict[str, Any]) -> None:
-        answer = app(environ, self.start_response)
+        result = app(environ, self.start_response)
         try:
-            for chunk in answer:
+            for chunk in result:
                 if chunk:  # headers wait for the first piece of body that is not empty
                     self.write(chunk)
             self._send_start()
             self._send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
-            close = getattr(answer, "close", None)
+            close = getattr(result, "close", None)
             if close is not None:
                 close()
         if self.error is not None:
-            # The app answered an error of its own: the client has that answer; the error
+            # The app responded to an error of its own: the client has that response; the error
             # goes to the server's log.
             raise self.error[1].with_traceback(self.error[2])
 

@@ -239,7 +239,7 @@ class DocumentBuilder:
             if not endpoint.info.include_in_schema:
                 continue
             operations = items.setdefault(endpoint.path, {})
-            if endpoint.method not in operations:  # the first route serving it answers
+            if endpoint.method not in operations:  # the first route serving it responds
                 operations[endpoint.method] = self.operation(endpoint)
         return {
             path: {method: operations[method] for method in METHODS if method in operations}
@@ -387,7 +387,7 @@ class DocumentBuilder:
         return found, encoding
 
     def responses(self, endpoint: Endpoint) -> dict[str, Any]:
-        """What the endpoint answers: its return annotation, then the errors it may give."""
+        """What the endpoint responds with: its return annotation, then the errors it may give."""
         handler = endpoint.plans[-1]
         found = self._returns(handler, endpoint)
         validates = any(p.source in _VALIDATED for plan in endpoint.plans for p in plan.parameters)
@@ -424,7 +424,7 @@ class DocumentBuilder:
         status = str(endpoint.status_code or 200)
         headers = {name: {"schema": dict(_TEXT)} for name in endpoint.headers}
         if annotation is MISSING:
-            return {"200": {"description": "The answer."}}
+            return {"200": {"description": "The response."}}
         members = (
             get_args(annotation) if get_origin(annotation) in (Union, types.UnionType) else ()
         ) or (annotation,)
@@ -465,7 +465,7 @@ class DocumentBuilder:
         return response
 
     def schemas(self) -> dict[str, Any]:
-        """``components/schemas``, with the validation problem if an endpoint answers it."""
+        """``components/schemas``, with the validation problem if an endpoint responds with it."""
         found = self.components.schemas()
         if self.uses_problem:
             found["ValidationProblem"] = PROBLEM
@@ -510,7 +510,7 @@ def _plain(description: str) -> dict[str, Any]:
 def _response_class(cls: type[Response]) -> dict[str, Any]:
     if issubclass(cls, RedirectResponse):
         return {"307": {"description": "A redirect."}}
-    response: dict[str, Any] = {"description": "The answer."}
+    response: dict[str, Any] = {"description": "The response."}
     media_type = cls.media_type
     if issubclass(cls, FileResponse | StreamingResponse) or media_type is None:
         return {"200": response}

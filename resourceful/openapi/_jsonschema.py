@@ -2,7 +2,7 @@
 
 A type is described twice over when it has to be: as a client may send it (``"input"``:
 fields with defaults are optional, a Decimal may be a number or a numeric string) and as the
-app answers it (``"output"``: every field is there, a Decimal is a string). attrs classes and
+app responds with it (``"output"``: every field is there, a Decimal is a string). attrs classes and
 dataclasses go to ``components/schemas`` under their names.
 """
 
@@ -42,7 +42,7 @@ _SIMPLE: dict[Any, Schema] = {
 _CLOCK = r"[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?"
 _OFFSET = r"(Z|[+-][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?"
 # Python writes a naive datetime or time with no offset, which RFC 3339 (the "date-time" and
-# "time" formats) requires: answers are described by what isoformat() writes instead.
+# "time" formats) requires: responses are described by what isoformat() writes instead.
 _ISO_OUTPUT: dict[Any, Schema] = {
     datetime.datetime: {
         "type": "string",

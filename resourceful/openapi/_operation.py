@@ -14,7 +14,7 @@ ATTRIBUTE = "__resourceful_openapi__"
 
 @attrs.frozen
 class ResponseSpec:
-    """A response an endpoint may answer besides the one its return annotation describes.
+    """A response an endpoint may give besides the one its return annotation describes.
 
     Args:
         description: what the response means, shown to the reader.

@@ -114,12 +114,12 @@ class OpenAPI:
 
     def _route(self, path: str, form: str, name: str) -> Route:
         async def serve(request: Request) -> Response:
-            return self._answer(request, form)
+            return self._respond(request, form)
 
         serve.__qualname__ = f"OpenAPI.{name}"  # how route listings show it
         return Route(path, serve, name=name, include_in_schema=False)
 
-    def _answer(self, request: Request, form: str) -> Response:
+    def _respond(self, request: Request, form: str) -> Response:
         app = request.scope["app"]
         root_path = request.scope.get("root_path", "")
         key = (app, root_path, form)

@@ -66,7 +66,7 @@ def serving(
     env: dict[str, str] | None = None,
     timeout: float = 20,
 ) -> Iterator[str]:
-    """Run ``command``, a server on 127.0.0.1:``port``, and yield its base URL once it answers.
+    """Run ``command``, a server on 127.0.0.1:``port``, and yield its base URL once it responds.
 
     ``env`` adds to the environment. Raises RuntimeError, with the server's output, when it
     does not come up.

@@ -18,8 +18,8 @@ def test_run_serves_the_example_with_each_server(server: str) -> None:
     port = free_port()
     command = [*COMMAND, "run", "hello:app", "--port", str(port), "--server", server]
     with serving(command, port, cwd=EXAMPLES) as base_url:
-        answer = httpx.get(base_url + "/api/hello", params={"name": server})
-        assert answer.json() == {"message": f"Hello, {server}!"}
+        response = httpx.get(base_url + "/api/hello", params={"name": server})
+        assert response.json() == {"message": f"Hello, {server}!"}
 
 
 def test_routes_and_check_on_the_example() -> None:

@@ -24,7 +24,7 @@ def test_home_page_is_html(example_server: str) -> None:
     assert "<h1>Hello from resourceful</h1>" in response.text
 
 
-def test_api_answers_json(example_server: str) -> None:
+def test_api_responds_with_json(example_server: str) -> None:
     response = httpx.get(example_server + "/api/hello", params={"name": "Zoë"})
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
@@ -124,7 +124,7 @@ def test_a_graphql_subscription_hears_a_mutation(example_server: str) -> None:
         assert json.loads(websocket.recv(timeout=5)) == {"type": "connection_ack"}
         subscription = {"query": "subscription { noteAdded { text } }"}
         websocket.send(json.dumps({"id": "1", "type": "subscribe", "payload": subscription}))
-        # A query sent after it answers once the subscription is in place (in order).
+        # A query sent after it responds to once the subscription is in place (in order).
         query = {"query": "{ notes(first: 1) { id } }"}
         websocket.send(json.dumps({"id": "2", "type": "subscribe", "payload": query}))
         assert json.loads(websocket.recv(timeout=5))["id"] == "2"
@@ -149,7 +149,7 @@ def test_the_openapi_document_is_valid_and_schemathesis_finds_nothing(
         "/api/notes/{id}",
         "/api/count",
     }
-    # Every phase (examples, coverage, fuzzing, stateful), every check: no 500, every answer
+    # Every phase (examples, coverage, fuzzing, stateful), every check: no 500, every response
     # as documented, schema-valid requests taken and invalid ones refused.
     command = [
         sys.executable,

@@ -48,7 +48,7 @@ def wire(request: RawRequest) -> bytes:
 
 
 def status_of(port: int, data: bytes) -> int:
-    """The status the server answered ``data`` with."""
+    """The status the server responded ``data`` with."""
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         # The server may refuse early (a body over the limit) and close before all is sent.
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):

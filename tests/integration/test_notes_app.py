@@ -28,10 +28,10 @@ def signed_up(base_url: str, name: str) -> Iterator[httpx.Client]:
     """A client of a new user ``name``, signed in."""
     with httpx.Client(base_url=base_url) as client:
         token = csrf_of(client.get("/signup"))
-        answer = client.post(
+        response = client.post(
             "/signup", data={"name": name, "password": "correct horse", "csrf_token": token}
         )
-        assert (answer.status_code, answer.headers["location"]) == (303, f"{base_url}/")
+        assert (response.status_code, response.headers["location"]) == (303, f"{base_url}/")
         yield client
 
 
@@ -172,9 +172,9 @@ def test_login_goes_on_to_this_site_only(notes_server: str, next_page: str, land
         hidden = re.search(r'name="next" value="([^"]*)"', page.text)
         assert hidden is not None
         form["next"] = html.unescape(hidden[1])
-        answer = client.post("/login", data=form)
-        assert answer.status_code == 303
-        location = answer.headers["location"]
+        response = client.post("/login", data=form)
+        assert response.status_code == 303
+        location = response.headers["location"]
         expected = landing if landing.startswith("/api") else f"{notes_server}/"
         assert location == expected
 
@@ -189,6 +189,6 @@ def test_pages_carry_security_headers(notes_server: str) -> None:
 
 def test_a_forged_host_header_is_refused(notes_server: str) -> None:
     # The client named another host: no page (and no link built from that name) is served.
-    answer = httpx.get(notes_server + "/login", headers={"Host": "evil.example"})
-    assert (answer.status_code, answer.text) == (400, "Invalid host header")
+    response = httpx.get(notes_server + "/login", headers={"Host": "evil.example"})
+    assert (response.status_code, response.text) == (400, "Invalid host header")
     assert httpx.get(notes_server + "/login").status_code == 200

@@ -26,7 +26,7 @@ def test_shutdown_finishes_requests_closes_websockets_and_tears_down(tmp_path: P
         "--timeout-graceful-shutdown",
         "5",
     ]
-    answers: list[httpx.Response] = []
+    responses: list[httpx.Response] = []
     env = {"INFLIGHT_LOG": str(log)}
     with (
         server_process(command, port, env=env) as (base_url, process),
@@ -35,7 +35,7 @@ def test_shutdown_finishes_requests_closes_websockets_and_tears_down(tmp_path: P
         socket.send("hello")
         assert socket.recv(timeout=5) == "hello"
         slow = threading.Thread(
-            target=lambda: answers.append(httpx.get(base_url + "/slow", timeout=10))
+            target=lambda: responses.append(httpx.get(base_url + "/slow", timeout=10))
         )
         slow.start()
         deadline = time.monotonic() + 10
@@ -50,8 +50,8 @@ def test_shutdown_finishes_requests_closes_websockets_and_tears_down(tmp_path: P
         assert closed.value.rcvd.code == 1012
         output = process.communicate(timeout=10)[0].decode()
     assert "Exception" not in output, output
-    # The request in flight got its whole answer.
-    assert [(answer.status_code, answer.text) for answer in answers] == [(200, '"done"')]
+    # The request in flight got its whole response.
+    assert [(response.status_code, response.text) for response in responses] == [(200, '"done"')]
     lines = read_lines(log)
     # Every request-scoped teardown ran exactly once, and the app-scoped one last, at shutdown.
     assert sorted(lines[:-1]) == [

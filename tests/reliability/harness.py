@@ -51,7 +51,7 @@ class RawRequest:
 
 
 @attrs.define
-class Answer:
+class Received:
     """What the app sent, and whether it sent anything it must not."""
 
     messages: list[Message] = attrs.Factory(list)
@@ -75,14 +75,14 @@ class Answer:
         return b"".join(m.get("body", b"") for m in self.messages[1:])
 
 
-async def exchange(app: ASGIApp, request: RawRequest, answer: Answer | None = None) -> Answer:
-    """Send ``request`` to ``app`` and gather its answer (into ``answer`` if given, so that
-    it is there even when the app raises); the client leaves once the answer is whole.
+async def exchange(app: ASGIApp, request: RawRequest, response: Received | None = None) -> Received:
+    """Send ``request`` to ``app`` and gather its response (into ``response`` if given, so that
+    it is there even when the app raises); the client leaves once the response is whole.
 
     Raises:
         TimeoutError: the app took longer than :data:`HANG_SECONDS` (a hang).
     """
-    answer = Answer() if answer is None else answer
+    response = Received() if response is None else response
     complete = anyio.Event()
     pending = list(request.chunks)
 
@@ -95,31 +95,31 @@ async def exchange(app: ASGIApp, request: RawRequest, answer: Answer | None = No
 
     async def send(message: Message) -> None:
         if complete.is_set():  # pragma: no cover (only an app that misbehaves sends here)
-            answer.late.append(message)
+            response.late.append(message)
             if request.spec_version == "2.4":
                 raise OSError("the client has gone")  # as an ASGI 2.4 server does
             return
-        answer.messages.append(message)
+        response.messages.append(message)
         if message["type"] == "http.response.body" and not message.get("more_body", False):
             complete.set()
 
     with anyio.fail_after(HANG_SECONDS):
         await app(request.scope(), receive, send)
     complete.set()
-    return answer
+    return response
 
 
-def check_answer(request: RawRequest, answer: Answer) -> None:
-    """The properties every answer has: one whole response, never a 5xx, clean headers."""
-    assert answer.messages, f"no answer to {request!r}"
-    kinds = [message["type"] for message in answer.messages]
+def check_response(request: RawRequest, response: Received) -> None:
+    """The properties every response has: one whole response, never a 5xx, clean headers."""
+    assert response.messages, f"no response to {request!r}"
+    kinds = [message["type"] for message in response.messages]
     assert kinds[0] == "http.response.start", kinds
     assert kinds.count("http.response.start") == 1, kinds
-    assert answer.status < 500, (answer.status, answer.body[:500], request)
-    assert not answer.late, answer.late
-    assert answer.messages[-1]["type"] == "http.response.body", kinds
-    assert not answer.messages[-1].get("more_body", False)
-    for name, value in answer.headers:
+    assert response.status < 500, (response.status, response.body[:500], request)
+    assert not response.late, response.late
+    assert response.messages[-1]["type"] == "http.response.body", kinds
+    assert not response.messages[-1].get("more_body", False)
+    for name, value in response.headers:
         # A header carrying the client's text must never split the response (CR or LF).
         assert name == name.lower(), name
         assert name.isascii(), name
@@ -127,7 +127,7 @@ def check_answer(request: RawRequest, answer: Answer) -> None:
             assert forbidden not in value, (name, value)
 
 
-def still_answers(portal: BlockingPortal, app: ASGIApp) -> None:
-    """The app answers a plain request after whatever came before."""
-    answer = portal.call(exchange, app, RawRequest())
-    assert (answer.status, answer.body) == (200, b"ok")
+def still_responds(portal: BlockingPortal, app: ASGIApp) -> None:
+    """The app responds to a plain request after whatever came before."""
+    response = portal.call(exchange, app, RawRequest())
+    assert (response.status, response.body) == (200, b"ok")

@@ -1,7 +1,7 @@
 """Faults: the client leaves at every stage, providers and background tasks fail.
 
 Whatever happens, every request-scoped teardown runs exactly once, app-scoped ones run at
-shutdown, an error after the answer never changes the answer the client has, and nothing is
+shutdown, an error after the response never changes the response the client has, and nothing is
 left behind: no open files, no spooled uploads, no tasks.
 """
 
@@ -23,7 +23,7 @@ from resourceful.testclient import TestClient
 from resourceful.types import ASGIApp, Message
 from tests.conftest import TestClientFactory
 from tests.reliability.app import Store, make_app
-from tests.reliability.harness import HANG_SECONDS, Answer, RawRequest, exchange, still_answers
+from tests.reliability.harness import HANG_SECONDS, RawRequest, Received, exchange, still_responds
 from tests.reliability.test_fuzz import websocket_session
 
 HOST = (b"host", b"testserver")
@@ -42,7 +42,7 @@ async def leave_early(
     app: ASGIApp, request: RawRequest, *, chunks_before: int, messages_before: int
 ) -> list[Message]:
     """The client sends ``chunks_before`` chunks of the body, or takes ``messages_before``
-    messages of the answer, then leaves; the messages the app sent before it left."""
+    messages of the response, then leaves; the messages the app sent before it left."""
     sent: list[Message] = []
     pending = list(request.chunks)[:chunks_before]
     more = chunks_before < len(request.chunks)
@@ -52,7 +52,7 @@ async def leave_early(
         if pending:
             chunk = pending.pop(0)
             return {"type": "http.request", "body": chunk, "more_body": bool(pending) or more}
-        if not more:  # the whole body was sent: the client waits for the answer, then leaves
+        if not more:  # the whole body was sent: the client waits for the response, then leaves
             await gone.wait()
         gone.set()
         return {"type": "http.disconnect"}
@@ -111,12 +111,12 @@ STAGES = {
         4,
         99,
     ),
-    # The client took the first lines of a streamed answer and left.
+    # The client took the first lines of a streamed response and left.
     "mid-stream": (RawRequest("GET", b"/count", b"to=1000", headers=(HOST,)), 1, 3),
     # The client took the start of a 4 MiB file and left.
     "mid-file": (RawRequest("GET", b"/download", headers=(HOST,)), 1, 2),
-    # The client left as the answer started.
-    "at the answer": (RawRequest("GET", b"/items/1", headers=(HOST,)), 1, 1),
+    # The client left as the response started.
+    "at the response": (RawRequest("GET", b"/items/1", headers=(HOST,)), 1, 1),
 }
 
 
@@ -146,7 +146,7 @@ def test_the_client_leaves(served: tuple[TestClient, Store], stage: str, spec_ve
         request.chunks,
         spec_version,
     )
-    still_answers(client.portal, client.app)  # files and tasks of a first request are there
+    still_responds(client.portal, client.app)  # files and tasks of a first request are there
     files, tasks = open_files(), client.portal.call(running_tasks)
     for _ in range(5):
         client.portal.call(
@@ -154,7 +154,7 @@ def test_the_client_leaves(served: tuple[TestClient, Store], stage: str, spec_ve
                 client.app, request, chunks_before=chunks_before, messages_before=messages_before
             )
         )
-    still_answers(client.portal, client.app)
+    still_responds(client.portal, client.app)
     assert store.opened == store.closed, "a request-scoped teardown did not run exactly once"
     if stage not in ("before the body", "mid-body"):  # the body is read before providers run
         assert store.opened >= 5
@@ -169,7 +169,7 @@ def test_the_client_leaves_a_websocket(served: tuple[TestClient, Store]) -> None
     frame: Message = {"type": "websocket.receive", "text": '{"a": 1}'}
     none: list[Message] = []
     # The client connected and left at once; then sent three frames and left without
-    # reading the answers (the resource's provider is made for its first frame).
+    # reading the responses (the resource's provider is made for its first frame).
     for frames, made in ((none, 0), ([frame] * 3, 1)):
         received = client.portal.call(websocket_session, client.app, b"/ws/json", [HOST], frames)
         assert received[0]["type"] == "websocket.accept"
@@ -224,7 +224,7 @@ async def broken_in_teardown() -> AsyncIterator[Broken]:
 
 
 async def uses(database: Database, unit: Unit, broken: Broken) -> str:
-    return "answered"
+    return "response"
 
 
 async def with_task(unit: Unit, tasks: BackgroundTasks) -> str:
@@ -233,7 +233,7 @@ async def with_task(unit: Unit, tasks: BackgroundTasks) -> str:
         raise RuntimeError("task failed")
 
     tasks.add_task(fail)
-    return "answered"
+    return "response"
 
 
 def provider_app(broken: Any, scope: Literal["app", "request"] = "request") -> App:
@@ -270,17 +270,17 @@ def test_a_provider_that_fails_per_request(test_client_factory: TestClientFactor
     assert events[-1] == "database down"
 
 
-def test_a_teardown_that_fails_keeps_the_answer(test_client_factory: TestClientFactory) -> None:
+def test_a_teardown_that_fails_keeps_the_response(test_client_factory: TestClientFactory) -> None:
     app = provider_app(broken_in_teardown)
     with test_client_factory(app) as client:
         assert client.portal is not None
         for _ in range(3):
-            # The client has its whole answer; the error goes on to the server, which logs it.
-            answer = Answer()
+            # The client has its whole response; the error goes on to the server, which logs it.
+            response = Received()
             with pytest.raises(RuntimeError, match="teardown failed"):
-                client.portal.call(exchange, app, RawRequest(), answer)
-            assert (answer.status, answer.body) == (200, b'"answered"')
-            assert not answer.messages[-1].get("more_body", False)
+                client.portal.call(exchange, app, RawRequest(), response)
+            assert (response.status, response.body) == (200, b'"response"')
+            assert not response.messages[-1].get("more_body", False)
     # Teardowns nest as ``with`` blocks do: one made earlier sees the later one's error.
     rolled_back = ["unit up", "unit rolled back: teardown failed"]
     assert events == ["database up", *rolled_back * 3, "database down"]
@@ -290,9 +290,9 @@ def test_a_background_task_that_fails(test_client_factory: TestClientFactory) ->
     app = provider_app(broken_in_teardown)
     with test_client_factory(app, raise_server_exceptions=False) as client:
         response = client.get("/task")
-        assert (response.status_code, response.text) == (200, '"answered"')
+        assert (response.status_code, response.text) == (200, '"response"')
         assert client.get("/task").status_code == 200
-    # The answer said the work was done: the unit of work commits, the task's error is logged.
+    # The response said the work was done: the unit of work commits, the task's error is logged.
     assert events == [
         "database up",
         *["unit up", "task ran", "unit committed"] * 2,

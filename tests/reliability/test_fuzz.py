@@ -1,5 +1,5 @@
-"""Fuzzing: whatever a client sends, the app answers it with less than a 500, logs no error,
-and goes on answering.
+"""Fuzzing: whatever a client sends, the app responds to it with less than a 500, logs no error,
+and goes on responding.
 
 Each test drives the representative app of ``tests/reliability/app.py`` (every middleware on)
 through raw ASGI, on asyncio and on trio. ``HYPOTHESIS_PROFILE=deep`` (``tox -e fuzz``) runs
@@ -26,9 +26,9 @@ from tests.reliability.app import make_app
 from tests.reliability.harness import (
     HANG_SECONDS,
     RawRequest,
-    check_answer,
+    check_response,
     exchange,
-    still_answers,
+    still_responds,
 )
 from tests.reliability.strategies import (
     RANGES,
@@ -60,9 +60,9 @@ FUZZ = settings(
 def client(
     test_client_factory: TestClientFactory, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> Iterator[TestClient]:
-    """The app, started; at the end it still answers, and nothing was logged as an error.
+    """The app, started; at the end it still responses, and nothing was logged as an error.
 
-    A secret file sits beside its static folder: no answer may ever carry it.
+    A secret file sits beside its static folder: no response may ever carry it.
     """
     (tmp_path / "secret.txt").write_text(SECRET)
     static = tmp_path / "static"
@@ -71,16 +71,16 @@ def client(
     with caplog.at_level(logging.WARNING), test_client_factory(app) as client:
         yield client
         assert client.portal is not None
-        still_answers(client.portal, app)
+        still_responds(client.portal, app)
     errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
     assert not errors, [record.getMessage() for record in errors]
 
 
 def send(client: TestClient, request: RawRequest) -> None:
     assert client.portal is not None
-    answer = client.portal.call(exchange, client.app, request)
-    check_answer(request, answer)
-    assert SECRET.encode() not in answer.body
+    response = client.portal.call(exchange, client.app, request)
+    check_response(request, response)
+    assert SECRET.encode() not in response.body
 
 
 def json_request(method: str, path: bytes, body: bytes, *extra: tuple[bytes, bytes]) -> RawRequest:
@@ -164,14 +164,14 @@ WELL_FORMED = [
 
 
 @pytest.mark.parametrize("spec_version", ["2.3", "2.4"])
-def test_well_formed_requests_get_their_answers(client: TestClient, spec_version: str) -> None:
+def test_well_formed_requests_get_their_responses(client: TestClient, spec_version: str) -> None:
     # The fuzzed requests start from these: each reaches its endpoint and succeeds.
     for request, status in WELL_FORMED:
         request = attrs.evolve(request, spec_version=spec_version)
         assert client.portal is not None
-        answer = client.portal.call(exchange, client.app, request)
-        check_answer(request, answer)
-        assert answer.status == status, (request, answer.body)
+        response = client.portal.call(exchange, client.app, request)
+        check_response(request, response)
+        assert response.status == status, (request, response.body)
 
 
 @pytest.mark.parametrize("path", TRAVERSALS)
@@ -237,7 +237,7 @@ def test_forms_and_uploads(client: TestClient) -> None:
 
 
 def test_ranges_and_validators_on_files(client: TestClient) -> None:
-    # The client sent Range, If-Range and the other validators to static and file answers.
+    # The client sent Range, If-Range and the other validators to static and file responses.
     @FUZZ
     @given(
         st.sampled_from([b"/static/data.bin", b"/static/page.html", b"/file"]),
@@ -305,7 +305,7 @@ def frames() -> st.SearchStrategy[Message]:
 async def websocket_session(
     app: ASGIApp, path: bytes, headers: list[tuple[bytes, bytes]], sent: list[Message]
 ) -> list[Message]:
-    """Connect, send ``sent`` (whatever the app answers), leave; what the app sent."""
+    """Connect, send ``sent`` (whatever the app responds to), leave; what the app sent."""
     received: list[Message] = []
     incoming = [
         {"type": "websocket.connect"},

@@ -216,8 +216,8 @@ def test_error_after_the_response_started_is_reraised(
     ) as info:
         test_client_factory(app).get("/")
     assert isinstance(info.value.__cause__, HTTPException)
-    answered = test_client_factory(app, raise_server_exceptions=False).get("/")
-    assert answered.status_code == 200, "the error was not answered a second time"
+    response = test_client_factory(app, raise_server_exceptions=False).get("/")
+    assert response.status_code == 200, "the error did not get a second response"
 
 
 def test_a_handled_exception_lets_its_traceback_go(test_client_factory: TestClientFactory) -> None:
@@ -472,10 +472,10 @@ class FaultyHandlerError(Exception):
 
 
 @pytest.mark.parametrize("middleware", [[], [Middleware(Tag, "between")]], ids=["fused", "stacked"])
-def test_errors_are_answered_alike_with_or_without_middleware_between(
+def test_errors_get_the_same_response_with_or_without_middleware_between(
     test_client_factory: TestClientFactory, middleware: list[Middleware]
 ) -> None:
-    # Without user middleware the App runs its three fixed layers as one; the answers to
+    # Without user middleware the App runs its three fixed layers as one; the responses to
     # every kind of failure must be the same as when they are stacked.
     async def handled(request: Request) -> Response:
         raise TeapotError
@@ -492,7 +492,7 @@ def test_errors_are_answered_alike_with_or_without_middleware_between(
     async def teapot(request: Request, exc: TeapotError) -> Response:
         return PlainTextResponse("teapot", status_code=418)
 
-    async def half_answer(request: Request, exc: FaultyHandlerError) -> Response:
+    async def half_response(request: Request, exc: FaultyHandlerError) -> Response:
         async def half(scope: Scope, receive: Receive, send: Send) -> None:
             await send({"type": "http.response.start", "status": 202, "headers": []})
             raise RuntimeError("the handler failed half way")
@@ -512,7 +512,7 @@ def test_errors_are_answered_alike_with_or_without_middleware_between(
         middleware=middleware,
         exception_handlers={
             TeapotError: teapot,
-            FaultyHandlerError: half_answer,
+            FaultyHandlerError: half_response,
             RuntimeError: broken_handler,
         },
         max_body_size=8,
@@ -522,7 +522,7 @@ def test_errors_are_answered_alike_with_or_without_middleware_between(
     failed = client.get("/unhandled")
     assert (failed.status_code, failed.text) == (500, "Internal Server Error")
     started = client.get("/faulty")
-    assert started.status_code == 202, "a handler's started answer is not answered again"
+    assert started.status_code == 202, "a handler's started response is not sent again"
     sent = "x" * 9  # one byte over the limit
     assert client.post("/echo", content=sent).status_code == 413
     assert client.post("/echo", content="x" * 8).text == "x" * 8
@@ -532,7 +532,7 @@ def test_errors_are_answered_alike_with_or_without_middleware_between(
 
 class Refuse:
     """Pure ASGI middleware that refuses every request (HTTP only: the tests run no lifespan),
-    before or after starting to answer."""
+    before or after starting to respond."""
 
     def __init__(self, app: ASGIApp, after_start: bool = False) -> None:
         self.app = app
@@ -598,7 +598,7 @@ async def test_a_client_leaving_mid_body_ends_the_request_quietly() -> None:
 
 
 class LeavingServer:
-    """An ASGI 2.4 server's send whose client leaves once the answer has started: sending
+    """An ASGI 2.4 server's send whose client leaves once the response has started: sending
     the body raises OSError. It is a bound method, a function or a callable object."""
 
     def __init__(self) -> None:
@@ -620,7 +620,7 @@ class LeavingServer:
 
 
 class Broken:
-    """An ASGI app that fails after starting its answer."""
+    """An ASGI app that fails after starting its response."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": []})
@@ -633,10 +633,10 @@ class Broken:
 async def test_a_client_gone_under_asgi_2_4_ends_the_request_quietly(
     anyio_backend: str, send_kind: str, mounted: bool, with_middleware: bool
 ) -> None:
-    # Sent: a GET whose answer the server cannot deliver, as the client left after the
+    # Sent: a GET whose response the server cannot deliver, as the client left after the
     # headers. Nothing went wrong on the app's side: nothing is raised to the server, and no
     # error handler hears of it, even of an app mounted in another; an OSError the endpoint
-    # raises itself after starting its answer still is, to both.
+    # raises itself after starting its response still is, to both.
     reported: list[str] = []
 
     def report(request: Request, exc: Exception) -> Response:
@@ -676,7 +676,7 @@ async def test_a_client_gone_under_asgi_2_4_ends_the_request_quietly(
 def test_the_error_handler_hears_of_a_background_task_failure(
     test_client_factory: TestClientFactory, with_middleware: bool
 ) -> None:
-    """The answer had gone out when the task failed: the handler is told, the answer stays."""
+    """The response had gone out when the task failed: the handler is told, the response stays."""
     reported: list[str] = []
 
     def report(request: Request, exc: Exception) -> Response:

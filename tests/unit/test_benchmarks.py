@@ -48,9 +48,9 @@ def test_routing_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert "route 100 costs" in capsys.readouterr().out
 
 
-async def test_routing_benchmark_checks_the_answer() -> None:
+async def test_routing_benchmark_checks_the_response() -> None:
     router = routing.build(3)
-    with pytest.raises(RuntimeError, match="the router answered b'Not Found'"):
+    with pytest.raises(RuntimeError, match="the router responded b'Not Found'"):
         await routing.time_router(router, "/route9/1", 1)
 
 
@@ -65,7 +65,7 @@ def test_class_benchmark_compares_a_resource_with_a_function(
 
 async def test_class_benchmark_checks_every_response(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(classes.PAIRS["json"][1], "expected", {"message": "other"})
-    with pytest.raises(RuntimeError, match="answered resource json wrongly"):
+    with pytest.raises(RuntimeError, match="responded resource json wrongly"):
         await classes.measure(1, 1)
 
 
@@ -81,18 +81,18 @@ def test_one_scenario_can_be_chosen(capsys: pytest.CaptureFixture[str]) -> None:
     assert list(results) == ["websocket"]
 
 
-async def test_a_wrong_answer_cannot_score(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_wrong_response_cannot_score(monkeypatch: pytest.MonkeyPatch) -> None:
     for chosen in (scenarios.PLAINTEXT, scenarios.WEBSOCKET):
         monkeypatch.setattr(chosen, "expected", "something else")
-        with pytest.raises(RuntimeError, match=f"answered {chosen.name} wrongly"):
+        with pytest.raises(RuntimeError, match=f"responded {chosen.name} wrongly"):
             await inprocess.measure(1, 1, [chosen])
 
 
-async def test_an_answer_that_does_not_decode_cannot_score(
+async def test_a_response_that_does_not_decode_cannot_score(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(scenarios.PLAINTEXT, "decode", scenarios.json_body)
-    with pytest.raises(RuntimeError, match="answered plaintext wrongly"):
+    with pytest.raises(RuntimeError, match="responded plaintext wrongly"):
         await inprocess.measure(1, 1, [scenarios.PLAINTEXT])
 
 

@@ -19,7 +19,7 @@ uploads: list[UploadFile] = []
 
 
 def form_app(**limits: Any) -> Any:
-    """An app that answers with the parsed form as JSON, or the parser's 4xx error."""
+    """An app that responds with the parsed form as JSON, or the parser's 4xx error."""
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)

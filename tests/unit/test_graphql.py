@@ -94,7 +94,7 @@ def post(client: Any, body: Any, accept: str | None = None, **headers: str) -> A
     return client.post("/graphql", json=body, headers=headers)
 
 
-def test_a_query_by_post_answers_json(test_client_factory: TestClientFactory) -> None:
+def test_a_query_by_post_responds_with_json(test_client_factory: TestClientFactory) -> None:
     client = client_for(test_client_factory)
 
     response = post(client, {"query": '{ hello(name: "Ada") }'})
@@ -105,7 +105,7 @@ def test_a_query_by_post_answers_json(test_client_factory: TestClientFactory) ->
 
 
 @pytest.mark.parametrize(
-    ("accept", "answered"),
+    ("accept", "media_type"),
     [
         (GRAPHQL_RESPONSE, GRAPHQL_RESPONSE),
         (f"{GRAPHQL_RESPONSE}, application/json;q=0.9", GRAPHQL_RESPONSE),
@@ -119,13 +119,13 @@ def test_a_query_by_post_answers_json(test_client_factory: TestClientFactory) ->
         ("", "application/json"),  # no preference: what clients before the specification get
     ],
 )
-def test_the_answer_takes_the_media_type_the_client_prefers(
-    test_client_factory: TestClientFactory, accept: str, answered: str
+def test_the_response_takes_the_media_type_the_client_prefers(
+    test_client_factory: TestClientFactory, accept: str, media_type: str
 ) -> None:
     response = post(client_for(test_client_factory), {"query": "{ __typename }"}, accept)
 
     assert response.status_code == 200
-    assert response.headers["content-type"] == answered
+    assert response.headers["content-type"] == media_type
     assert response.json() == {"data": {"__typename": "Query"}}
 
 
@@ -202,7 +202,7 @@ def test_browsers_get_graphiql_unless_it_is_off(test_client_factory: TestClientF
 def test_a_request_error_is_400_for_graphql_response_and_200_for_json(
     test_client_factory: TestClientFactory, query: str, message: str
 ) -> None:
-    """Sent: documents that cannot run; nothing executes, so the answer has no data."""
+    """Sent: documents that cannot run; nothing executes, so the response has no data."""
     client = client_for(test_client_factory)
 
     strict = post(client, {"query": query}, GRAPHQL_RESPONSE)

@@ -156,7 +156,7 @@ def closed_with(socket: Any) -> tuple[int, str]:
     return caught.value.code, caught.value.reason
 
 
-def test_a_query_and_a_mutation_answer_next_then_complete(
+def test_a_query_and_a_mutation_respond_next_then_complete(
     test_client_factory: TestClientFactory,
 ) -> None:
     with session(test_client_factory) as socket:
@@ -267,7 +267,7 @@ def test_a_source_that_fails_midway_ends_with_a_masked_error(
     ]
 
 
-def test_ping_is_answered_and_pong_ignored_before_and_after_init(
+def test_ping_gets_a_pong_and_pong_is_ignored_before_and_after_init(
     test_client_factory: TestClientFactory,
 ) -> None:
     # A timeout a loaded machine cannot pass before the init is sent, and waited out after.

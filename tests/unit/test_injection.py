@@ -254,11 +254,11 @@ def test_a_returned_value_has_the_headers_a_json_response_would(
     async def note() -> Note:
         return Note(1, "milk")
 
-    answer = test_client_factory(make_app(Route("/note", note))).get("/note")
+    response = test_client_factory(make_app(Route("/note", note))).get("/note")
     expected = JSONResponse({"id": 1, "text": "milk"}, status, headers)
-    assert answer.status_code == status
-    assert answer.headers.raw == expected.raw_headers
-    assert answer.content == expected.body
+    assert response.status_code == status
+    assert response.headers.raw == expected.raw_headers
+    assert response.content == expected.body
 
 
 class Color(enum.Enum):

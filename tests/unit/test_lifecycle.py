@@ -129,8 +129,8 @@ def test_a_wrapped_function_still_checks_its_requirements_first(
         # Sent without the admin scope: refused before the wrapper runs.
         assert client.get("/guarded", headers={"X-User": "ann"}).status_code == 403
         assert events == []
-        answered = client.get("/guarded", headers={"X-User": "ann", "X-Scopes": "admin"})
-    assert (answered.status_code, answered.text) == (200, "hello ann")
+        response = client.get("/guarded", headers={"X-User": "ann", "X-Scopes": "admin"})
+    assert (response.status_code, response.text) == (200, "hello ann")
     assert events == ["wrapped"]
     with test_client_factory(make_app(), follow_redirects=False) as client:
         # Sent without the admin scope to a handler that sends such clients to log in.
@@ -158,8 +158,8 @@ def test_a_resource_method_with_requirements_is_refused_before_it_runs(
 ) -> None:
     with test_client_factory(make_app()) as client:
         assert client.get("/guarded-resource").status_code == 403  # sent no user
-        answered = client.get("/guarded-resource", headers={"X-User": "bo", "X-Scopes": "admin"})
-    assert (answered.status_code, answered.text) == (200, "hello bo")
+        response = client.get("/guarded-resource", headers={"X-User": "bo", "X-Scopes": "admin"})
+    assert (response.status_code, response.text) == (200, "hello bo")
 
 
 def test_the_injected_request_is_the_resources_own(test_client_factory: TestClientFactory) -> None:

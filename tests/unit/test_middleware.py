@@ -37,7 +37,7 @@ def test_middleware_repr_hides_secrets() -> None:
 
 def test_server_error_middleware_serves_on_its_own(test_client_factory: TestClientFactory) -> None:
     # The App runs it inside its error boundary; alone (as Starlette users stack it) it
-    # answers what the app under it raised, and passes other scopes on.
+    # responds to what the app under it raised, and passes other scopes on.
     async def broken(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
             await WebSocket(scope, receive, send).accept()
@@ -54,7 +54,7 @@ def test_server_error_middleware_serves_on_its_own(test_client_factory: TestClie
 
 
 async def test_server_error_middleware_lets_a_client_that_left_go_quietly() -> None:
-    # Sent: an answer whose body the server cannot deliver, since the client has left (an
+    # Sent: a response whose body the server cannot deliver, since the client has left (an
     # ASGI 2.4 server raises OSError from send then). Nothing went wrong on the app's side:
     # nothing is raised and nothing more is sent. An OSError of the app's own still is.
     sent: list[Message] = []
@@ -64,7 +64,7 @@ async def test_server_error_middleware_lets_a_client_that_left_go_quietly() -> N
             raise OSError("the client has gone")
         sent.append(message)
 
-    async def answer(scope: Scope, receive: Receive, send: Send) -> None:
+    async def response(scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"late"})
 
@@ -73,7 +73,7 @@ async def test_server_error_middleware_lets_a_client_that_left_go_quietly() -> N
         raise OSError("disk full")
 
     scope = {"type": "http", "method": "GET", "path": "/", "headers": []}
-    await ServerErrorMiddleware(answer)(dict(scope), no_receive, send)
+    await ServerErrorMiddleware(response)(dict(scope), no_receive, send)
     assert [message["type"] for message in sent] == ["http.response.start"]
     with pytest.raises(OSError, match="disk full"):
         await ServerErrorMiddleware(failing)(dict(scope), no_receive, send)

@@ -285,7 +285,7 @@ async def test_a_body_the_middleware_read_is_replayed_to_a_raw_app() -> None:
 
 
 def recording_body(seen: list[bytes]) -> ASGIApp:
-    """An app that reads the request body into ``seen`` and answers 200."""
+    """An app that reads the request body into ``seen`` and responds to 200."""
 
     async def endpoint(scope: Scope, receive: Receive, send: Send) -> None:
         seen.append(await Request(scope, receive).body())
@@ -378,11 +378,11 @@ def test_a_background_task_error_behind_the_middleware_is_not_lost(
     test_client_factory: TestClientFactory,
 ) -> None:
     async def fail_later() -> None:
-        await anyio.sleep(0.05)  # after the middleware has sent the whole answer
+        await anyio.sleep(0.05)  # after the middleware has sent the whole response
         raise ValueError("the task failed")
 
     async def with_failing_task(request: Request) -> Response:
-        return PlainTextResponse("answered", background=BackgroundTask(fail_later))
+        return PlainTextResponse("response", background=BackgroundTask(fail_later))
 
     async def passthrough(request: Request, call_next: CallNext) -> Response:
         return await call_next(request)
@@ -393,8 +393,8 @@ def test_a_background_task_error_behind_the_middleware_is_not_lost(
     )
     with pytest.raises(ValueError, match="the task failed"):
         test_client_factory(app).get("/")
-    answered = test_client_factory(app, raise_server_exceptions=False).get("/")
-    assert (answered.status_code, answered.text) == (200, "answered")
+    response = test_client_factory(app, raise_server_exceptions=False).get("/")
+    assert (response.status_code, response.text) == (200, "response")
 
 
 def test_dispatch_must_be_given_or_overridden(test_client_factory: TestClientFactory) -> None:

@@ -52,17 +52,17 @@ def test_allow_all_origins_without_credentials(test_client_factory: TestClientFa
     assert simple.headers["access-control-allow-origin"] == "*"
     assert simple.headers["access-control-expose-headers"] == "X-Total"
     assert simple.headers["vary"] == "Origin", "whether CORS headers come depends on Origin"
-    answer = client.options(
+    response = client.options(
         "/", headers=preflight("https://a.example", "DELETE", "X-Custom, X-Other")
     )
-    assert answer.status_code == 200
-    assert answer.headers["access-control-allow-origin"] == "*"
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == "*"
     assert (
-        answer.headers["access-control-allow-methods"]
+        response.headers["access-control-allow-methods"]
         == "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT, QUERY"
     )
-    assert answer.headers["access-control-allow-headers"] == "X-Custom, X-Other"
-    assert answer.headers["access-control-max-age"] == "600"
+    assert response.headers["access-control-allow-headers"] == "X-Custom, X-Other"
+    assert response.headers["access-control-max-age"] == "600"
     bare = client.options("/", headers=preflight("https://a.example"))
     assert "access-control-allow-headers" not in bare.headers
 
@@ -79,10 +79,10 @@ def test_credentials_never_get_a_star(test_client_factory: TestClientFactory) ->
     assert simple.headers["access-control-allow-origin"] == "https://a.example"
     assert simple.headers["access-control-allow-credentials"] == "true"
     assert simple.headers["vary"] == "Origin"
-    answer = client.options("/", headers=preflight("https://a.example"))
-    assert answer.headers["access-control-allow-origin"] == "https://a.example"
-    assert answer.headers["access-control-allow-credentials"] == "true"
-    assert answer.headers["vary"] == PREFLIGHT_VARY
+    response = client.options("/", headers=preflight("https://a.example"))
+    assert response.headers["access-control-allow-origin"] == "https://a.example"
+    assert response.headers["access-control-allow-credentials"] == "true"
+    assert response.headers["vary"] == PREFLIGHT_VARY
 
 
 def test_specific_origins_and_regex(test_client_factory: TestClientFactory) -> None:
@@ -99,11 +99,11 @@ def test_specific_origins_and_regex(test_client_factory: TestClientFactory) -> N
     assert ok.headers["vary"] == "Origin"
     by_regex = client.get("/", headers={"origin": "https://pr-7.preview.example"})
     assert by_regex.headers["access-control-allow-origin"] == "https://pr-7.preview.example"
-    # A different origin still gets the answer, but no CORS headers: the browser blocks it.
+    # A different origin still gets the response, but no CORS headers: the browser blocks it.
     other = client.get("/", headers={"origin": "https://evil.example"})
     assert other.status_code == 200
     assert "access-control-allow-origin" not in other.headers
-    assert other.headers["vary"] == "Origin", "the answer depends on the origin"
+    assert other.headers["vary"] == "Origin", "the response depends on the origin"
     good = client.options(
         "/", headers=preflight("https://app.example", "POST", "x-token, content-type")
     )
@@ -134,8 +134,8 @@ def test_disallowed_preflights_are_400_with_the_reason(
         cors_app(allow_origins=["https://app.example"], allow_headers=["X-Token"])
     )
     # The browser asked to send this cross-origin request.
-    answer = client.options("/", headers=preflight(origin, method, headers))
-    assert (answer.status_code, answer.text) == (400, reason)
+    response = client.options("/", headers=preflight(origin, method, headers))
+    assert (response.status_code, response.text) == (400, reason)
 
 
 def test_requests_without_origin_pass_through(test_client_factory: TestClientFactory) -> None:
@@ -169,12 +169,12 @@ def test_private_network_access_needs_consent(
     )
     # A public page asks before it calls an app on a private network.
     headers = {**preflight("https://a.example"), "access-control-request-private-network": "true"}
-    answer = client.options("/", headers=headers)
-    assert answer.status_code == status
-    assert answer.headers.get("access-control-allow-private-network") == granted
-    assert answer.headers["vary"] == PREFLIGHT_VARY
+    response = client.options("/", headers=headers)
+    assert response.status_code == status
+    assert response.headers.get("access-control-allow-private-network") == granted
+    assert response.headers["vary"] == PREFLIGHT_VARY
     if not allow:
-        assert answer.text == "Disallowed CORS private-network"
+        assert response.text == "Disallowed CORS private-network"
 
 
 def test_vary_origin_joins_every_vary_header(test_client_factory: TestClientFactory) -> None:
@@ -185,8 +185,8 @@ def test_vary_origin_joins_every_vary_header(test_client_factory: TestClientFact
 
     client = test_client_factory(CORSMiddleware(varied, allow_origins=["*"]))
     for headers in ({"origin": "https://a.example"}, {}):
-        answer = client.get("/", headers=headers)
-        assert answer.headers["vary"] == "Accept-Encoding, Accept-Language, Origin"
+        response = client.get("/", headers=headers)
+        assert response.headers["vary"] == "Accept-Encoding, Accept-Language, Origin"
 
 
 def test_cors_headers_of_the_app_are_replaced_not_repeated(
@@ -199,26 +199,26 @@ def test_cors_headers_of_the_app_are_replaced_not_repeated(
     client = test_client_factory(
         CORSMiddleware(own, allow_origins=["https://a.example"], allow_credentials=True)
     )
-    answer = client.get("/", headers={"origin": "https://a.example"})
-    assert answer.headers.get_list("access-control-allow-origin") == ["https://a.example"]
-    assert answer.headers["access-control-allow-credentials"] == "true"
-    assert (answer.headers["vary"], answer.headers["x-kept"]) == ("Origin", "1")
+    response = client.get("/", headers={"origin": "https://a.example"})
+    assert response.headers.get_list("access-control-allow-origin") == ["https://a.example"]
+    assert response.headers["access-control-allow-credentials"] == "true"
+    assert (response.headers["vary"], response.headers["x-kept"]) == ("Origin", "1")
 
 
-def test_answers_to_allowed_origins_get_exactly_the_cors_headers(
+def test_responses_to_allowed_origins_get_exactly_the_cors_headers(
     test_client_factory: TestClientFactory,
 ) -> None:
     client = test_client_factory(cors_app(allow_origins=["https://a.example"]))
-    answer = client.get("/", headers={"origin": "https://a.example"})
-    names = [name for name in answer.headers if name not in ("content-length", "content-type")]
+    response = client.get("/", headers={"origin": "https://a.example"})
+    names = [name for name in response.headers if name not in ("content-length", "content-type")]
     assert names == ["x-total", "access-control-allow-origin", "vary"]
-    assert answer.headers["access-control-allow-origin"] == "https://a.example"
+    assert response.headers["access-control-allow-origin"] == "https://a.example"
     other = client.get("/", headers={"origin": "https://b.example"})
     assert "access-control-allow-origin" not in other.headers
     assert other.headers["vary"] == "Origin"
 
 
-def test_an_answer_started_without_headers_gets_them(
+def test_a_response_started_without_headers_gets_them(
     test_client_factory: TestClientFactory,
 ) -> None:
     async def bare(scope: Scope, receive: Receive, send: Send) -> None:
@@ -227,7 +227,7 @@ def test_an_answer_started_without_headers_gets_them(
         await send({"type": "http.response.body", "body": b"bare"})
 
     client = test_client_factory(CORSMiddleware(bare, allow_origins=["*"]))
-    answer = client.get("/", headers={"origin": "https://a.example"})
-    assert (answer.status_code, answer.text) == (200, "bare")
-    assert answer.headers["access-control-allow-origin"] == "*"
-    assert answer.headers["vary"] == "Origin"
+    response = client.get("/", headers={"origin": "https://a.example"})
+    assert (response.status_code, response.text) == (200, "bare")
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert response.headers["vary"] == "Origin"

@@ -39,7 +39,7 @@ async def submit(title: Annotated[str, Form()]) -> str:
 
 
 async def streamed_submit(title: Annotated[str, Form()]) -> Response:
-    # A streaming answer keeps listening for the client leaving, past the replayed body.
+    # A streaming response keeps listening for the client leaving, past the replayed body.
     return StreamingResponse(iter([f"streamed {title}"]))
 
 

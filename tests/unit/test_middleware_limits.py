@@ -82,7 +82,7 @@ def test_declared_oversized_body_is_413_without_reading_it(
     response = client.post("/echo", content=b"x" * 101)
     assert response.status_code == 413
     assert response.text == "Content Too Large"
-    # A route that never reads the body is refused as its answer starts.
+    # A route that never reads the body is refused as its response starts.
     response = client.post("/ignore", content=b"x" * 1000)
     assert (response.status_code, response.text) == (413, "Content Too Large")
     assert client.post("/ignore", content=b"x" * 100).text == "not read"
@@ -305,8 +305,8 @@ def test_app_body_limit_covers_uploads_when_given(test_client_factory: TestClien
     assert response.status_code == 413
 
 
-async def test_past_the_limit_after_the_answer_started_is_raised() -> None:
-    """Sent: 5 bytes, then 1 more after the app had started answering."""
+async def test_past_the_limit_after_the_response_started_is_raised() -> None:
+    """Sent: 5 bytes, then 1 more after the app had started responding."""
     messages: list[Message] = [
         {"type": "http.request", "body": b"12345", "more_body": True},
         {"type": "http.request", "body": b"6", "more_body": False},
@@ -347,7 +347,7 @@ async def test_the_limit_in_force_is_in_the_scope() -> None:
     assert scope == {"type": "http", "headers": []}
 
 
-def test_an_unread_body_is_refused_as_the_answer_starts(
+def test_an_unread_body_is_refused_as_the_response_starts(
     test_client_factory: TestClientFactory,
 ) -> None:
     """Sent: 6 bytes declared and sent to an endpoint that never reads them, 5 allowed."""
@@ -387,12 +387,12 @@ async def streams(request: Request) -> Response:
 
 
 @pytest.mark.parametrize("limits", ["app", "middleware"])
-async def test_unread_body_past_the_limit_does_not_break_a_streamed_answer(
+async def test_unread_body_past_the_limit_does_not_break_a_streamed_response(
     limits: str, anyio_backend: str
 ) -> None:
     # The client sent, without a Content-Length, a 100 KiB body that the endpoint never
-    # reads, to a streaming answer served under ASGI 2.3 (whose disconnect watcher reads the
-    # body). Found by the fuzz suite: the limit's 413 came after the answer began, an error.
+    # reads, to a streaming response served under ASGI 2.3 (whose disconnect watcher reads the
+    # body). Found by the fuzz suite: the limit's 413 came after the response began, an error.
     routes = [Route("/", streams)]
     if limits == "app":
         app: ASGIApp = App(routes=routes, max_body_size=1024)

@@ -241,7 +241,7 @@ def test_exception_marks_the_span_as_failed(
     assert point.attributes["error.type"] == "RuntimeError"
 
 
-def test_server_error_answer_marks_the_span_as_failed(
+def test_server_error_response_marks_the_span_as_failed(
     test_client_factory: TestClientFactory, telemetry: Telemetry
 ) -> None:
     app = App(routes=[Route("/", unavailable)], middleware=[telemetry.middleware()])

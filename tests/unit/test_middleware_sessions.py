@@ -177,7 +177,7 @@ def test_a_secret_can_be_the_key(test_client_factory: TestClientFactory) -> None
     assert other.get("/").json() == {}
 
 
-def test_an_answer_that_read_the_session_varies_on_cookie(
+def test_a_response_that_read_the_session_varies_on_cookie(
     test_client_factory: TestClientFactory,
 ) -> None:
     client = test_client_factory(session_app())

@@ -94,7 +94,7 @@ def test_the_stack_refuses_what_it_should(test_client_factory: TestClientFactory
 
 
 class Tagging:
-    """Adds ``X-Tag: <name>`` to every answer that passes through it."""
+    """Adds ``X-Tag: <name>`` to every response that passes through it."""
 
     def __init__(self, app: ASGIApp, name: str) -> None:
         self.app = app
@@ -124,8 +124,8 @@ async def gone(request: Request) -> Response:
 def test_middleware_of_a_mount_or_route_sees_the_handled_error(
     test_client_factory: TestClientFactory,
 ) -> None:
-    """An HTTPException (or one with a handler) is answered inside the mount's or route's
-    middleware, so it sees the answer; an error nothing handles still reaches the server."""
+    """An HTTPException (or one with a handler) is response inside the mount's or route's
+    middleware, so it sees the response; an error nothing handles still reaches the server."""
     app = App(
         routes=[
             Mount(

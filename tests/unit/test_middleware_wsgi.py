@@ -63,8 +63,8 @@ def test_mounted_app_sees_its_script_name(test_client_factory: TestClientFactory
     client = test_client_factory(app)
 
     assert client.get("/").text == "asgi"
-    answer = client.get("/legacy/notes/%C3%A9?x=1", headers=[("x-tag", "a"), ("x-tag", "b")])
-    assert answer.text == "/legacy|/notes/\xc3\xa9|x=1|a,b|GET"
+    response = client.get("/legacy/notes/%C3%A9?x=1", headers=[("x-tag", "a"), ("x-tag", "b")])
+    assert response.text == "/legacy|/notes/\xc3\xa9|x=1|a,b|GET"
 
 
 def test_a_header_name_with_an_underscore_is_left_out(
@@ -76,10 +76,10 @@ def test_a_header_name_with_an_underscore_is_left_out(
     assert client.get("/", headers={"x_tag": "forged"}).text == "|/||None|GET"
 
 
-def test_the_answer_streams_piece_by_piece(test_client_factory: TestClientFactory) -> None:
+def test_the_response_streams_piece_by_piece(test_client_factory: TestClientFactory) -> None:
     closed: list[bool] = []
 
-    class Answer:
+    class Received:
         def __iter__(self) -> Iterator[bytes]:
             yield b""  # an empty piece does not send the headers yet
             yield b"one "
@@ -88,9 +88,9 @@ def test_the_answer_streams_piece_by_piece(test_client_factory: TestClientFactor
         def close(self) -> None:
             closed.append(True)
 
-    def app(environ: Environ, start_response: StartResponse) -> Answer:
+    def app(environ: Environ, start_response: StartResponse) -> Received:
         start_response("201 Created", [("X-Kind", "stream")])
-        return Answer()
+        return Received()
 
     with test_client_factory(WSGIMiddleware(app)).stream("GET", "/") as response:
         assert response.status_code == 201
@@ -108,7 +108,7 @@ def test_the_write_callable_sends_body_too(test_client_factory: TestClientFactor
     assert test_client_factory(WSGIMiddleware(app)).get("/").text == "written, returned"
 
 
-def test_an_empty_answer_still_sends_its_headers(test_client_factory: TestClientFactory) -> None:
+def test_an_empty_response_still_sends_its_headers(test_client_factory: TestClientFactory) -> None:
     def app(environ: Environ, start_response: StartResponse) -> list[bytes]:
         start_response("204 No Content", [])
         return []
@@ -136,7 +136,7 @@ def error_page(environ: Environ, start_response: StartResponse) -> list[bytes]:
     return [b"sorry"]
 
 
-def test_an_error_answer_is_sent_and_the_error_raised(
+def test_an_error_response_is_sent_and_the_error_raised(
     test_client_factory: TestClientFactory,
 ) -> None:
     """The app replaces its headers with an error page (exc_info): the client gets the page,

@@ -136,9 +136,9 @@ def document(*routes: Any, **options: Any) -> dict[str, Any]:
 
 
 def schema_of(annotation: Any, *, returned: bool = True) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The schema of ``annotation`` as an endpoint's answer (or body), and the components."""
+    """The schema of ``annotation`` as an endpoint's response (or body), and the components."""
 
-    async def answer(request: Request) -> None:
+    async def response(request: Request) -> None:
         raise NotImplementedError
 
     async def read(request: Request, body: Any) -> None:
@@ -146,8 +146,8 @@ def schema_of(annotation: Any, *, returned: bool = True) -> tuple[dict[str, Any]
 
     # Set here: a string annotation naming this function's argument could not be resolved.
     if returned:
-        answer.__annotations__ = {"request": Request, "return": annotation}
-        found = document(Route("/", answer))
+        response.__annotations__ = {"request": Request, "return": annotation}
+        found = document(Route("/", response))
         operation_ = found["paths"]["/"]["get"]
         schema = operation_["responses"]["200"]["content"]["application/json"]["schema"]
     else:
@@ -225,7 +225,7 @@ def test_attrs_classes_are_shared_components_with_their_fields() -> None:
     schema, components = schema_of(list[Note])
     assert schema == {"type": "array", "items": {"$ref": "#/components/schemas/Note"}}
     note = components["Note"]
-    assert note["required"] == ["id", "text", "created", "children"]  # answers have every field
+    assert note["required"] == ["id", "text", "created", "children"]  # responses have every field
     # A class that contains itself refers to its own component.
     assert note["properties"]["children"]["items"] == {"$ref": "#/components/schemas/Note"}
 
@@ -263,8 +263,8 @@ def test_a_class_read_and_written_differently_gets_two_components() -> None:
     operation_ = found["paths"]["/"]["put"]
     body = operation_["requestBody"]["content"]["application/json"]["schema"]
     assert body == {"$ref": "#/components/schemas/Item-Input"}
-    answer = operation_["responses"]["200"]["content"]["application/json"]["schema"]
-    assert answer == {"$ref": "#/components/schemas/Item-Output"}
+    response = operation_["responses"]["200"]["content"]["application/json"]["schema"]
+    assert response == {"$ref": "#/components/schemas/Item-Output"}
 
 
 def test_dataclasses_generics_and_clashing_names() -> None:
@@ -542,7 +542,7 @@ def test_an_optional_body_and_examples_of_it() -> None:
     }
 
 
-def test_answers_described_by_return_annotations() -> None:
+def test_responses_described_by_return_annotations() -> None:
     async def untyped(request):  # type: ignore[no-untyped-def]
         raise NotImplementedError
 
@@ -576,7 +576,7 @@ def test_answers_described_by_return_annotations() -> None:
     endpoints = [untyped, maybe, html, text, data, moved, stream, download, plain, either]
     found = document(*(Route(f"/{e.__name__}", e) for e in endpoints))
     responses = {path[1:]: item["get"]["responses"] for path, item in found["paths"].items()}
-    assert responses["untyped"] == {"200": {"description": "The answer."}}
+    assert responses["untyped"] == {"200": {"description": "The response."}}
     assert set(responses["maybe"]) == {"200", "204"}
     assert responses["html"]["200"]["content"] == {"text/html": {"schema": {"type": "string"}}}
     assert responses["text"]["200"]["content"] == {"text/plain": {"schema": {"type": "string"}}}
@@ -763,12 +763,12 @@ def test_the_app_serves_its_document_and_docs_page(
         openapi=OpenAPI(title="Notes <&>", yaml_path="/openapi.yaml"),
     )
     with test_client_factory(app) as client:
-        answer = client.get("/openapi.json")
-        assert answer.headers["content-type"] == "application/json"
-        served = answer.json()
+        response = client.get("/openapi.json")
+        assert response.headers["content-type"] == "application/json"
+        served = response.json()
         validate(served)
         assert set(served["paths"]) == {"/notes"}  # its own routes are left out
-        assert client.get("/openapi.json").content == answer.content
+        assert client.get("/openapi.json").content == response.content
         import yaml
 
         as_yaml = client.get("/openapi.yaml")

@@ -286,7 +286,7 @@ async def echo_reading(reading: Reading) -> Reading:
     return reading
 
 
-def test_bodies_json_cannot_answer_with_are_refused_or_escaped(
+def test_bodies_json_cannot_respond_with_are_refused_or_escaped(
     test_client_factory: TestClientFactory,
 ) -> None:
     client = test_client_factory(app_with(Route("/readings", echo_reading, methods=["POST"])))
@@ -296,7 +296,7 @@ def test_bodies_json_cannot_answer_with_are_refused_or_escaped(
         response = client.post("/readings", content=sent, headers=json_type())
         assert response.status_code == 422
         assert response.json()["errors"][0]["location"] == ["body", "value"]
-    # The client sent a lone surrogate escape: it is kept, and answered escaped.
+    # The client sent a lone surrogate escape: it is kept, and responded escaped.
     sent = b'{"label": "\\ud800", "value": 1}'
     response = client.post("/readings", content=sent, headers=json_type())
     assert response.status_code == 200
@@ -470,8 +470,8 @@ async def bounded(
 
 def test_bounded_values_are_checked(test_client_factory: TestClientFactory) -> None:
     client = test_client_factory(app_with(Route("/v{version:int}/items", bounded)))
-    answer = client.get("/v2/items?page=3&size=100&ratio=1.5&tag=ab&tag=abcde")
-    assert answer.json() == {
+    response = client.get("/v2/items?page=3&size=100&ratio=1.5&tag=ab&tag=abcde")
+    assert response.json() == {
         "page": 3,
         "size": 100,
         "ratio": 1.5,

@@ -416,7 +416,7 @@ def test_query_is_a_verb_and_starlettes_endpoint_leaves_options_alone(
     assert client.request("QUERY", "/search", content=b"cats").json() == "searched cats"
     assert client.options("/search").headers["allow"] == "OPTIONS, QUERY"
     assert client.post("/shaped").text == "True True"
-    # The client asked for OPTIONS, which a Starlette-style endpoint does not answer.
+    # The client asked for OPTIONS, which a Starlette-style endpoint does not response.
     refused = client.options("/shaped")
     assert (refused.status_code, refused.headers["allow"]) == (405, "POST")
     assert client.head("/shaped").headers["allow"] == "POST"
@@ -546,7 +546,7 @@ class FailingHandler(HTTPResource):
         raise RuntimeError("handler bug")
 
 
-def test_handler_error_tears_down_and_answers_500(test_client_factory: TestClientFactory) -> None:
+def test_handler_error_tears_down_and_responds_500(test_client_factory: TestClientFactory) -> None:
     client = test_client_factory(
         notes_app(routes=[Route("/fail", FailingHandler)]), raise_server_exceptions=False
     )
@@ -585,7 +585,7 @@ def made_with_tasks(tasks: BackgroundTasks) -> dict[str, str]:
     return {"made": "with tasks"}
 
 
-def test_responds_sets_the_answer_of_function_endpoints_too(
+def test_responds_sets_the_response_of_function_endpoints_too(
     test_client_factory: TestClientFactory,
 ) -> None:
     app = App(

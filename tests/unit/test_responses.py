@@ -57,7 +57,7 @@ def test_a_response_class_of_another_charset_says_and_uses_it() -> None:
         latin1 = Latin1Text("café")
         assert latin1.headers["content-type"] == "text/plain; charset=latin-1"
         assert latin1.body == "café".encode("latin-1")
-    # The UTF-8 answer of the same media type keeps its own header.
+    # The UTF-8 response of the same media type keeps its own header.
     assert PlainTextResponse("café").headers["content-type"] == "text/plain; charset=utf-8"
 
 
@@ -277,7 +277,7 @@ async def test_a_client_gone_under_asgi_2_4_ends_the_stream_quietly() -> None:
     assert len(sent) == 3
 
 
-async def test_a_stream_answers_a_websocket_as_a_denial() -> None:
+async def test_a_stream_responds_to_a_websocket_as_a_denial() -> None:
     scope = {"type": "websocket", "headers": []}  # a websocket's denial is not watched
     sent = await serve(StreamingResponse(["no"], status_code=403), scope)
     assert [message["type"] for message in sent] == [
@@ -505,7 +505,7 @@ def test_too_many_ranges_send_the_whole_file(
     test_client_factory: TestClientFactory, text_file: Path
 ) -> None:
     client = test_client_factory(FileResponse(text_file))
-    # The client asked for 200 tiny ranges, which would make a huge multipart answer.
+    # The client asked for 200 tiny ranges, which would make a huge multipart response.
     header = "bytes=" + ",".join(f"{n}-{n}" for n in range(0, 400, 2))
     response = client.get("/", headers={"Range": header})
     assert (response.status_code, len(response.content)) == (200, 100)
@@ -644,7 +644,7 @@ async def test_a_file_response_lets_the_servers_send_error_through(tmp_path: Pat
     assert caught.value is failure
 
 
-async def test_a_head_answer_ends_its_empty_body_explicitly(tmp_path: Path) -> None:
+async def test_a_head_response_ends_its_empty_body_explicitly(tmp_path: Path) -> None:
     path = tmp_path / "page.html"
     path.write_text("<p>page</p>")
     sent: list[Message] = []

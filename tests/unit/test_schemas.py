@@ -101,9 +101,9 @@ def test_query_needs_openapi_3_2(version: str, has_query: bool) -> None:
 
 def test_the_schema_is_served_as_yaml(test_client_factory: TestClientFactory) -> None:
     client = test_client_factory(App(routes=ROUTES))
-    answer = client.get("/schema")
-    assert answer.headers["content-type"] == "application/vnd.oai.openapi"
-    assert yaml.safe_load(answer.text) == generator.get_schema(ROUTES)
+    response = client.get("/schema")
+    assert response.headers["content-type"] == "application/vnd.oai.openapi"
+    assert yaml.safe_load(response.text) == generator.get_schema(ROUTES)
 
 
 def test_a_base_generator_leaves_the_schema_to_subclasses() -> None:

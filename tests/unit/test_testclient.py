@@ -112,7 +112,7 @@ def test_lifespan_context_manager_style(test_client_factory: TestClientFactory) 
         pass
 
 
-def test_server_errors_are_raised_or_answered_500(test_client_factory: TestClientFactory) -> None:
+def test_server_errors_are_raised_or_get_a_500(test_client_factory: TestClientFactory) -> None:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         raise RuntimeError("boom")
 
@@ -245,7 +245,7 @@ def test_closing_a_complete_response_waits_for_the_app_to_end(
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"all"})
-        await anyio.to_thread.run_sync(read.wait)  # work after the answer, like a task's
+        await anyio.to_thread.run_sync(read.wait)  # work after the response, like a task's
         events.append("finished")
 
     with test_client_factory(app).stream("GET", "/") as response:
