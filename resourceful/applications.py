@@ -30,7 +30,7 @@ from resourceful.middleware.errors import ServerErrorMiddleware
 from resourceful.middleware.exceptions import ExceptionHandler, ExceptionMiddleware, HandlerKey
 from resourceful.middleware.sessions import Session, SessionMiddleware
 from resourceful.requests import HTTPConnection, Request
-from resourceful.resources import HTTPResource, WebSocketResource, is_resource, resource_app
+from resourceful.resources import HTTPResource, WebSocketResource, _is_resource, _resource_app
 from resourceful.routing import (
     BaseRoute,
     Host,
@@ -228,7 +228,7 @@ class App:
     def _inject(self, routes: Sequence[BaseRoute], outer_params: frozenset[str]) -> None:
         """Put dependency injection in front of every function endpoint, planned now."""
         for route in routes:
-            if isinstance(route, Route | WebSocketRoute) and is_resource(route.endpoint):
+            if isinstance(route, Route | WebSocketRoute) and _is_resource(route.endpoint):
                 params = outer_params | route.compiled.convertors.keys()
                 expected = HTTPResource if isinstance(route, Route) else WebSocketResource
                 if not issubclass(route.endpoint, expected):
@@ -239,7 +239,7 @@ class App:
                         f"with {other}."
                     )
                     raise TypeError(msg)
-                app = resource_app(route.endpoint, self.container, params, self.converter)
+                app = _resource_app(route.endpoint, self.container, params, self.converter)
                 route.use_endpoint_app(app)
             elif isinstance(route, Route | WebSocketRoute) and route.is_function_endpoint:
                 params = outer_params | route.compiled.convertors.keys()

@@ -19,7 +19,7 @@ from resourceful._requirements import CONNECTION
 from resourceful.applications import App
 from resourceful.di import DependencyError
 from resourceful.di._framework import EndpointPlan, Protocol, Source, describe, plan_endpoint
-from resourceful.resources import HTTP_VERBS, HTTPResource, WebSocketResource, is_resource
+from resourceful.resources import HTTP_VERBS, HTTPResource, WebSocketResource, _is_resource
 from resourceful.routing import BaseRoute, Host, Mount, Route, WebSocketRoute
 from resourceful.settings import Settings, SettingsError
 
@@ -126,7 +126,7 @@ def _endpoint_plans(
     endpoint = route.endpoint
     container = app.container
     if isinstance(route, WebSocketRoute):
-        if is_resource(endpoint) and issubclass(endpoint, WebSocketResource):
+        if _is_resource(endpoint) and issubclass(endpoint, WebSocketResource):
             plans = [
                 plan_endpoint(
                     getattr(endpoint, hook),
@@ -143,7 +143,7 @@ def _endpoint_plans(
         else:
             yield "WS", _name(endpoint), _function_plan(route, container, "websocket", params)
         return
-    if is_resource(endpoint) and issubclass(endpoint, HTTPResource):
+    if _is_resource(endpoint) and issubclass(endpoint, HTTPResource):
         for verb in HTTP_VERBS:
             handler = getattr(endpoint, verb, None)
             if callable(handler):

@@ -1,4 +1,8 @@
-"""Starlette-style configuration: ``config("NAME", cast=int, default=...)`` from the environment."""
+"""Starlette's configuration: ``config("NAME", cast=int, default=...)`` from the environment.
+
+Kept for Starlette code; resourceful's own way is :class:`resourceful.settings.Settings`
+(typed, checked at startup, injected by type).
+"""
 
 from __future__ import annotations
 
@@ -73,7 +77,8 @@ def read_env_file(path: str | os.PathLike[str], encoding: str = "utf-8") -> dict
 
 
 class Config:
-    """Reads settings from the environment, then from an optional ``.env`` file.
+    """Reads settings from the environment, then from an optional ``.env`` file (Starlette's;
+    new code uses :class:`~resourceful.settings.Settings`).
 
     Args:
         env_file: a ``.env`` file; the environment wins over it.

@@ -220,7 +220,7 @@ async def _standalone(scope: Scope, cls: type[Any], receive: Receive, send: Send
     key = (cls, frozenset(scope.get("path_params", {})))
     app = _STANDALONE.get(key)
     if app is None:
-        app = _STANDALONE[key] = resource_app(cls, Container(), key[1])
+        app = _STANDALONE[key] = _resource_app(cls, Container(), key[1])
     await app(scope, receive, send)
 
 
@@ -380,12 +380,12 @@ async def _unsupported(websocket: WebSocket, message: str) -> NoReturn:
     raise RuntimeError(message)
 
 
-def is_resource(endpoint: Any) -> TypeGuard[type[HTTPResource | WebSocketResource]]:
+def _is_resource(endpoint: Any) -> TypeGuard[type[HTTPResource | WebSocketResource]]:
     """Whether ``endpoint`` is an HTTPResource or WebSocketResource subclass."""
     return isinstance(endpoint, type) and issubclass(endpoint, HTTPResource | WebSocketResource)
 
 
-def resource_app(
+def _resource_app(
     cls: type[Any],
     container: Container,
     path_params: frozenset[str],

@@ -105,7 +105,8 @@ class BaseSchemaGenerator:
 
 
 class SchemaGenerator(BaseSchemaGenerator):
-    """A schema: ``base_schema`` plus, per endpoint, the YAML of its docstring."""
+    """A schema: ``base_schema`` plus, per endpoint, the YAML of its docstring (Starlette's;
+    new code uses :class:`~resourceful.openapi.OpenAPI`)."""
 
     def __init__(self, base_schema: dict[str, Any]) -> None:
         self.base_schema = base_schema

@@ -1,7 +1,8 @@
 """Starlette's names for the request body limit: ``RequestBodyLimitMiddleware(app, max_body_size)``.
 
-It is :class:`~resourceful.middleware.limits.BodyLimitMiddleware`; given ``max_body_size``
-alone, that limit holds for uploads too.
+Kept for Starlette code: it is resourceful's
+:class:`~resourceful.middleware.limits.BodyLimitMiddleware`; given ``max_body_size`` alone,
+that limit holds for uploads too.
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ from resourceful.di._framework import (
 from resourceful.exceptions import status_phrase
 from resourceful.openapi._jsonschema import Components, Schema, model_fields, plain_default
 from resourceful.openapi._operation import OperationInfo, ResponseSpec, operation_info
-from resourceful.resources import HTTPResource, is_resource
+from resourceful.resources import HTTPResource, _is_resource
 from resourceful.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 from resourceful.routing import BaseRoute, Host, Mount, Route
 
@@ -156,7 +156,7 @@ def _route_endpoints(route: Route, place: _Place) -> Iterator[Endpoint]:
     params = frozenset(convertors)
     served = {method.lower() for method in route.methods or ()}
     endpoint = route.endpoint
-    if is_resource(endpoint):
+    if _is_resource(endpoint):
         endpoint = typing.cast(type[HTTPResource], endpoint)  # the app checked it at build
         hooks = [
             _plan(getattr(endpoint, name), place.container, params, True, given)

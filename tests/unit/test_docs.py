@@ -44,3 +44,37 @@ def test_documentation_example_runs(name: str, code: str) -> None:
         # An example that only defines an app must still start: every endpoint plans.
         with TestClient(app):
             pass
+
+
+#: Starlette modules whose names resourceful keeps in a module of another name.
+MOVED = {"endpoints": "resources"}
+
+
+def starlette_rows() -> list[tuple[str, list[str]]]:
+    """The rows of "Every Starlette name": each Starlette module and the names it keeps."""
+    text = (DOCS / "starlette.rst").read_text()
+    table = text[text.index("Every Starlette name") :]
+    rows = []
+    for row in re.split(r"\n   \* - ", table)[2:]:  # after the text and the header row
+        cells = re.split(r"\n     - ?", row)
+        names = re.findall(r"``(\w+)``", cells[1])
+        rows.append((cells[0].strip("`"), names))
+    return rows
+
+
+def test_the_starlette_page_names_what_resourceful_has() -> None:
+    import importlib
+
+    rows = starlette_rows()
+    assert len(rows) == 33, "every public module of Starlette 1.10 has its row"
+    for module, names in rows:
+        found = importlib.import_module(f"resourceful.{MOVED.get(module, module)}")
+        missing = [name for name in names if not hasattr(found, name)]
+        assert not missing, f"resourceful.{module} lacks {missing}, which the page lists"
+    text = (DOCS / "starlette.rst").read_text()
+    for dotted in set(re.findall(r"``(resourceful(?:\.\w+)+)``", text)):
+        module, _, name = dotted.rpartition(".")
+        try:
+            importlib.import_module(dotted)
+        except ImportError:
+            assert hasattr(importlib.import_module(module), name), f"{dotted} does not exist"
