@@ -47,6 +47,10 @@ async def measure(
     return results
 
 
+#: An empty cell: an en dash, which reStructuredText does not read as a bullet list ("-" is).
+NONE = "\N{EN DASH}"
+
+
 def table(results: dict[str, dict[str, float]]) -> str:
     """The results as a reStructuredText table, ratios against resourceful."""
     names = [name for name in FRAMEWORKS if any(name in row for row in results.values())]
@@ -55,8 +59,8 @@ def table(results: dict[str, dict[str, float]]) -> str:
     rows = []
     for scenario, row in results.items():
         ours = row.get("resourceful", 0.0)
-        cells = [scenario, *[f"{row[name]:,.0f}" if name in row else "-" for name in names]]
-        cells += [f"{ours / row[name]:.2f}x" if name in row else "-" for name in peers]
+        cells = [scenario, *[f"{row[name]:,.0f}" if name in row else NONE for name in names]]
+        cells += [f"{ours / row[name]:.2f}x" if name in row else NONE for name in peers]
         rows.append(cells)
     return rst_table(header, rows)
 

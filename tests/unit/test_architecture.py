@@ -1,9 +1,11 @@
-"""The layers of DESIGN.md §1, read from the code: no module imports one above it, and none
-outside ``di/`` reaches past the surface ``di`` declares for the framework."""
+"""The layers of docs/architecture.rst, read from the code: no module imports one above it,
+none outside ``di/`` reaches past the surface ``di`` declares for the framework, no two
+modules import each other, and no function runs over 60 lines."""
 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,68 +15,24 @@ import resourceful
 
 PACKAGE = Path(resourceful.__file__).parent
 
-#: Bottom to top. A module belongs to the first layer with a pattern that names it
-#: (``name.*`` names the modules of a package). The package of middleware, ``Middleware``
-#: alone (a description of a middleware to build), imports nothing and sits with the basics.
-LAYERS: list[tuple[str, list[str]]] = [
-    (
-        "basics",
-        [
-            "resourceful.types",
-            "resourceful.status",
-            "resourceful.exceptions",
-            "resourceful.datastructures",
-            "resourceful.config",
-            "resourceful.concurrency",
-            "resourceful._version",
-            "resourceful._cached",
-            "resourceful._hosts",
-            "resourceful._json",
-            "resourceful._headers",
-            "resourceful._urls",
-            "resourceful._ranges",
-            "resourceful._testhttp",
-            "resourceful._relay",
-            "resourceful.middleware",
-        ],
-    ),
-    ("connections", ["resourceful.requests", "resourceful.websockets", "resourceful.formparsers"]),
-    ("responses", ["resourceful.responses", "resourceful.background", "resourceful._bodylimit"]),
-    ("user", ["resourceful.authentication", "resourceful._requirements"]),
-    (
-        "routing",
-        [
-            "resourceful.routing",
-            "resourceful.convertors",
-            "resourceful._routes",
-            "resourceful._paths",
-            "resourceful._routelist",
-            "resourceful._endpoints",
-        ],
-    ),
-    ("injection", ["resourceful.di", "resourceful.di.*", "resourceful.settings"]),
-    ("resources", ["resourceful.resources", "resourceful._lifecycle"]),
-    ("middleware", ["resourceful.middleware.*"]),
-    ("application", ["resourceful.applications"]),
-    (
-        "batteries",
-        [
-            "resourceful.staticfiles",
-            "resourceful.templating",
-            "resourceful.graphql",
-            "resourceful.graphql.*",
-            "resourceful.openapi",
-            "resourceful.openapi.*",
-            "resourceful.schemas",
-            "resourceful.broadcast",
-            "resourceful.broadcast.*",
-            "resourceful.testclient",
-            "resourceful.cli",
-            "resourceful.__main__",
-        ],
-    ),
-    ("package", ["resourceful"]),
-]
+ARCHITECTURE = Path(__file__).parents[2] / "docs" / "architecture.rst"
+
+
+def layers_of_the_design() -> list[tuple[str, list[str]]]:
+    """The layers, bottom to top, as the architecture page's table gives them: each layer's
+    name and the module patterns in it (``name.*`` names the modules of a package)."""
+    text = ARCHITECTURE.read_text()
+    table = text[text.index(".. list-table:: The layers") :]
+    table = table[: table.index("\n\n", table.index("   * - package"))]
+    layers = []
+    for row in re.split(r"\n   \* - ", table)[2:]:  # after the options and the header row
+        cells = re.split(r"\n     - ", row)
+        layers.append((cells[0].strip(), re.findall(r"``(resourceful[\w.*]*)``", cells[1])))
+    return layers
+
+
+#: Bottom to top: a module belongs to the first layer with a pattern that names it.
+LAYERS = layers_of_the_design()
 
 
 def module_names() -> Iterator[tuple[str, Path]]:
@@ -90,7 +48,7 @@ def layer_of(module: str) -> int:
         for pattern in patterns:
             if module == pattern or (pattern.endswith(".*") and module.startswith(pattern[:-1])):
                 return index
-    msg = f"{module} is in no layer: add it to LAYERS (and DESIGN.md §1 names its room)"
+    msg = f"{module} is in no layer: add it to the layer table of docs/architecture.rst"
     raise AssertionError(msg)
 
 
@@ -223,3 +181,22 @@ def test_no_function_is_over_sixty_lines() -> None:
                 if lines > 60:
                     long.append(f"{module}.{node.name} ({lines} lines)")
     assert long == [], f"split these along their seams: {long}"
+
+
+def test_the_design_page_holds_every_layer() -> None:
+    names = [name for name, _ in LAYERS]
+    assert names == [
+        "basics",
+        "connections",
+        "responses",
+        "user",
+        "routing",
+        "injection",
+        "resources",
+        "middleware",
+        "application",
+        "batteries",
+        "package",
+    ]
+    assert "resourceful._lifecycle" in dict(LAYERS)["resources"]
+    assert dict(LAYERS)["package"] == ["resourceful"]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -184,3 +186,18 @@ def test_end_to_end_serves_the_factory_with_each_server(server: str) -> None:
     assert command[:3] == [sys.executable, "-m", server]
     assert "benchmarks.endtoend:create_app" in command
     assert command[command.index("--port") + 1] == "8123"
+
+
+def test_an_empty_cell_is_no_bullet_list() -> None:
+    # reStructuredText reads a cell holding "-" alone as a bullet list.
+    text = inprocess.table(
+        {
+            "json": {"resourceful": 2.0, "raw": 4.0, "starlette": 1.0},
+            "graphql": {"resourceful": 2.0, "raw": 4.0, "ariadne": 1.0},
+        }
+    )
+    row = next(line for line in text.splitlines() if line.startswith("graphql"))
+    assert inprocess.NONE in row.split()
+    assert "-" not in row.split()
+    recorded = (Path(inprocess.__file__).parent / "RESULTS.rst").read_text()
+    assert not re.search(r"^[a-z][\w-]*\s.*\s-(\s|$)", recorded, re.MULTILINE)
