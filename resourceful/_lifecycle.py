@@ -296,6 +296,7 @@ def websocket_app(
         except BaseException as exc:
             await _close_context(context, exc)
             raise
-        await _close_context(context, None)
+        if context is not None:
+            await _close_context(context, None)
 
     return guard(serve, requirements)
