@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from resourceful.concurrency import is_async_callable
@@ -44,6 +44,35 @@ class Requirement:
             next_url = urlencode({"next": str(connection.url)})
             return RedirectResponse(f"{target}?{next_url}", status_code=303)
         raise HTTPException(self.status_code)
+
+
+T = TypeVar("T")
+
+
+class Requires:
+    """What ``requires()`` makes: a decorator of endpoints, methods and resource classes, and
+    the requirement a ``Mount(requires=...)`` checks for every route under it."""
+
+    def __init__(self, requirement: Requirement) -> None:
+        self.requirement = requirement
+
+    def __call__(self, target: T) -> T:
+        if isinstance(target, type):
+            require_on_class(target, self.requirement)
+            return target
+        if not callable(target):
+            msg = f"requires() decorates functions, methods and resource classes, not {target!r}."
+            raise TypeError(msg)
+        checked: T = require_on_function(target, self.requirement)  # type: ignore[assignment]
+        return checked
+
+
+def as_requirement(requires: str | Sequence[str] | Requires) -> Requirement:
+    """The requirement a ``requires=`` argument states: scopes (refused with 403), or what
+    ``requires(...)`` made (its status or redirect too)."""
+    if isinstance(requires, Requires):
+        return requires.requirement
+    return Requirement([requires] if isinstance(requires, str) else requires, 403, None)
 
 
 def requirements_of(*targets: Any) -> tuple[Requirement, ...]:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+from collections.abc import Sequence
 
-from resourceful._requirements import Requirement, require_on_class, require_on_function
+from resourceful._requirements import Requirement, Requires
 from resourceful.requests import HTTPConnection
-
-T = TypeVar("T")
 
 
 class AuthenticationError(Exception):
@@ -86,30 +83,19 @@ class AuthenticationBackend:
 
 def requires(
     scopes: str | Sequence[str], status_code: int = 403, redirect: str | None = None
-) -> Callable[[T], T]:
+) -> Requires:
     """Let only connections whose credentials have every one of ``scopes`` in.
 
     Decorate a function endpoint, a resource method, or a whole resource class (its
-    subclasses inherit the requirement). Others get ``status_code`` (403), or a 303 redirect
-    to the route named ``redirect`` with a ``next`` query parameter; websockets are closed
-    with 1008. A decorated function checks the requirement itself whenever it is called, so
-    other decorators around it, in either order, cannot switch the check off.
+    subclasses inherit the requirement), or give it to a ``Mount`` (``requires=``) for every
+    route under it. Others get ``status_code`` (403), or a 303 redirect to the route named
+    ``redirect`` with a ``next`` query parameter; websockets are closed with 1008. A decorated
+    function checks the requirement itself whenever it is called, so other decorators around
+    it, in either order, cannot switch the check off.
     """
-    requirement = Requirement(
-        [scopes] if isinstance(scopes, str) else scopes, status_code, redirect
+    return Requires(
+        Requirement([scopes] if isinstance(scopes, str) else scopes, status_code, redirect)
     )
-
-    def decorate(target: T) -> T:
-        if isinstance(target, type):
-            require_on_class(target, requirement)
-            return target
-        if not callable(target):
-            msg = f"requires() decorates functions, methods and resource classes, not {target!r}."
-            raise TypeError(msg)
-        checked: T = require_on_function(target, requirement)  # type: ignore[assignment]
-        return checked
-
-    return decorate
 
 
 __all__ = [

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar
 from resourceful._endpoints import request_response, websocket_session, wrap
 from resourceful._hosts import parse_host
 from resourceful._paths import CompiledPath, first_segment, route_path
+from resourceful._requirements import Requires, as_requirement, guard
 from resourceful._routelist import RouteList
 from resourceful._routes import (
     FULL,
@@ -59,7 +60,10 @@ class Mount(BaseRoute):
 
     The mounted app sees the full ``path`` and a ``root_path`` that includes the prefix, so
     its own URLs come out right. ``middleware`` wraps the mounted app; ``max_body_size``
-    limits the request bodies it takes, in place of the app's limit.
+    limits the request bodies it takes, in place of the app's limit; ``requires`` lets in only
+    connections whose credentials have its scopes (a scope, a list of them, or what
+    :func:`~resourceful.authentication.requires` makes, for its status or redirect), checked
+    inside the middleware for every route under the mount, those added later included.
     """
 
     def __init__(
@@ -71,6 +75,7 @@ class Mount(BaseRoute):
         *,
         middleware: Sequence[Middleware] | None = None,
         max_body_size: int | None = None,
+        requires: str | Sequence[str] | Requires | None = None,
     ) -> None:
         if path:
             check_path(path, "Mount")
@@ -80,7 +85,9 @@ class Mount(BaseRoute):
         self.path = path.rstrip("/")
         self.name = name
         self._base_app: ASGIApp = app if app is not None else Router(routes=routes)
-        self.app = wrap(self._base_app, middleware, max_body_size)
+        #: What ``requires`` asks of every connection under the mount.
+        self.requirements = () if requires is None else (as_requirement(requires),)
+        self.app = wrap(guard(self._base_app, self.requirements), middleware, max_body_size)
         self.compiled = CompiledPath(self.path + "/{path:path}")
         self.first_segment = self.compiled.first_segment
 

@@ -108,6 +108,7 @@ class _Place:
     convertors: Mapping[str, Convertor[Any]]
     tags: tuple[str, ...]
     names: tuple[str, ...]
+    requirements: tuple[Requirement, ...] = ()
 
 
 def endpoints(app: App) -> Iterator[Endpoint]:
@@ -140,7 +141,12 @@ def _inside(route: Mount | Host, place: _Place) -> _Place:
     template = route.compiled.format.removesuffix("/{path}")
     named = (route.name,) if route.name else ()
     return _Place(
-        place.prefix + template, container, convertors, place.tags + named, place.names + named
+        place.prefix + template,
+        container,
+        convertors,
+        place.tags + named,
+        place.names + named,
+        place.requirements + route.requirements,
     )
 
 
@@ -208,7 +214,8 @@ def _endpoint(
         info = info.under(class_info)
     status_code, headers = response_settings(func)
     tags = place.tags or ((cls.__name__,) if cls is not None else ())
-    requirements = requirements_of(*((cls, func) if cls is not None else (func,)))
+    own = requirements_of(*((cls, func) if cls is not None else (func,)))
+    requirements = place.requirements + own
     return Endpoint(
         path,
         method,

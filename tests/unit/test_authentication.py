@@ -16,6 +16,7 @@ from resourceful import (
     App,
     HTTPResource,
     Middleware,
+    Mount,
     PlainTextResponse,
     Route,
     Router,
@@ -503,3 +504,88 @@ async def test_a_protected_function_called_directly_checks_too() -> None:
 def test_requires_refuses_what_it_cannot_protect() -> None:
     with pytest.raises(TypeError, match="decorates functions, methods and resource classes"):
         requires("admin")("not a function")
+
+
+async def report(request: Request) -> Response:
+    return PlainTextResponse(f"report for {request.user.display_name}")
+
+
+class Board(HTTPResource):
+    async def get(self, user: BaseUser) -> str:
+        return f"board of {user.display_name}"
+
+
+async def admin_feed(websocket: WebSocket) -> None:
+    await websocket.accept()
+    await websocket.send_text(f"feed for {websocket.user.display_name}")
+    await websocket.close()
+
+
+def mounted_app() -> tuple[App, Router]:
+    """An app whose ``/admin`` mount requires the admin scope, and whose ``/members`` mount
+    sends the others to log in."""
+    admin = Router(
+        routes=[
+            Route("/report", report),
+            Route("/board", Board),
+            WebSocketRoute("/feed", admin_feed),
+        ]
+    )
+    app = App(
+        routes=[
+            Mount("/admin", app=admin, requires="admin"),
+            Mount(
+                "/members",
+                routes=[Route("/board", Board)],
+                requires=requires("authenticated", redirect="login"),
+            ),
+            Route("/login", login, name="login"),
+            Route("/whoami", whoami),
+        ],
+        middleware=[Middleware(AuthenticationMiddleware, backend=BasicAuth())],
+    )
+    return app, admin
+
+
+def test_requires_on_a_mount_refuses_every_route_under_it(
+    test_client_factory: TestClientFactory,
+) -> None:
+    app, admin = mounted_app()
+    admin.add_route("/late", report)  # added after the mount was made
+    with test_client_factory(app, follow_redirects=False) as client:
+        for path in ["/admin/report", "/admin/board", "/admin/late"]:
+            # Sent without credentials, then as a user without the admin scope.
+            assert client.get(path).status_code == 403, path
+            assert client.get(path, headers=basic("bo")).status_code == 403, path
+        assert client.get("/admin/report", headers=basic("ann")).text == "report for ann"
+        assert client.get("/admin/board", headers=basic("cy")).json() == "board of cy"
+        assert client.get("/admin/late", headers=basic("ann")).text == "report for ann"
+        assert client.get("/whoami").text == "anonymous []", "outside the mount: open"
+        redirect = client.get("/members/board")
+        assert (redirect.status_code, redirect.headers["location"]) == (
+            303,
+            "http://testserver/login?next=http%3A%2F%2Ftestserver%2Fmembers%2Fboard",
+        )
+        assert client.get("/members/board", headers=basic("bo")).json() == "board of bo"
+
+
+def test_requires_on_a_mount_denies_its_websockets(test_client_factory: TestClientFactory) -> None:
+    app, _ = mounted_app()
+    with test_client_factory(app) as client:
+        for headers in [{}, basic("bo")]:  # no credentials, then no admin scope
+            with ExitStack() as stack, pytest.raises(WebSocketDisconnect) as info:
+                stack.enter_context(client.websocket_connect("/admin/feed", headers=headers))
+            assert info.value.code == 1008
+        with client.websocket_connect("/admin/feed", headers=basic("ann")) as session:
+            assert session.receive_text() == "feed for ann"
+
+
+def test_a_mounts_requirement_is_documented_on_its_operations() -> None:
+    from resourceful.openapi import OpenAPI
+
+    app, _ = mounted_app()
+    document = OpenAPI().document(app)
+    responses = document["paths"]["/admin/report"]["get"]["responses"]
+    assert "403" in responses
+    assert "403" not in document["paths"]["/whoami"]["get"]["responses"]
+    assert "303" in document["paths"]["/members/board"]["get"]["responses"]
