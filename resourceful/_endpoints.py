@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from resourceful._bodylimit import BodyLimitMiddleware
+from resourceful._handlers import Handlers, respond_with, started_already
 from resourceful._requirements import guard, requirements_of
 from resourceful.concurrency import is_async_callable, run_in_threadpool
 from resourceful.requests import Request
@@ -84,6 +85,36 @@ class HandledInside:
             await self.app(scope, receive, watched if scope["type"] == "http" else send)
         except Exception as exc:
             await handling.handle(exc, started, scope, receive, send)
+
+
+class HandledByMount:
+    """Responds to the errors of everything under a mount with the mount's own handlers; an
+    error they do not handle goes on outward, to an outer mount's or the app's."""
+
+    __slots__ = ("app", "handlers")
+
+    def __init__(self, app: ASGIApp, handlers: Handlers) -> None:
+        self.app = app
+        self.handlers = handlers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched if scope["type"] == "http" else send)
+        except Exception as exc:
+            handler = self.handlers.lookup(exc)
+            if handler is None:
+                raise
+            if started:
+                raise started_already(exc) from exc
+            await respond_with(handler, exc, scope, receive, send)
 
 
 def wrap(

@@ -5,11 +5,20 @@ from __future__ import annotations
 import inspect
 import re
 import traceback
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Collection,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar
 
-from resourceful._endpoints import request_response, websocket_session, wrap
+from resourceful._endpoints import HandledByMount, request_response, websocket_session, wrap
+from resourceful._handlers import ExceptionHandler, HandlerKey, Handlers
 from resourceful._hosts import parse_host
 from resourceful._paths import CompiledPath, first_segment, route_path
 from resourceful._requirements import Requires, as_requirement, guard
@@ -63,7 +72,9 @@ class Mount(BaseRoute):
     limits the request bodies it takes, in place of the app's limit; ``requires`` lets in only
     connections whose credentials have its scopes (a scope, a list of them, or what
     :func:`~resourceful.authentication.requires` makes, for its status or redirect), checked
-    inside the middleware for every route under the mount, those added later included.
+    inside the middleware for every route under the mount, those added later included;
+    ``exception_handlers`` (keyed as the app's) respond to the errors raised under the mount,
+    before an outer mount's or the app's (the innermost handler wins), inside its middleware.
     """
 
     def __init__(
@@ -76,6 +87,7 @@ class Mount(BaseRoute):
         middleware: Sequence[Middleware] | None = None,
         max_body_size: int | None = None,
         requires: str | Sequence[str] | Requires | None = None,
+        exception_handlers: Mapping[HandlerKey, ExceptionHandler] | None = None,
     ) -> None:
         if path:
             check_path(path, "Mount")
@@ -87,7 +99,10 @@ class Mount(BaseRoute):
         self._base_app: ASGIApp = app if app is not None else Router(routes=routes)
         #: What ``requires`` asks of every connection under the mount.
         self.requirements = () if requires is None else (as_requirement(requires),)
-        self.app = wrap(guard(self._base_app, self.requirements), middleware, max_body_size)
+        app = guard(self._base_app, self.requirements)
+        if exception_handlers:
+            app = HandledByMount(app, Handlers(exception_handlers))
+        self.app = wrap(app, middleware, max_body_size)
         self.compiled = CompiledPath(self.path + "/{path:path}")
         self.first_segment = self.compiled.first_segment
 

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
 
 from resourceful._endpoints import EXCEPTION_HANDLING_KEY
-from resourceful.concurrency import is_async_callable, run_in_threadpool
+from resourceful._handlers import (
+    ExceptionHandler,
+    HandlerKey,
+    Handlers,
+    respond_with,
+    started_already,
+)
 from resourceful.exceptions import HTTPException, RequestValidationError, WebSocketException
 from resourceful.middleware._watch import StartWatcher
 from resourceful.requests import Request
 from resourceful.responses import JSONResponse, PlainTextResponse, Response
 from resourceful.types import ASGIApp, Receive, Scope, Send
 from resourceful.websockets import WebSocket
-
-#: ``handler(request_or_websocket, exc)``, sync or async, returning a response (or None).
-ExceptionHandler = Callable[[Any, Any], Any]
-HandlerKey = int | type[Exception]
 
 
 async def http_exception(request: Request, exc: HTTPException) -> Response:
@@ -61,30 +62,23 @@ class ExceptionMiddleware:
     ) -> None:
         self.app = app
         self.debug = debug
-        self._status_handlers: dict[int, ExceptionHandler] = {}
-        self._exception_handlers: dict[type[BaseException], ExceptionHandler] = {
-            HTTPException: http_exception,
-            RequestValidationError: validation_exception,
-            WebSocketException: websocket_exception,
-        }
+        self.handlers = Handlers(
+            {
+                HTTPException: http_exception,
+                RequestValidationError: validation_exception,
+                WebSocketException: websocket_exception,
+            }
+        )
         for key, handler in (handlers or {}).items():
             self.add_exception_handler(key, handler)
 
     def add_exception_handler(self, key: HandlerKey, handler: ExceptionHandler) -> None:
         """Handle exceptions of class ``key``, or HTTPExceptions of status ``key``."""
-        if isinstance(key, int):
-            self._status_handlers[key] = handler
-        else:
-            self._exception_handlers[key] = handler
+        self.handlers.add(key, handler)
 
     def lookup(self, exc: Exception) -> ExceptionHandler | None:
         """The handler for ``exc``, or None when nothing here handles it."""
-        if isinstance(exc, HTTPException) and exc.status_code in self._status_handlers:
-            return self._status_handlers[exc.status_code]
-        for cls in type(exc).__mro__:
-            if cls in self._exception_handlers:
-                return self._exception_handlers[cls]
-        return None
+        return self.handlers.lookup(exc)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -114,36 +108,18 @@ class ExceptionMiddleware:
             Exception: ``exc`` itself when no handler takes it.
             RuntimeError: a handler takes it, but the response had started already.
         """
-        handler = self.lookup(exc)
+        handler = self.handlers.lookup(exc)
         if handler is None:
             raise exc
         if started:
-            msg = "Caught handled exception, but response already started."
-            raise RuntimeError(msg) from exc
-        await self.respond(handler, exc, scope, receive, send)
-
-    async def respond(
-        self, handler: ExceptionHandler, exc: Exception, scope: Scope, receive: Receive, send: Send
-    ) -> None:
-        """Send ``handler``'s response to ``exc``."""
-        connection: Request | WebSocket
-        if scope["type"] == "http":
-            connection = Request(scope, receive, send)
-        else:
-            connection = WebSocket(scope, receive, send)
-        if is_async_callable(handler):
-            response = await handler(connection, exc)
-        else:
-            response = await run_in_threadpool(handler, connection, exc)
-        # Handled: the traceback would keep every frame of the request alive (an exception
-        # raised again and again, a module-level one say, would grow it without end).
-        exc.__traceback__ = None
-        if response is not None:
-            await response(scope, receive, send)
+            raise started_already(exc) from exc
+        await respond_with(handler, exc, scope, receive, send)
 
 
 __all__ = [
+    "ExceptionHandler",
     "ExceptionMiddleware",
+    "HandlerKey",
     "http_exception",
     "validation_exception",
     "websocket_exception",

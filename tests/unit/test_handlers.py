@@ -1,0 +1,148 @@
+"""Exception handlers by key, and those a Mount declares for everything under it (the
+innermost responds first)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import ExitStack
+
+import pytest
+
+from resourceful import App, HTTPResource, Middleware, Mount, Route, WebSocketRoute
+from resourceful.exceptions import HTTPException
+from resourceful.requests import Request
+from resourceful.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from resourceful.types import ASGIApp, Message, Receive, Scope, Send
+from resourceful.websockets import WebSocket, WebSocketDisconnect
+from tests.conftest import TestClientFactory
+
+
+class OutOfStock(Exception):
+    """An error of the shop module's own."""
+
+
+class Stamp:
+    """Mount middleware that marks every response it sees."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def stamped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message["headers"], (b"x-stamp", b"shop")]}
+            await send(message)
+
+        await self.app(scope, receive, stamped)
+
+
+def said_by(layer: str) -> Callable[[Request, Exception], Response]:
+    def handler(request: Request, exc: Exception) -> Response:
+        return PlainTextResponse(f"{layer}: {type(exc).__name__}", status_code=409)
+
+    return handler
+
+
+async def problem(request: Request, exc: HTTPException) -> Response:
+    body = {"type": "about:blank", "title": exc.detail, "status": exc.status_code}
+    return JSONResponse(body, exc.status_code, media_type="application/problem+json")
+
+
+async def sold_out(request: Request) -> Response:
+    raise OutOfStock
+
+
+async def broken(request: Request) -> Response:
+    raise ValueError("broken")
+
+
+async def late(request: Request) -> Response:
+    async def body() -> AsyncIterator[bytes]:
+        yield b"partial"
+        raise OutOfStock
+
+    return StreamingResponse(body())
+
+
+class Cart(HTTPResource):
+    async def get(self) -> None:
+        raise OutOfStock
+
+
+async def stock_feed(websocket: WebSocket) -> None:
+    raise OutOfStock
+
+
+async def close_feed(websocket: WebSocket, exc: OutOfStock) -> None:
+    await websocket.close(code=4409, reason="out of stock")
+
+
+def shop_app() -> App:
+    return App(
+        routes=[
+            Route("/sold-out", sold_out),
+            Mount(
+                "/shop",
+                routes=[
+                    Route("/sold-out", sold_out),
+                    Route("/broken", broken),
+                    Route("/cart", Cart),
+                    Route("/late", late),
+                    Mount(
+                        "/outlet",
+                        routes=[Route("/sold-out", sold_out), Route("/broken", broken)],
+                        exception_handlers={OutOfStock: said_by("outlet")},
+                    ),
+                ],
+                exception_handlers={OutOfStock: said_by("shop"), 404: problem},
+                middleware=[Middleware(Stamp)],
+            ),
+            Mount(
+                "/feeds",
+                routes=[WebSocketRoute("/stock", stock_feed)],
+                exception_handlers={OutOfStock: close_feed},
+            ),
+        ],
+        exception_handlers={OutOfStock: said_by("app"), ValueError: said_by("app")},
+    )
+
+
+def test_the_innermost_handler_responds(test_client_factory: TestClientFactory) -> None:
+    with test_client_factory(shop_app()) as client:
+        assert client.get("/sold-out").text == "app: OutOfStock"
+        assert client.get("/shop/sold-out").text == "shop: OutOfStock"
+        assert client.get("/shop/cart").text == "shop: OutOfStock", "resources too"
+        assert client.get("/shop/outlet/sold-out").text == "outlet: OutOfStock"
+        # Nothing under the mounts handles ValueError: the app's handler does.
+        assert client.get("/shop/outlet/broken").text == "app: ValueError"
+
+
+def test_a_mount_handler_responds_inside_the_mounts_middleware(
+    test_client_factory: TestClientFactory,
+) -> None:
+    with test_client_factory(shop_app()) as client:
+        handled = client.get("/shop/sold-out")
+        # Sent to a path under the mount that no route serves: the mount's 404 handler.
+        missing = client.get("/shop/nothing-here")
+        elsewhere = client.get("/nothing-here")
+    assert (handled.status_code, handled.headers["x-stamp"]) == (409, "shop")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+    assert missing.json()["title"] == "Not Found"
+    assert elsewhere.headers["content-type"].startswith("text/plain"), "the app's own 404"
+
+
+def test_a_mount_handler_cannot_replace_a_started_response(
+    test_client_factory: TestClientFactory,
+) -> None:
+    with test_client_factory(shop_app()) as client, pytest.raises(RuntimeError) as info:
+        client.get("/shop/late")
+    assert str(info.value) == "Caught handled exception, but response already started."
+    assert isinstance(info.value.__cause__, OutOfStock)
+
+
+def test_a_mount_handler_closes_its_websockets(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(shop_app())
+    with client, ExitStack() as stack, pytest.raises(WebSocketDisconnect) as info:
+        stack.enter_context(client.websocket_connect("/feeds/stock"))
+    assert (info.value.code, info.value.reason) == (4409, "out of stock")
