@@ -75,6 +75,8 @@ class Mount(BaseRoute):
     inside the middleware for every route under the mount, those added later included;
     ``exception_handlers`` (keyed as the app's) respond to the errors raised under the mount,
     before an outer mount's or the app's (the innermost handler wins), inside its middleware.
+    ``tags`` and ``responses`` (a description, or an OpenAPI ``ResponseSpec``, by status) go
+    to the OpenAPI operations under the mount, merged with theirs (theirs win per status).
     """
 
     def __init__(
@@ -88,6 +90,8 @@ class Mount(BaseRoute):
         max_body_size: int | None = None,
         requires: str | Sequence[str] | Requires | None = None,
         exception_handlers: Mapping[HandlerKey, ExceptionHandler] | None = None,
+        tags: Sequence[str] = (),
+        responses: Mapping[int, Any] | None = None,
     ) -> None:
         if path:
             check_path(path, "Mount")
@@ -99,6 +103,9 @@ class Mount(BaseRoute):
         self._base_app: ASGIApp = app if app is not None else Router(routes=routes)
         #: What ``requires`` asks of every connection under the mount.
         self.requirements = () if requires is None else (as_requirement(requires),)
+        #: OpenAPI tags and responses of every operation under the mount.
+        self.tags = tuple(tags)
+        self.responses: dict[int, Any] = dict(responses or {})
         app = guard(self._base_app, self.requirements)
         if exception_handlers:
             app = HandledByMount(app, Handlers(exception_handlers))

@@ -35,7 +35,7 @@ from resourceful.di._framework import (
 )
 from resourceful.exceptions import status_phrase
 from resourceful.openapi._jsonschema import Components, Schema, model_fields, plain_default
-from resourceful.openapi._operation import OperationInfo, ResponseSpec, operation_info
+from resourceful.openapi._operation import OperationInfo, ResponseSpec, as_spec, operation_info
 from resourceful.resources import HTTPResource, _is_resource
 from resourceful.responses import FileResponse, RedirectResponse, Response, StreamingResponse
 from resourceful.routing import BaseRoute, Host, Mount, Route
@@ -109,6 +109,9 @@ class _Place:
     tags: tuple[str, ...]
     names: tuple[str, ...]
     requirements: tuple[Requirement, ...] = ()
+    #: The tags and responses the enclosing mounts declare, the outermost first.
+    declared_tags: tuple[str, ...] = ()
+    responses: Mapping[int, ResponseSpec] = attrs.field(factory=dict)
 
 
 def endpoints(app: App) -> Iterator[Endpoint]:
@@ -147,6 +150,8 @@ def _inside(route: Mount | Host, place: _Place) -> _Place:
         place.tags + named,
         place.names + named,
         place.requirements + route.requirements,
+        place.declared_tags + route.tags,
+        {**place.responses, **{status: as_spec(spec) for status, spec in route.responses.items()}},
     )
 
 
@@ -212,6 +217,11 @@ def _endpoint(
     info = operation_info(func)
     if class_info is not None:
         info = info.under(class_info)
+    if place.declared_tags:
+        declared = (*place.declared_tags, *(info.tags or ()))
+        info = attrs.evolve(info, tags=tuple(dict.fromkeys(declared)))
+    if place.responses:
+        info = attrs.evolve(info, responses={**place.responses, **info.responses})
     status_code, headers = response_settings(func)
     tags = place.tags or ((cls.__name__,) if cls is not None else ())
     own = requirements_of(*((cls, func) if cls is not None else (func,)))

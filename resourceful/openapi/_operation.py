@@ -63,6 +63,11 @@ class OperationInfo:
 NOTHING_SET = OperationInfo()
 
 
+def as_spec(spec: str | ResponseSpec) -> ResponseSpec:
+    """A response given by its description alone, or in full."""
+    return spec if isinstance(spec, ResponseSpec) else ResponseSpec(spec)
+
+
 def operation(
     *,
     summary: str | None = None,
@@ -97,10 +102,7 @@ def operation(
         operation_id=operation_id,
         tags=None if tags is None else tuple(tags),
         deprecated=deprecated,
-        responses={
-            status: spec if isinstance(spec, ResponseSpec) else ResponseSpec(spec)
-            for status, spec in (responses or {}).items()
-        },
+        responses={status: as_spec(spec) for status, spec in (responses or {}).items()},
         examples=dict(examples or {}),
         include_in_schema=include_in_schema,
         extra=dict(extra or {}),

@@ -863,3 +863,62 @@ def test_bounds_are_in_the_schemas() -> None:
     }
     form = post["requestBody"]["content"]["multipart/form-data"]["schema"]
     assert form["properties"]["note"] == {"type": "string", "maxLength": 10}
+
+
+def test_a_mounts_tags_and_responses_merge_into_its_operations(
+    test_client_factory: TestClientFactory,
+) -> None:
+    async def listing() -> list[str]:
+        return []
+
+    @operation(tags=["admin"], responses={401: "Log in with an admin account."})
+    async def purge() -> None:
+        return None
+
+    class Stock(HTTPResource):
+        async def get(self) -> int:
+            return 0
+
+    routes = [
+        Route("/health", listing),
+        Mount(
+            "/api",
+            routes=[
+                Route("/notes", listing),
+                Mount(
+                    "/admin",
+                    routes=[Route("/purge", purge, methods=["POST"]), Route("/stock", Stock)],
+                    tags=["notes", "maintenance"],
+                    responses={
+                        503: ResponseSpec(
+                            "Down for maintenance.", headers={"Retry-After": "When to try again."}
+                        )
+                    },
+                ),
+            ],
+            name="api",
+            tags=["api", "notes"],
+            responses={401: "Log in first.", 429: "Too many requests."},
+        ),
+    ]
+    paths = document(*routes)["paths"]
+    notes = paths["/api/notes"]["get"]
+    assert notes["tags"] == ["api", "notes"], "declared tags replace the mount's name"
+    assert (notes["responses"]["401"]["description"], notes["responses"]["429"]["description"]) == (
+        "Log in first.",
+        "Too many requests.",
+    )
+    purged = paths["/api/admin/purge"]["post"]
+    assert purged["tags"] == ["api", "notes", "maintenance", "admin"], "merged, outermost first"
+    assert purged["responses"]["401"]["description"] == "Log in with an admin account."
+    assert purged["responses"]["503"]["headers"]["Retry-After"]["description"] == (
+        "When to try again."
+    )
+    assert paths["/api/admin/stock"]["get"]["tags"] == ["api", "notes", "maintenance"]
+    health = paths["/health"]["get"]
+    assert "tags" not in health
+    assert "401" not in health["responses"]
+    with test_client_factory(App(routes=routes)) as client:  # the declarations change no response
+        assert client.get("/api/notes").json() == []
+        assert client.post("/api/admin/purge").status_code == 204
+        assert client.get("/api/admin/stock").json() == 0
