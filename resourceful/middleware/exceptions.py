@@ -76,10 +76,6 @@ class ExceptionMiddleware:
         """Handle exceptions of class ``key``, or HTTPExceptions of status ``key``."""
         self.handlers.add(key, handler)
 
-    def lookup(self, exc: Exception) -> ExceptionHandler | None:
-        """The handler for ``exc``, or None when nothing here handles it."""
-        return self.handlers.lookup(exc)
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         scope[EXCEPTION_HANDLING_KEY] = self

@@ -216,6 +216,7 @@ def test_the_cases_reach_every_outcome(portal: BlockingPortal) -> None:
         Case(200, "POST", b"x" * 20, True, True, 10, None, "value", frozenset(), False),
         Case(200, "POST", b"x" * 20, False, True, 10, None, "value", frozenset(), True),
         Case(201, "GET", b"", False, False, None, "before", "custom", frozenset({"custom"}), False),
+        Case(200, "GET", b"", False, False, None, "before", "http-404", frozenset({"404"}), True),
         Case(200, "GET", b"", False, False, None, "after_start", "value", frozenset(), False),
         Case(200, "GET", b"", False, False, None, "before", "key", frozenset({"server"}), True),
         Case(200, "POST", b"x" * 20, False, False, 10, None, "key", frozenset(), True, "before"),
@@ -227,6 +228,7 @@ def test_the_cases_reach_every_outcome(portal: BlockingPortal) -> None:
         statuses = [m["status"] for m in sent if m["type"] == "http.response.start"]
         seen.add(f"{statuses} {error}")
     assert seen == {
+        "[404] None",
         "[413] None",
         "[409] None",
         "[200] ValueError: boom",
