@@ -135,28 +135,34 @@ def _direct(handler: Handler) -> ASGIApp:
         # in front, so that the common function pays nothing for them.
         return guard(direct_function, requirements)
 
-    method: Callable[[Any, Request | None], Awaitable[Any]] = (
+    if not takes_request and not requirements:
+        # Nothing reads the request: the instance gets none, and the call is the method's.
+
+        async def direct_method(scope: Scope, receive: Receive, send: Send) -> None:
+            result = await func(resource(scope, receive, send, None))
+            if not isinstance(result, Response):
+                result = respond(result)
+            await result(scope, receive, send)
+
+        return direct_method
+    method: Callable[[Any, Request], Awaitable[Any]] = (
         func if takes_request else lambda instance, request: func(instance)
     )
-    reads_request = takes_request or bool(requirements)
 
-    async def direct_method(scope: Scope, receive: Receive, send: Send) -> None:
-        if reads_request:
-            instance = resource(scope, receive, send, Request(scope, receive, send))
-            request = instance.request
-            if requirements:
-                refusal = check_all(requirements, request)
-                if refusal is not None:
-                    await refusal(scope, receive, send)
-                    return
-            result = await method(instance, request)
-        else:
-            result = await method(resource(scope, receive, send, None), None)
+    async def direct_method_with_request(scope: Scope, receive: Receive, send: Send) -> None:
+        instance = resource(scope, receive, send, Request(scope, receive, send))
+        request = instance.request
+        if requirements:
+            refusal = check_all(requirements, request)
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
+        result = await method(instance, request)
         if not isinstance(result, Response):
             result = respond(result)
         await result(scope, receive, send)
 
-    return direct_method
+    return direct_method_with_request
 
 
 def _injected(handler: Handler, container: Container) -> ASGIApp:
