@@ -87,9 +87,10 @@ class HandledInside:
             await handling.handle(exc, started, scope, receive, send)
 
 
-class HandledByMount:
-    """Responds to the errors of everything under a mount with the mount's own handlers; an
-    error they do not handle goes on outward, to an outer mount's or the app's."""
+class HandledByLayer:
+    """Responds to the errors of everything in a layer (a mount, a resource class) with the
+    layer's own handlers; an error they do not handle goes on outward, to an enclosing
+    layer's or the app's."""
 
     __slots__ = ("app", "handlers")
 

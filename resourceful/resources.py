@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Generator, Sequence
+from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn, TypeGuard, overload
 
 import cattrs
 
+from resourceful._endpoints import HandledByLayer
+from resourceful._handlers import ExceptionHandler, HandlerKey, Handlers
 from resourceful._json import json_loads_strict
 from resourceful._lifecycle import Handler, Resource, http_app, websocket_app
 from resourceful._requirements import requirements_of
@@ -81,13 +83,17 @@ class HTTPResource:
     a 405 listing what the class implements. Define ``before(self, ...)`` (return a response to
     respond without the handler) and ``after(self, response, ...)`` (return the response to
     send) to run code around every handler; they are injected too. Class attributes:
-    ``middleware`` (ASGI middleware around the resource) and ``converter`` (the cattrs
-    converter for JSON responses; the app's when None). All are inherited and can be
-    overridden.
+    ``middleware`` (ASGI middleware around the resource), ``converter`` (the cattrs
+    converter for JSON responses; the app's when None) and ``exception_handlers`` (for the
+    errors of its handlers and hooks, before a mount's and the app's). All are inherited and
+    can be overridden.
     """
 
     middleware: ClassVar[Sequence[Middleware]] = ()
     converter: ClassVar[cattrs.Converter | None] = None
+    #: Exception handlers for the errors of this class's handlers and hooks, keyed as the
+    #: app's; they respond before an enclosing mount's and the app's.
+    exception_handlers: ClassVar[Mapping[HandlerKey, ExceptionHandler]] = {}
     #: Respond to ``OPTIONS`` with ``204`` and ``Allow`` when the class defines no ``options``.
     responds_to_options: ClassVar[bool] = True
 
@@ -202,6 +208,8 @@ class WebSocketResource:
 
     encoding: ClassVar[Literal["text", "bytes", "json"] | None] = None
     middleware: ClassVar[Sequence[Middleware]] = ()
+    #: Exception handlers for the errors of this class's hooks, keyed as the app's.
+    exception_handlers: ClassVar[Mapping[HandlerKey, ExceptionHandler]] = {}
 
     def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.scope = scope
@@ -399,6 +407,8 @@ def _resource_app(
         app = _resource_http_app(cls, container, path_params, converter)
     else:
         app = _resource_websocket_app(cls, container, path_params)
+    if cls.exception_handlers:
+        app = HandledByLayer(app, Handlers(cls.exception_handlers))
     for middleware_cls, args, kwargs in reversed(cls.middleware):
         app = middleware_cls(app, *args, **kwargs)
     return app

@@ -17,7 +17,7 @@ from collections.abc import (
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar
 
-from resourceful._endpoints import HandledByMount, request_response, websocket_session, wrap
+from resourceful._endpoints import HandledByLayer, request_response, websocket_session, wrap
 from resourceful._handlers import ExceptionHandler, HandlerKey, Handlers
 from resourceful._hosts import parse_host
 from resourceful._paths import CompiledPath, first_segment, route_path
@@ -108,7 +108,7 @@ class Mount(BaseRoute):
         self.responses: dict[int, Any] = dict(responses or {})
         app = guard(self._base_app, self.requirements)
         if exception_handlers:
-            app = HandledByMount(app, Handlers(exception_handlers))
+            app = HandledByLayer(app, Handlers(exception_handlers))
         self.app = wrap(app, middleware, max_body_size)
         self.compiled = CompiledPath(self.path + "/{path:path}")
         self.first_segment = self.compiled.first_segment

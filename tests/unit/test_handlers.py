@@ -3,13 +3,23 @@ innermost responds first)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import ExitStack
+from typing import ClassVar
 
 import pytest
 
-from resourceful import App, HTTPResource, Middleware, Mount, Route, WebSocketRoute
+from resourceful import (
+    App,
+    HTTPResource,
+    Middleware,
+    Mount,
+    Route,
+    WebSocketResource,
+    WebSocketRoute,
+)
 from resourceful.exceptions import HTTPException
+from resourceful.middleware.exceptions import ExceptionHandler, HandlerKey
 from resourceful.requests import Request
 from resourceful.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from resourceful.types import ASGIApp, Message, Receive, Scope, Send
@@ -145,4 +155,72 @@ def test_a_mount_handler_closes_its_websockets(test_client_factory: TestClientFa
     client = test_client_factory(shop_app())
     with client, ExitStack() as stack, pytest.raises(WebSocketDisconnect) as info:
         stack.enter_context(client.websocket_connect("/feeds/stock"))
+    assert (info.value.code, info.value.reason) == (4409, "out of stock")
+
+
+Handlers = Mapping[HandlerKey, ExceptionHandler]
+
+
+class Shelf(HTTPResource):
+    exception_handlers: ClassVar[Handlers] = {OutOfStock: said_by("shelf")}
+
+    async def get(self) -> None:
+        raise OutOfStock
+
+    async def post(self) -> None:
+        raise ValueError("no")
+
+
+class DiscountShelf(Shelf):
+    """Inherits the class's handlers."""
+
+
+class ClearanceShelf(Shelf):
+    exception_handlers: ClassVar[Handlers] = {
+        ValueError: said_by("clearance")
+    }  # replaces what it inherits
+
+
+class Counter(WebSocketResource):
+    exception_handlers: ClassVar[Handlers] = {OutOfStock: close_feed}
+
+    async def on_connect(self, websocket: WebSocket) -> None:
+        raise OutOfStock
+
+
+def shelves_app() -> App:
+    return App(
+        routes=[
+            Mount(
+                "/shop",
+                routes=[
+                    Route("/shelf", Shelf),
+                    Route("/discount", DiscountShelf),
+                    Route("/clearance", ClearanceShelf),
+                    WebSocketRoute("/counter", Counter),
+                ],
+                exception_handlers={OutOfStock: said_by("shop"), 405: said_by("shop")},
+            )
+        ],
+        exception_handlers={ValueError: said_by("app")},
+    )
+
+
+def test_a_resource_classs_handlers_respond_before_its_mounts(
+    test_client_factory: TestClientFactory,
+) -> None:
+    with test_client_factory(shelves_app()) as client:
+        assert client.get("/shop/shelf").text == "shelf: OutOfStock"
+        assert client.post("/shop/shelf").text == "app: ValueError", "the class has none for it"
+        assert client.get("/shop/discount").text == "shelf: OutOfStock", "inherited"
+        assert client.get("/shop/clearance").text == "shop: OutOfStock", "replaced, not merged"
+        assert client.post("/shop/clearance").text == "clearance: ValueError"
+        # Sent a method the class does not implement: the 405 goes past the class's handlers.
+        assert client.delete("/shop/shelf").text == "shop: HTTPException"
+
+
+def test_a_websocket_resources_handlers_close_it(test_client_factory: TestClientFactory) -> None:
+    client = test_client_factory(shelves_app())
+    with client, ExitStack() as stack, pytest.raises(WebSocketDisconnect) as info:
+        stack.enter_context(client.websocket_connect("/shop/counter"))
     assert (info.value.code, info.value.reason) == (4409, "out of stock")

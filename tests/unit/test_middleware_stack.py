@@ -124,7 +124,7 @@ async def gone(request: Request) -> Response:
 def test_middleware_of_a_mount_or_route_sees_the_handled_error(
     test_client_factory: TestClientFactory,
 ) -> None:
-    """An HTTPException (or one with a handler) is response inside the mount's or route's
+    """An HTTPException (or one with a handler) gets its response inside the mount's or route's
     middleware, so it sees the response; an error nothing handles still reaches the server."""
     app = App(
         routes=[

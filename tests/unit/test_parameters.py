@@ -296,7 +296,7 @@ def test_bodies_json_cannot_respond_with_are_refused_or_escaped(
         response = client.post("/readings", content=sent, headers=json_type())
         assert response.status_code == 422
         assert response.json()["errors"][0]["location"] == ["body", "value"]
-    # The client sent a lone surrogate escape: it is kept, and responded escaped.
+    # The client sent a lone surrogate escape: it is kept, and escaped in the response.
     sent = b'{"label": "\\ud800", "value": 1}'
     response = client.post("/readings", content=sent, headers=json_type())
     assert response.status_code == 200
