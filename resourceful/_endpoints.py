@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from resourceful._bodylimit import BodyLimitMiddleware
-from resourceful._handlers import Handlers, respond_with, started_already
+from resourceful._handlers import Handlers
 from resourceful._requirements import guard, requirements_of
 from resourceful.concurrency import is_async_callable, run_in_threadpool
 from resourceful.requests import Request
@@ -73,18 +73,7 @@ class HandledInside:
         if handling is None:
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def watched(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, receive, watched if scope["type"] == "http" else send)
-        except Exception as exc:
-            await handling.handle(exc, started, scope, receive, send)
+        await _handled(self.app, handling.handle, scope, receive, send)
 
 
 class HandledByLayer:
@@ -99,23 +88,28 @@ class HandledByLayer:
         self.handlers = handlers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = False
+        await _handled(self.app, self.handlers.handle, scope, receive, send)
 
-        async def watched(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
 
-        try:
-            await self.app(scope, receive, watched if scope["type"] == "http" else send)
-        except Exception as exc:
-            handler = self.handlers.lookup(exc)
-            if handler is None:
-                raise
-            if started:
-                raise started_already(exc) from exc
-            await respond_with(handler, exc, scope, receive, send)
+Handle = Callable[[Exception, bool, Scope, Receive, Send], Awaitable[None]]
+
+
+async def _handled(
+    app: ASGIApp, handle: Handle, scope: Scope, receive: Receive, send: Send
+) -> None:
+    """Run ``app``; give an error it raises to ``handle``, with whether the response started."""
+    started = False
+
+    async def watched(message: Message) -> None:
+        nonlocal started
+        if message["type"] == "http.response.start":
+            started = True
+        await send(message)
+
+    try:
+        await app(scope, receive, watched if scope["type"] == "http" else send)
+    except Exception as exc:
+        await handle(exc, started, scope, receive, send)
 
 
 def wrap(

@@ -44,6 +44,43 @@ class Handlers:
                 return self.by_class[cls]
         return None
 
+    async def handle(
+        self, exc: Exception, started: bool, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """Respond to ``exc`` with its handler.
+
+        Raises:
+            Exception: ``exc`` itself when no handler here takes it.
+            RuntimeError: a handler takes it, but the response had started already (the
+                client cannot get a second one).
+        """
+        handler = self.lookup(exc)
+        if handler is None:
+            raise exc
+        if started:
+            msg = "Caught handled exception, but response already started."
+            raise RuntimeError(msg) from exc
+        await respond_with(handler, exc, scope, receive, send)
+
+
+def layer_handlers(handlers: Mapping[HandlerKey, ExceptionHandler], where: str) -> Handlers:
+    """The handlers a layer of the app (a mount, a resource class) declares.
+
+    Raises:
+        ValueError: for ``500`` or ``Exception``, which only the app's server-error layer
+            takes (it responds, then lets the error go on to the server's log).
+    """
+    for key in handlers:
+        if key == 500 or key is Exception:
+            msg = (
+                f"{where}: exception_handlers cannot take {key!r}: a handler for 500 or "
+                "Exception is the app's server-error handler, which responds and still logs "
+                "the error. Give it to App(exception_handlers=...), or name the exception "
+                "classes this layer handles."
+            )
+            raise ValueError(msg)
+    return Handlers(handlers)
+
 
 async def respond_with(
     handler: ExceptionHandler, exc: Exception, scope: Scope, receive: Receive, send: Send
@@ -63,9 +100,3 @@ async def respond_with(
     exc.__traceback__ = None
     if response is not None:
         await response(scope, receive, send)
-
-
-def started_already(exc: Exception) -> RuntimeError:
-    """The error to raise (``from exc``) for a handled exception raised once the response had
-    started: the client cannot get a second response."""
-    return RuntimeError("Caught handled exception, but response already started.")

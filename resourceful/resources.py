@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn, TypeGuard, o
 import cattrs
 
 from resourceful._endpoints import HandledByLayer
-from resourceful._handlers import ExceptionHandler, HandlerKey, Handlers
+from resourceful._handlers import ExceptionHandler, HandlerKey, layer_handlers
 from resourceful._json import json_loads_strict
 from resourceful._lifecycle import Handler, Resource, http_app, websocket_app
 from resourceful._requirements import requirements_of
@@ -281,6 +281,8 @@ def _resource_websocket_app(
 class _Session:
     """A websocket resource's hooks over one connection: connect, each message, disconnect."""
 
+    __slots__ = ("decode", "encoding", "on_connect", "on_disconnect", "on_receive")
+
     def __init__(
         self,
         on_connect: EndpointPlan | None,
@@ -408,7 +410,7 @@ def _resource_app(
     else:
         app = _resource_websocket_app(cls, container, path_params)
     if cls.exception_handlers:
-        app = HandledByLayer(app, Handlers(cls.exception_handlers))
+        app = HandledByLayer(app, layer_handlers(cls.exception_handlers, cls.__qualname__))
     for middleware_cls, args, kwargs in reversed(cls.middleware):
         app = middleware_cls(app, *args, **kwargs)
     return app

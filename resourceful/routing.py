@@ -18,7 +18,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, context
 from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar
 
 from resourceful._endpoints import HandledByLayer, request_response, websocket_session, wrap
-from resourceful._handlers import ExceptionHandler, HandlerKey, Handlers
+from resourceful._handlers import ExceptionHandler, HandlerKey, layer_handlers
 from resourceful._hosts import parse_host
 from resourceful._paths import CompiledPath, first_segment, route_path
 from resourceful._requirements import Requires, as_requirement, guard
@@ -108,7 +108,7 @@ class Mount(BaseRoute):
         self.responses: dict[int, Any] = dict(responses or {})
         app = guard(self._base_app, self.requirements)
         if exception_handlers:
-            app = HandledByLayer(app, Handlers(exception_handlers))
+            app = HandledByLayer(app, layer_handlers(exception_handlers, f"Mount({path!r})"))
         self.app = wrap(app, middleware, max_body_size)
         self.compiled = CompiledPath(self.path + "/{path:path}")
         self.first_segment = self.compiled.first_segment

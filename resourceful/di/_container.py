@@ -115,6 +115,9 @@ class Container:
 
     def compile(self) -> None:
         """Check every provider's dependencies and build the factories that make values."""
+        for key in self._resolvers.keys() - self._providers.keys() - self._context_types.keys():
+            # Provided no more (an override's type, after its block): say so again.
+            self._set_resolver(key, no_provider(key), never_at_hand)
         for key in self._context_types:
             self._set_resolver(key, self._context_factory(key), context_at_hand(key))
         done: set[Any] = set()

@@ -107,7 +107,11 @@ class InjectionContext:
 
     async def get(self, key: type[T]) -> T:
         """The value of ``key`` in this context, made by its provider if needed."""
-        return cast(T, await self.container.resolver(key).resolve(self))
+        resolver = self.container.resolver(key)
+        value = resolver.at_hand(self)
+        if value is ABSENT:
+            value = await resolver.make(self)
+        return cast(T, value)
 
     async def close(self, exc: BaseException | None = None) -> None:
         """Run the teardowns; ``exc`` is thrown into generator providers at ``yield``."""

@@ -5,13 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from resourceful._endpoints import EXCEPTION_HANDLING_KEY
-from resourceful._handlers import (
-    ExceptionHandler,
-    HandlerKey,
-    Handlers,
-    respond_with,
-    started_already,
-)
+from resourceful._handlers import ExceptionHandler, HandlerKey, Handlers
 from resourceful.exceptions import HTTPException, RequestValidationError, WebSocketException
 from resourceful.middleware._watch import StartWatcher
 from resourceful.requests import Request
@@ -104,12 +98,7 @@ class ExceptionMiddleware:
             Exception: ``exc`` itself when no handler takes it.
             RuntimeError: a handler takes it, but the response had started already.
         """
-        handler = self.handlers.lookup(exc)
-        if handler is None:
-            raise exc
-        if started:
-            raise started_already(exc) from exc
-        await respond_with(handler, exc, scope, receive, send)
+        await self.handlers.handle(exc, started, scope, receive, send)
 
 
 __all__ = [

@@ -131,6 +131,16 @@ async def test_a_resolver_held_by_a_plan_follows_an_override() -> None:
         assert type(await resolver.resolve(context)) is Settings
 
 
+async def test_a_type_provided_only_by_an_override_is_unprovided_after_it() -> None:
+    container = container_with(Settings)
+    with container.override(Database, Database(Settings())):
+        async with container.context() as context:
+            assert isinstance(await context.get(Database), Database)
+    async with container.context() as context:
+        with pytest.raises(LookupError, match="No provider for .*Database"):
+            await context.get(Database)
+
+
 async def test_attrs_classes_are_providers() -> None:
     container = container_with(Settings, Database, Repository, Report)
     async with container.context() as context:

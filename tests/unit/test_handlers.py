@@ -224,3 +224,19 @@ def test_a_websocket_resources_handlers_close_it(test_client_factory: TestClient
     with client, ExitStack() as stack, pytest.raises(WebSocketDisconnect) as info:
         stack.enter_context(client.websocket_connect("/shop/counter"))
     assert (info.value.code, info.value.reason) == (4409, "out of stock")
+
+
+def test_a_layer_refuses_the_server_error_handler() -> None:
+    # 500 and Exception belong to the app's server-error layer, which also logs the error.
+    with pytest.raises(ValueError, match=r"Mount\('/api'\): exception_handlers cannot take 500"):
+        Mount("/api", routes=[], exception_handlers={500: said_by("api")})
+
+    class Catchall(HTTPResource):
+        exception_handlers: ClassVar[Handlers] = {Exception: said_by("catchall")}
+
+        async def get(self) -> None:
+            return None  # pragma: no cover (the app refuses the class before serving it)
+
+    app = App(routes=[Route("/catchall", Catchall)])
+    with pytest.raises(ValueError, match="Catchall: exception_handlers cannot take <class"):
+        app.build_middleware_stack()
