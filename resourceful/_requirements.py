@@ -168,6 +168,9 @@ def guard(app: ASGIApp, requirements: tuple[Requirement, ...]) -> ASGIApp:
         return app
 
     async def guarded(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":  # a router's, run by a server
+            await app(scope, receive, send)
+            return
         refusal = check_all(requirements, HTTPConnection(scope))
         if refusal is not None:
             await refusal(scope, receive, send)

@@ -199,6 +199,8 @@ class App:
         self.user_middleware = list(middleware or [])
         self.exception_handlers: dict[HandlerKey, ExceptionHandler] = dict(exception_handlers or {})
         self.middleware_stack: ASGIApp | None = None
+        # The container of each mount (and host) under the app, made when it is built.
+        self._layer_containers: dict[BaseRoute, Container] = {}
 
     def _container_lifespan(self, lifespan: Lifespan | None) -> Lifespan:
         """The user's lifespan, inside the making and tearing down of app-scoped values."""
@@ -225,37 +227,15 @@ class App:
             raise RuntimeError(msg)
         self.container.register(provider, scope=scope, provides=provides)
 
-    def _inject(self, routes: Sequence[BaseRoute], outer_params: frozenset[str]) -> None:
-        """Put dependency injection in front of every function endpoint, planned now."""
+    def _inject(
+        self, routes: Sequence[BaseRoute], outer_params: frozenset[str], container: Container
+    ) -> None:
+        """Put dependency injection in front of every endpoint, planned now against the
+        container of the layer it is in."""
         for route in routes:
-            if isinstance(route, Route | WebSocketRoute) and _is_resource(route.endpoint):
+            if isinstance(route, Route | WebSocketRoute):
                 params = outer_params | route.compiled.convertors.keys()
-                expected = HTTPResource if isinstance(route, Route) else WebSocketResource
-                if not issubclass(route.endpoint, expected):
-                    kind = "Route" if isinstance(route, Route) else "WebSocketRoute"
-                    other = "WebSocketRoute" if kind == "Route" else "Route"
-                    msg = (
-                        f"{route.endpoint.__qualname__} cannot be served by a {kind}: route it "
-                        f"with {other}."
-                    )
-                    raise TypeError(msg)
-                app = _resource_app(route.endpoint, self.container, params, self.converter)
-                route.use_endpoint_app(app)
-            elif isinstance(route, Route | WebSocketRoute) and route.is_function_endpoint:
-                params = outer_params | route.compiled.convertors.keys()
-                protocol: Protocol = "http" if isinstance(route, Route) else "websocket"
-                plan = plan_endpoint(
-                    route.endpoint, self.container, protocol=protocol, path_params=params
-                )
-                if isinstance(route, Route):
-                    route.use_endpoint_app(function_app(plan, self.container, self.converter))
-                else:
-                    route.use_endpoint_app(function_websocket_app(plan, self.container))
-            elif isinstance(route, Route | WebSocketRoute):
-                # An ASGI app with injection of its own (GraphQLApp) plans it now.
-                use_container = getattr(route.endpoint, "use_container", None)
-                if callable(use_container):
-                    use_container(self.container)
+                self._inject_route(route, params, container)
             elif isinstance(route, Mount | Host):
                 mounted = route.app if isinstance(route, Host) else route.base_app
                 if isinstance(mounted, App):
@@ -264,7 +244,74 @@ class App:
                         mounted.middleware_stack = mounted.build_middleware_stack()
                     continue
                 inner = outer_params | (route.compiled.convertors.keys() - {"path"})
-                self._inject(route.routes, inner)
+                self._inject(route.routes, inner, self._layer_container(route, container))
+
+    def _make_layers(self, routes: Sequence[BaseRoute], container: Container) -> None:
+        """Make the container of every mount and host first, so that planning an endpoint
+        knows every layer (and can say which one provides what it cannot have)."""
+        for route in routes:
+            if not isinstance(route, Mount | Host):
+                continue
+            if isinstance(route.app if isinstance(route, Host) else route.base_app, App):
+                if isinstance(route, Mount) and route.layer.providers:
+                    msg = (
+                        f"Mount({route.path!r}) mounts an App, which injects what its own "
+                        "providers make: give the providers to that App(providers=[...])."
+                    )
+                    raise TypeError(msg)
+                continue
+            self._make_layers(route.routes, self._layer_container(route, container))
+
+    def _layer_container(self, route: Mount | Host, parent: Container) -> Container:
+        """The container of the layer ``route`` makes: its providers, over ``parent``'s."""
+        found = self._layer_containers.get(route)
+        if found is None:
+            where = repr(route.path) if isinstance(route, Mount) else repr(route.host)
+            where = f"{type(route).__name__}({where})"
+            found = self._layer_containers[route] = Container(parent, where=where)
+            for layer in route.layers:
+                if layer.requirements and not self._has_middleware(AuthenticationMiddleware):
+                    msg = (
+                        f"{where} requires scopes, but no AuthenticationMiddleware is installed "
+                        "to give connections their credentials: add Middleware("
+                        "AuthenticationMiddleware, backend=...) to App(middleware=[...])."
+                    )
+                    raise RuntimeError(msg)
+                for provider in layer.providers:
+                    found.register(provider)
+        return found
+
+    def container_of(self, route: BaseRoute) -> Container:
+        """The container the endpoints directly under ``route`` (a mount or host of this app,
+        at any depth) resolve from, once the app is built; the app's own otherwise."""
+        return self._layer_containers.get(route, self.container)
+
+    def _inject_route(
+        self, route: Route | WebSocketRoute, params: frozenset[str], container: Container
+    ) -> None:
+        if _is_resource(route.endpoint):
+            expected = HTTPResource if isinstance(route, Route) else WebSocketResource
+            if not issubclass(route.endpoint, expected):
+                kind = "Route" if isinstance(route, Route) else "WebSocketRoute"
+                other = "WebSocketRoute" if kind == "Route" else "Route"
+                msg = (
+                    f"{route.endpoint.__qualname__} cannot be served by a {kind}: route it "
+                    f"with {other}."
+                )
+                raise TypeError(msg)
+            route.use_endpoint_app(_resource_app(route.endpoint, container, params, self.converter))
+        elif route.is_function_endpoint:
+            protocol: Protocol = "http" if isinstance(route, Route) else "websocket"
+            plan = plan_endpoint(route.endpoint, container, protocol=protocol, path_params=params)
+            if isinstance(route, Route):
+                route.use_endpoint_app(function_app(plan, container, self.converter))
+            else:
+                route.use_endpoint_app(function_websocket_app(plan, container))
+        else:
+            # An ASGI app with injection of its own (GraphQLApp) plans it now.
+            use_container = getattr(route.endpoint, "use_container", None)
+            if callable(use_container):
+                use_container(container)
 
     def _has_middleware(self, kind: type[Any]) -> bool:
         return any(
@@ -280,8 +327,9 @@ class App:
         if not self._has_middleware(AuthenticationMiddleware):
             unavailable[BaseUser] = unavailable[AuthCredentials] = _NO_AUTHENTICATION
         self.container.unavailable = unavailable
+        self._make_layers(self.routes, self.container)
         self.container.compile()
-        self._inject(self.routes, frozenset())
+        self._inject(self.routes, frozenset(), self.container)
         error_handler = None
         handlers: dict[HandlerKey, ExceptionHandler] = {}
         for key, handler in self.exception_handlers.items():

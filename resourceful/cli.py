@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 
 from resourceful._requirements import CONNECTION
 from resourceful.applications import App
-from resourceful.di import DependencyError
+from resourceful.di import Container, DependencyError
 from resourceful.di._framework import EndpointPlan, Protocol, Source, describe, plan_endpoint
 from resourceful.resources import HTTP_VERBS, HTTPResource, WebSocketResource, _is_resource
 from resourceful.routing import BaseRoute, Host, Mount, Route, WebSocketRoute
@@ -92,28 +92,35 @@ def route_rows(app: App) -> list[tuple[str, str, str, str, str]]:
     """``(methods, path, name, endpoint, parameters)`` for every route of ``app``."""
     if app.middleware_stack is None:
         app.middleware_stack = app.build_middleware_stack()
-    return list(_rows(app.routes, "", app, frozenset()))
+    return list(_rows(app.routes, "", app, app.container, frozenset()))
 
 
 def _rows(
-    routes: Sequence[BaseRoute], prefix: str, app: App, outer: frozenset[str]
+    routes: Sequence[BaseRoute],
+    prefix: str,
+    app: App,
+    container: Container,
+    outer: frozenset[str],
 ) -> Iterator[tuple[str, str, str, str, str]]:
     for route in routes:
         if isinstance(route, Route | WebSocketRoute):
             path = prefix + route.path_format
             params = outer | route.compiled.convertors.keys()
-            for methods, endpoint, plans in _endpoint_plans(route, app, params):
-                yield methods, path, route.name, endpoint, _parameters(plans)
+            for methods, endpoint, plans in _endpoint_plans(route, container, params):
+                yield methods, path, route.name, endpoint, _parameters(plans, container)
         elif isinstance(route, Mount | Host):
             mounted = route.app if isinstance(route, Host) else route.base_app
-            inner_app = mounted if isinstance(mounted, App) else app
+            if isinstance(mounted, App):
+                inner_app, inner_container = mounted, mounted.container
+            else:
+                inner_app, inner_container = app, app.container_of(route)
             if isinstance(route, Host):
-                yield from _rows(route.routes, prefix, inner_app, outer)
+                yield from _rows(route.routes, prefix, inner_app, inner_container, outer)
                 continue
             template = route.compiled.format.removesuffix("/{path}")
             if route.routes:
                 inner = outer | (route.compiled.convertors.keys() - {"path"})
-                yield from _rows(route.routes, prefix + template, inner_app, inner)
+                yield from _rows(route.routes, prefix + template, inner_app, inner_container, inner)
             else:
                 yield "MOUNT", prefix + template, route.name or "", _name(mounted), ""
         else:  # a route class of the app's own: its path is its business
@@ -121,10 +128,9 @@ def _rows(
 
 
 def _endpoint_plans(
-    route: Route | WebSocketRoute, app: App, params: frozenset[str]
+    route: Route | WebSocketRoute, container: Container, params: frozenset[str]
 ) -> Iterator[tuple[str, str, list[EndpointPlan]]]:
     endpoint = route.endpoint
-    container = app.container
     if isinstance(route, WebSocketRoute):
         if _is_resource(endpoint) and issubclass(endpoint, WebSocketResource):
             plans = [
@@ -157,14 +163,17 @@ def _endpoint_plans(
 
 
 def _function_plan(
-    route: Route | WebSocketRoute, container: Any, protocol: Protocol, params: frozenset[str]
+    route: Route | WebSocketRoute,
+    container: Container,
+    protocol: Protocol,
+    params: frozenset[str],
 ) -> list[EndpointPlan]:
     if not route.is_function_endpoint:
         return []  # an ASGI app: nothing is injected into it
     return [plan_endpoint(route.endpoint, container, protocol=protocol, path_params=params)]
 
 
-def _parameters(plans: list[EndpointPlan]) -> str:
+def _parameters(plans: list[EndpointPlan], container: Container) -> str:
     shown = []
     for plan in plans:
         for parameter in plan.parameters:
@@ -173,6 +182,9 @@ def _parameters(plans: list[EndpointPlan]) -> str:
             source = _SOURCE_NAMES.get(parameter.source, parameter.source.value)
             if parameter.source is Source.PROVIDED:
                 source = f"provider {describe(parameter.key)}"
+                where = container.where_provided(parameter.key)
+                if where is not None:
+                    source += f" ({where})"
             text = f"{parameter.name}: {source}"
             if text not in shown:
                 shown.append(text)
@@ -206,10 +218,13 @@ def check(app: App) -> list[str]:
     if app.middleware_stack is None:
         app.middleware_stack = app.build_middleware_stack()
     done = [f"{len(route_rows(app))} routes read, their endpoints planned"]
-    for key in app.container.provided():
-        if isinstance(key, type) and issubclass(key, Settings) and key is not Settings:
-            key.load()
-            done.append(f"{key.__qualname__} loaded")
+    containers = [app.container]
+    for container in containers:  # the app's, then every layer's
+        containers.extend(container.layers)
+        for key in container.provided():
+            if isinstance(key, type) and issubclass(key, Settings) and key is not Settings:
+                key.load()
+                done.append(f"{key.__qualname__} loaded")
     return done
 
 

@@ -17,11 +17,12 @@ from collections.abc import (
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar
 
-from resourceful._endpoints import HandledByLayer, request_response, websocket_session, wrap
-from resourceful._handlers import ExceptionHandler, HandlerKey, layer_handlers
+from resourceful._endpoints import request_response, websocket_session, wrap
+from resourceful._handlers import ExceptionHandler, HandlerKey
 from resourceful._hosts import parse_host
+from resourceful._layers import Layer, make_layer
 from resourceful._paths import CompiledPath, first_segment, route_path
-from resourceful._requirements import Requires, as_requirement, guard
+from resourceful._requirements import Requires
 from resourceful._routelist import RouteList
 from resourceful._routes import (
     FULL,
@@ -65,18 +66,22 @@ def _try_reverse(route: BaseRoute, name: str, path_params: dict[str, Any]) -> UR
 
 
 class Mount(BaseRoute):
-    """Serve an ASGI app, or a list of routes, under a path prefix.
+    """Serve an ASGI app, or a list of routes, under a path prefix: a module of the app.
 
     The mounted app sees the full ``path`` and a ``root_path`` that includes the prefix, so
     its own URLs come out right. ``middleware`` wraps the mounted app; ``max_body_size``
-    limits the request bodies it takes, in place of the app's limit; ``requires`` lets in only
-    connections whose credentials have its scopes (a scope, a list of them, or what
-    :func:`~resourceful.authentication.requires` makes, for its status or redirect), checked
-    inside the middleware for every route under the mount, those added later included;
-    ``exception_handlers`` (keyed as the app's) respond to the errors raised under the mount,
-    before an outer mount's or the app's (the innermost handler wins), inside its middleware.
-    ``tags`` and ``responses`` (a description, or an OpenAPI ``ResponseSpec``, by status) go
-    to the OpenAPI operations under the mount, merged with theirs (theirs win per status).
+    limits the request bodies it takes, in place of the app's limit.
+
+    What a mount declares holds for everything under it, routes added later included, and
+    an inner mount, router, resource or endpoint refines it (see :doc:`/larger`):
+    ``providers`` (as the app's) are injectable under the mount, in place of an outer
+    layer's provider of the same type; ``requires`` lets in only connections whose
+    credentials have its scopes (a scope, a list of them, or what
+    :func:`~resourceful.authentication.requires` makes, for its status or redirect);
+    ``exception_handlers`` (keyed as the app's) respond to the errors raised under the mount
+    before an outer layer's; ``tags`` and ``responses`` (a description, or an OpenAPI
+    ``ResponseSpec``, by status) go to the OpenAPI operations under the mount, merged with
+    theirs (theirs win per status).
     """
 
     def __init__(
@@ -88,6 +93,7 @@ class Mount(BaseRoute):
         *,
         middleware: Sequence[Middleware] | None = None,
         max_body_size: int | None = None,
+        providers: Sequence[Any] | None = None,
         requires: str | Sequence[str] | Requires | None = None,
         exception_handlers: Mapping[HandlerKey, ExceptionHandler] | None = None,
         tags: Sequence[str] = (),
@@ -101,17 +107,23 @@ class Mount(BaseRoute):
         self.path = path.rstrip("/")
         self.name = name
         self._base_app: ASGIApp = app if app is not None else Router(routes=routes)
-        #: What ``requires`` asks of every connection under the mount.
-        self.requirements = () if requires is None else (as_requirement(requires),)
-        #: OpenAPI tags and responses of every operation under the mount.
-        self.tags = tuple(tags)
-        self.responses: dict[int, Any] = dict(responses or {})
-        app = guard(self._base_app, self.requirements)
-        if exception_handlers:
-            app = HandledByLayer(app, layer_handlers(exception_handlers, f"Mount({path!r})"))
-        self.app = wrap(app, middleware, max_body_size)
+        #: What the mount declares for everything under it.
+        self.layer = make_layer(
+            f"Mount({path!r})",
+            providers=providers,
+            requires=requires,
+            exception_handlers=exception_handlers,
+            tags=tags,
+            responses=responses,
+        )
+        self.app = wrap(self.layer.around(self._base_app), middleware, max_body_size)
         self.compiled = CompiledPath(self.path + "/{path:path}")
         self.first_segment = self.compiled.first_segment
+
+    @property
+    def layers(self) -> tuple[Layer, ...]:
+        """What the mount declares, then what the router it mounts declares, if it does."""
+        return _layers(self.layer, self._base_app)
 
     @property
     def base_app(self) -> ASGIApp:
@@ -190,6 +202,11 @@ class Host(BaseRoute):
         """The routes of the app served for this host (empty for another kind of app)."""
         routes: list[BaseRoute] = getattr(self.app, "routes", [])
         return routes
+
+    @property
+    def layers(self) -> tuple[Layer, ...]:
+        """What the router served for the host declares, if it is one."""
+        return _layers(None, self.app)
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] not in ("http", "websocket"):
@@ -273,8 +290,17 @@ def lifespan_context(lifespan: Any) -> Lifespan:
     return lifespan_context
 
 
+def _layers(outer: Layer | None, app: ASGIApp) -> tuple[Layer, ...]:
+    inner = app.layer if isinstance(app, Router) else None
+    return tuple(layer for layer in (outer, inner) if layer is not None)
+
+
 class Router:
     """Dispatches each request to the first route that matches it.
+
+    A router mounted in an app (``Mount("/api", app=router)``) is a module of it: what it
+    declares with ``providers``, ``requires``, ``exception_handlers``, ``tags`` and
+    ``responses`` holds for its routes as a :class:`Mount`'s does, inside the mount's.
 
     Args:
         routes: the routes, tried in order.
@@ -285,6 +311,11 @@ class Router:
         middleware: ASGI middleware around the whole router.
         max_body_size: the largest request body the router takes (413 past it); no limit
             when omitted.
+        providers: what its endpoints can have injected, besides the app's.
+        requires: the scopes every connection it serves must have.
+        exception_handlers: handlers by status code or exception class for its errors.
+        tags: OpenAPI tags of its operations.
+        responses: OpenAPI responses of its operations, by status.
     """
 
     def __init__(
@@ -296,12 +327,26 @@ class Router:
         *,
         middleware: Sequence[Middleware] | None = None,
         max_body_size: int | None = None,
+        providers: Sequence[Any] | None = None,
+        requires: str | Sequence[str] | Requires | None = None,
+        exception_handlers: Mapping[HandlerKey, ExceptionHandler] | None = None,
+        tags: Sequence[str] = (),
+        responses: Mapping[int, Any] | None = None,
     ) -> None:
         self.routes = list(routes or [])
         self.redirect_slashes = redirect_slashes
         self.default: ASGIApp = self.not_found if default is None else default
         self.lifespan_context: Lifespan = lifespan_context(lifespan)
-        self.middleware_stack = wrap(self.app, middleware, max_body_size)
+        #: What the router declares for its routes.
+        self.layer = make_layer(
+            "Router",
+            providers=providers,
+            requires=requires,
+            exception_handlers=exception_handlers,
+            tags=tags,
+            responses=responses,
+        )
+        self.middleware_stack = wrap(self.layer.around(self.app), middleware, max_body_size)
 
     @property
     def routes(self) -> list[BaseRoute]:

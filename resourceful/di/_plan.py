@@ -210,7 +210,7 @@ def _plan_parameter(
     if isinstance(marker, Inject):
         key = key if marker.key is None else marker.key
         if not container.has(key):
-            raise _unresolvable(owner, name, key, protocol)
+            raise _unresolvable(owner, name, key, protocol, container)
         _check_connection_use(container, owner, name, key, protocol)
         return Parameter(name, Source.PROVIDED, key=key, resolver=container.resolver(key))
     if marker is not None:
@@ -218,12 +218,14 @@ def _plan_parameter(
     if key in _CONNECTION_TYPES[protocol]:
         return Parameter(name, Source.CONNECTION)
     if key is _MISSING_CONNECTION[protocol]:
-        raise _unresolvable(owner, name, key, protocol)
+        raise _unresolvable(owner, name, key, protocol, container)
     if name in path_params:
         return _value_parameter(owner, name, key, Path(), default, protocol, path_params, container)
     if container.has(key):
         _check_connection_use(container, owner, name, key, protocol)
         return Parameter(name, Source.PROVIDED, key=key, resolver=container.resolver(key))
+    if container.out_of_reach(key):  # provided in another layer: not a body or query here
+        raise _unresolvable(owner, name, key, protocol, container)
     if attrs.has(without_none(key)) and protocol == "http":
         return Parameter(name, Source.BODY, annotation=key, default=default)
     if _value_shape(key)[0]:
@@ -232,7 +234,7 @@ def _plan_parameter(
         )
     if default is not MISSING:
         return Parameter(name, Source.DEFAULT, default=default)
-    raise _unresolvable(owner, name, key, protocol)
+    raise _unresolvable(owner, name, key, protocol, container)
 
 
 def _value_parameter(
@@ -398,7 +400,9 @@ def _check_connection_use(
         )
 
 
-def _unresolvable(owner: str, name: str, key: Any, protocol: Protocol) -> DependencyError:
+def _unresolvable(
+    owner: str, name: str, key: Any, protocol: Protocol, container: Container
+) -> DependencyError:
     if key is _MISSING_CONNECTION[protocol]:
         hint = (
             "a WebSocket only exists in websocket endpoints."
@@ -411,7 +415,8 @@ def _unresolvable(owner: str, name: str, key: Any, protocol: Protocol) -> Depend
             f"parameter after a path parameter of the route, or give {name!r} a default."
         )
     return DependencyError(
-        f"{owner}: cannot inject the parameter {name!r} ({describe(key)}).",
+        f"{owner}: cannot inject the parameter {name!r} ({describe(key)})."
+        f"{container.out_of_reach(key)}",
         key=key,
         path=(owner, f"{name}: {describe(key)}"),
         hint=hint,

@@ -104,6 +104,7 @@ class _Place:
     """Where the routes being walked are: their path prefix, app and enclosing mounts."""
 
     prefix: str
+    app: App
     container: Container
     convertors: Mapping[str, Convertor[Any]]
     tags: tuple[str, ...]
@@ -116,7 +117,7 @@ class _Place:
 
 def endpoints(app: App) -> Iterator[Endpoint]:
     """Every HTTP operation ``app`` serves that belongs in its document, in route order."""
-    yield from _walk(app.routes, _Place("", _container_of(app), {}, (), ()))
+    yield from _walk(app.routes, _Place("", app, _container_of(app), {}, (), ()))
 
 
 def _container_of(app: App) -> Container:
@@ -136,22 +137,29 @@ def _walk(routes: Sequence[BaseRoute], place: _Place) -> Iterator[Endpoint]:
 
 def _inside(route: Mount | Host, place: _Place) -> _Place:
     mounted = route.app if isinstance(route, Host) else route.base_app
-    container = _container_of(mounted) if isinstance(mounted, App) else place.container
+    if isinstance(mounted, App):
+        inner = attrs.evolve(place, app=mounted, container=_container_of(mounted))
+    else:
+        inner = attrs.evolve(place, container=place.app.container_of(route))
+    for layer in route.layers:
+        inner = attrs.evolve(
+            inner,
+            requirements=inner.requirements + layer.requirements,
+            declared_tags=inner.declared_tags + layer.tags,
+            responses={**inner.responses, **{s: as_spec(r) for s, r in layer.responses.items()}},
+        )
     if isinstance(route, Host):
-        return attrs.evolve(place, container=container)
+        return inner
     convertors = {**place.convertors, **route.compiled.convertors}
     del convertors["path"]
     template = route.compiled.format.removesuffix("/{path}")
     named = (route.name,) if route.name else ()
-    return _Place(
-        place.prefix + template,
-        container,
-        convertors,
-        place.tags + named,
-        place.names + named,
-        place.requirements + route.requirements,
-        place.declared_tags + route.tags,
-        {**place.responses, **{status: as_spec(spec) for status, spec in route.responses.items()}},
+    return attrs.evolve(
+        inner,
+        prefix=place.prefix + template,
+        convertors=convertors,
+        tags=place.tags + named,
+        names=place.names + named,
     )
 
 

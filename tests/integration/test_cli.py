@@ -27,7 +27,8 @@ def test_routes_and_check_on_the_example() -> None:
         [*COMMAND, "routes", "hello:app"], cwd=EXAMPLES, capture_output=True, text=True, check=True
     )
     assert "POST       /api/notes" in routes.stdout
-    assert "note: body, store: provider NoteStore, journal: provider Journal" in routes.stdout
+    parameters = "note: body, store: provider NoteStore (the app), journal: provider Journal"
+    assert parameters in routes.stdout
     check = subprocess.run(
         [*COMMAND, "check", "hello:app"], cwd=EXAMPLES, capture_output=True, text=True
     )

@@ -22,6 +22,7 @@ import attrs
 
 from resourceful import App, HTTPResource, Mount, Host, Query, Route, Router, WebSocketRoute
 from resourceful import WebSocketResource
+from resourceful.di import Provider
 from resourceful.settings import Settings
 from resourceful.staticfiles import StaticFiles
 from resourceful.responses import PlainTextResponse
@@ -30,6 +31,10 @@ from resourceful.routing import BaseRoute
 
 class ShopSettings(Settings, prefix="SHOP_"):
     currency: str
+
+
+class TaxSettings(Settings, prefix="TAX_"):
+    rate: int
 
 
 class Prices:
@@ -82,6 +87,11 @@ app = App(
         Mount("/v{version:int}", routes=[Route("/items/{id:int}", item)]),
         Mount("/inner", inner),
         Host("admin.example.org", Router(routes=[Route("/admin", item)])),
+        Mount(
+            "/shop",
+            routes=[Route("/items", Items)],
+            providers=[Prices, Provider(TaxSettings.load, scope="app", provides=TaxSettings)],
+        ),
         Anywhere(),
     ],
     providers=[Prices],
@@ -142,7 +152,7 @@ def test_routes_lists_every_route_with_its_injected_parameters(
     cells = [[cell.strip() for cell in row if cell.strip()] for row in rows]
     assert cells == [
         ["METHODS", "PATH", "NAME", "ENDPOINT", "PARAMETERS"],
-        ["GET", "/items", "Items", "Items.get", "prices: provider Prices, limit: query"],
+        ["GET", "/items", "Items", "Items.get", "prices: provider Prices (the app), limit: query"],
         ["POST", "/items", "Items", "Items.post", "item: body"],
         ["DELETE, GET", "/items/{id}", "item", "item", "request: connection, id: path"],
         ["ANY", "/raw", "PlainTextResponse", "PlainTextResponse"],
@@ -158,6 +168,14 @@ def test_routes_lists_every_route_with_its_injected_parameters(
         ["GET", "/v{version}/items/{id}", "item", "item", "request: connection, id: path"],
         ["GET", "/inner/ping", "item", "item", "request: connection, id: query"],
         ["GET", "/admin", "item", "item", "request: connection, id: query"],
+        [
+            "GET",
+            "/shop/items",
+            "Items",
+            "Items.get",
+            "prices: provider Prices (Mount('/shop')), limit: query",
+        ],
+        ["POST", "/shop/items", "Items", "Items.post", "item: body"],
         ["?", "Anywhere"],
     ]
 
@@ -190,10 +208,12 @@ def test_check_plans_every_endpoint_and_loads_the_settings(
 ) -> None:
     module = write_module(tmp_path, monkeypatch, APP)
     monkeypatch.setenv("SHOP_CURRENCY", "EUR")
+    monkeypatch.setenv("TAX_RATE", "20")
     code, out, _ = run(["check", f"{module}:make_app", "--factory"], capsys)
     assert (code, out) == (
         0,
-        "ok: 11 routes read, their endpoints planned\nok: ShopSettings loaded\n",
+        "ok: 13 routes read, their endpoints planned\nok: ShopSettings loaded\n"
+        "ok: TaxSettings loaded\n",
     )
     # The deployment forgot SHOP_CURRENCY.
     monkeypatch.delenv("SHOP_CURRENCY")
@@ -401,6 +421,7 @@ def test_python_dash_m_and_the_script_run_main(
     module = write_module(tmp_path, monkeypatch, APP)
     monkeypatch.setattr(sys, "argv", ["resourceful", "check", f"{module}:app"])
     monkeypatch.setenv("SHOP_CURRENCY", "EUR")
+    monkeypatch.setenv("TAX_RATE", "20")
     with pytest.raises(SystemExit) as script:
         cli.main_exit()
     assert script.value.code == 0
