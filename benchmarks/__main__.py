@@ -21,6 +21,7 @@ from benchmarks import (
     classes,
     endtoend,
     inprocess,
+    layers,
     load,
     memory,
     openapi,
@@ -66,6 +67,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"\n(chart: {path}, {path.stat().st_size:,} bytes)")
     heading("Classes: the same endpoints as resources and as functions")
     classes.main([] if full else ["--iterations", "200", "--rounds", "1"])
+    heading("Layers: providers per mount against providers of the app")
+    layers.main([] if full else ["--iterations", "200", "--rounds", "1"])
     heading("Routing: the 100th of 100 routes against the 1st")
     routing.main([] if full else ["--iterations", "200", "--rounds", "1"])
     heading("OpenAPI: the document of an app of 200 routes")

@@ -15,6 +15,7 @@ from benchmarks import (
     classes,
     endtoend,
     inprocess,
+    layers,
     load,
     memory,
     openapi,
@@ -69,6 +70,24 @@ async def test_class_benchmark_checks_every_response(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(classes.PAIRS["json"][1], "expected", {"message": "other"})
     with pytest.raises(RuntimeError, match="responded resource json wrongly"):
         await classes.measure(1, 1)
+
+
+def test_layer_benchmark_compares_providers_per_mount_with_the_apps(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    results = layers.main(["--iterations", "5", "--rounds", "2"])
+    assert list(results) == ["three mounts"]
+    assert all(by_app > 0 and per_mount > 0 for by_app, per_mount in results.values())
+    assert "per mount / by the app" in capsys.readouterr().out
+
+
+async def test_layer_benchmark_serves_both_apps_down_the_same_mounts() -> None:
+    app = layers.build()
+    for scenario in layers.PAIRS["three mounts"]:
+        scenario.check("resourceful", await scenario.call(app))
+    by_app, per_mount = (app.container_of(route) for route in app.routes)
+    assert (by_app.where, per_mount.where) == ("Mount('/app')", "Mount('/mounts')")
+    assert (by_app.provided(), per_mount.provided()) == ([], [layers.Accounts])
 
 
 def test_in_process_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:
