@@ -1,4 +1,9 @@
-"""The JSON API: the signed-in user's notes, typed in and out (documented by OpenAPI)."""
+"""The JSON API module, mounted at ``/api``: the signed-in user's notes, typed in and out.
+
+Everything under it requires a signed-in user, its errors are problem details (RFC 9457,
+``application/problem+json``), its operations carry the OpenAPI tag ``notes``, and it
+provides ``MyNotes``, the signed-in user's notes, to its resources.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,57 @@ import attrs
 
 from examples.notes.live import announce
 from examples.notes.store import Note, UnitOfWork
-from resourceful import HTTPResource, Query, responds
-from resourceful.authentication import requires
+from resourceful import HTTPResource, Mount, Query, Route, responds
 from resourceful.broadcast import Broadcast
 from resourceful.concurrency import run_in_threadpool
 from resourceful.openapi import operation
-from resourceful.requests import Request
+from resourceful.requests import HTTPConnection, Request
+from resourceful.responses import JSONResponse
+
+
+class NoSuchNote(Exception):
+    """The signed-in user has no note of this id."""
+
+
+class MyNotes:
+    """The signed-in user's notes: what the API's resources work with."""
+
+    def __init__(self, connection: HTTPConnection, work: UnitOfWork, broadcast: Broadcast) -> None:
+        self.owner: str = connection.user.identity
+        self.work = work
+        self.broadcast = broadcast
+
+    def latest(self, limit: int) -> list[Note]:
+        return self.work.notes_of(self.owner, limit)
+
+    def one(self, id: int) -> Note:
+        note = self.work.note_of(self.owner, id)
+        if note is None:
+            raise NoSuchNote
+        return note
+
+    async def add(self, text: str) -> Note:
+        """Store a note, then tell every page the user has open about it."""
+        note = await run_in_threadpool(self.work.add_note, self.owner, text)
+        await run_in_threadpool(self.work.commit)
+        await announce(self.broadcast, self.owner, note)
+        return note
+
+
+def problem(status: int, title: str) -> JSONResponse:
+    return JSONResponse(
+        {"type": "about:blank", "title": title, "status": status},
+        status_code=status,
+        media_type="application/problem+json",
+    )
+
+
+async def no_such_note(request: Request, exc: Exception) -> JSONResponse:
+    return problem(404, "No such note.")
+
+
+async def refused(request: Request, exc: Exception) -> JSONResponse:
+    return problem(403, "Sign in first.")
 
 
 @attrs.frozen
@@ -21,21 +71,32 @@ class NoteIn:
     text: str
 
 
-@operation(tags=["notes"], responses={403: "Sign in first."})
-@requires("authenticated")
 class NotesAPI(HTTPResource):
-    def get(
-        self, request: Request, work: UnitOfWork, limit: Annotated[int, Query(ge=1, le=100)] = 20
-    ) -> list[Note]:
+    def get(self, notes: MyNotes, limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[Note]:
         """The signed-in user's notes, newest first."""
-        return work.notes_of(request.user.identity, limit)
+        return notes.latest(limit)
 
     @responds(201)
-    async def post(
-        self, request: Request, note: NoteIn, work: UnitOfWork, broadcast: Broadcast
-    ) -> Note:
+    async def post(self, note: NoteIn, notes: MyNotes) -> Note:
         """Add a note; every page the user has open shows it at once."""
-        created = await run_in_threadpool(work.add_note, request.user.identity, note.text)
-        await run_in_threadpool(work.commit)
-        await announce(broadcast, request.user.identity, created)
-        return created
+        return await notes.add(note.text)
+
+
+@operation(responses={404: "The signed-in user has no note of this id."})
+class NoteAPI(HTTPResource):
+    def get(self, id: int, notes: MyNotes) -> Note:
+        """One of the signed-in user's notes."""
+        return notes.one(id)
+
+
+module = Mount(
+    "/api",
+    routes=[
+        Route("/notes", NotesAPI, name="api_notes"),
+        Route("/notes/{id:int}", NoteAPI, name="api_note"),
+    ],
+    providers=[MyNotes],
+    requires="authenticated",
+    exception_handlers={NoSuchNote: no_such_note, 403: refused},
+    tags=["notes"],
+)

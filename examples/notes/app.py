@@ -1,4 +1,8 @@
-"""The notes application: pages, a JSON API and live updates, put together.
+"""The notes application: its modules (the pages, accounts, the JSON API) put together.
+
+The app provides what the modules share (the settings, the database, a unit of work per
+request, the broadcast) and the middleware every request goes through; each module
+declares the rest for itself.
 
 Serve it with ``resourceful run examples.notes:app`` from the repository's root and open
 http://127.0.0.1:8000. ``NOTES_DATABASE``, ``NOTES_SECRET_KEY``,
@@ -9,12 +13,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from examples.notes.api import NotesAPI
-from examples.notes.live import live_notes
-from examples.notes.pages import AddNote, Home, LogIn, LogOut, SignUp
+from examples.notes import accounts, api, pages
 from examples.notes.settings import NotesSettings
 from examples.notes.store import Database, unit_of_work
-from resourceful import App, Mount, Route, WebSocketRoute
+from resourceful import App, Mount
 from resourceful.authentication import (
     AuthCredentials,
     AuthenticationBackend,
@@ -44,33 +46,29 @@ class SessionUser(AuthenticationBackend):
         return AuthCredentials(["authenticated"]), SimpleUser(name)
 
 
+def middleware(settings: NotesSettings) -> list[Middleware]:
+    """What every request goes through (a module's tests build their app with it too)."""
+    secret = settings.secret_key.get_secret_value()
+    return [
+        Middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts),
+        # Pages load scripts, styles and sockets from this site only, and are never framed.
+        Middleware(SecurityHeadersMiddleware, content_security_policy={"default-src": "'self'"}),
+        Middleware(SessionMiddleware, secret_key=secret, same_site="lax"),
+        Middleware(CSRFMiddleware, secret_key=secret),
+        Middleware(AuthenticationMiddleware, backend=SessionUser()),
+    ]
+
+
+#: The styles and the script of the pages.
+static = Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+
+
 def create_app(settings: NotesSettings | None = None) -> App:
     """The app, configured by ``settings`` (read from the environment by default)."""
     settings = NotesSettings.load() if settings is None else settings
-    secret = settings.secret_key.get_secret_value()
     return App(
-        routes=[
-            Route("/", Home, name="home"),
-            Route("/signup", SignUp, name="signup"),
-            Route("/login", LogIn, name="login"),
-            Route("/logout", LogOut, name="logout"),
-            Route("/notes", AddNote, name="add_note"),
-            Route("/api/notes", NotesAPI, name="api_notes"),
-            WebSocketRoute("/live", live_notes, name="live"),
-            Mount(
-                "/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"
-            ),
-        ],
-        middleware=[
-            Middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts),
-            # Pages load scripts, styles and sockets from this site only, and are never framed.
-            Middleware(
-                SecurityHeadersMiddleware, content_security_policy={"default-src": "'self'"}
-            ),
-            Middleware(SessionMiddleware, secret_key=secret, same_site="lax"),
-            Middleware(CSRFMiddleware, secret_key=secret),
-            Middleware(AuthenticationMiddleware, backend=SessionUser()),
-        ],
+        routes=[*pages.routes, accounts.module, api.module, static],
+        middleware=middleware(settings),
         providers=[
             Provider(settings, provides=NotesSettings),
             Provider(Database, scope="app"),

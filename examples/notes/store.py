@@ -1,11 +1,9 @@
-"""Notes and users kept in SQLite: an app-scoped database and a request-scoped unit of work."""
+"""Notes and users kept in SQLite: an app-scoped database and a request-scoped unit of work
+(the accounts module keeps the users' table through it)."""
 
 from __future__ import annotations
 
 import datetime
-import hashlib
-import hmac
-import secrets
 import sqlite3
 from collections.abc import Iterator
 
@@ -61,24 +59,6 @@ class UnitOfWork:
         """Store what was done so far (the end of the request commits the rest)."""
         self.connection.commit()
 
-    def add_user(self, name: str, password: str) -> bool:
-        """Register ``name``; False when the name is taken."""
-        salt = secrets.token_bytes(16)
-        try:
-            self.connection.execute(
-                "INSERT INTO users (name, salt, password_hash) VALUES (?, ?, ?)",
-                (name, salt, _hash(password, salt)),
-            )
-        except sqlite3.IntegrityError:
-            return False
-        return True
-
-    def check_password(self, name: str, password: str) -> bool:
-        row = self.connection.execute(
-            "SELECT salt, password_hash FROM users WHERE name = ?", (name,)
-        ).fetchone()
-        return row is not None and hmac.compare_digest(_hash(password, row[0]), row[1])
-
     def add_note(self, owner: str, text: str) -> Note:
         created = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
         cursor = self.connection.execute(
@@ -86,6 +66,12 @@ class UnitOfWork:
             (owner, text, created.isoformat()),
         )
         return Note(int(cursor.lastrowid or 0), text, created)
+
+    def note_of(self, owner: str, id: int) -> Note | None:
+        row = self.connection.execute(
+            "SELECT text, created FROM notes WHERE owner = ? AND id = ?", (owner, id)
+        ).fetchone()
+        return None if row is None else Note(id, row[0], datetime.datetime.fromisoformat(row[1]))
 
     def notes_of(self, owner: str, limit: int = 100) -> list[Note]:
         rows = self.connection.execute(
@@ -109,7 +95,3 @@ def unit_of_work(database: Database) -> Iterator[UnitOfWork]:
         connection.commit()
     finally:
         connection.close()
-
-
-def _hash(password: str, salt: bytes) -> bytes:
-    return hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)

@@ -65,7 +65,7 @@ def notes_on(driver: Any) -> list[str]:
 
 def test_sign_up_write_notes_live_and_log_out(browser: Any, notes_server: str) -> None:
     wait = waiting(browser)
-    browser.get(notes_server + "/signup")
+    browser.get(notes_server + "/account/signup")
     fill(browser, "main form", name="ada", password="correct horse")
     wait.until(lambda d: d.find_element(By.ID, "user").text == "ada")
 
@@ -87,14 +87,14 @@ def test_sign_up_write_notes_live_and_log_out(browser: Any, notes_server: str) -
     browser.switch_to.window(first)
 
     browser.find_element(By.ID, "logout").click()
-    wait.until(lambda d: d.current_url == notes_server + "/login")
+    wait.until(lambda d: d.current_url == notes_server + "/account/login")
     browser.get(notes_server + "/")
-    wait.until(lambda d: d.current_url.startswith(notes_server + "/login?next="))
+    wait.until(lambda d: d.current_url.startswith(notes_server + "/account/login?next="))
 
 
 def test_a_forged_csrf_token_is_refused(browser: Any, notes_server: str) -> None:
     wait = waiting(browser)
-    browser.get(notes_server + "/signup")
+    browser.get(notes_server + "/account/signup")
     fill(browser, "main form", name="mallory", password="correct horse")
     wait.until(lambda d: d.find_element(By.ID, "user").text == "mallory")
     # The page's token, changed in the browser before the form is sent.

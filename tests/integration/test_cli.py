@@ -38,9 +38,16 @@ def test_routes_and_check_on_the_example() -> None:
     )
     assert notes.returncode == 0, notes.stderr
     assert notes.stdout.splitlines() == [
-        "ok: 13 routes read, their endpoints planned",
+        "ok: 14 routes read, their endpoints planned",
         "ok: NotesSettings loaded",
     ]
+    layers = subprocess.run(
+        [*COMMAND, "routes", "examples.notes:app"], cwd=ROOT, capture_output=True, text=True
+    )
+    rows = {" ".join(line.split()[:2]): line for line in layers.stdout.splitlines()}
+    assert "accounts: provider Accounts (Mount('/account'))" in rows["POST /account/login"]
+    assert "notes: provider MyNotes (Mount('/api'))" in rows["GET /api/notes/{id}"]
+    assert "work: provider UnitOfWork (the app)" in rows["GET /"]
 
 
 def test_check_fails_on_a_broken_app_and_a_wrong_path() -> None:

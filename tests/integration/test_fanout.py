@@ -47,9 +47,9 @@ def test_a_note_added_on_one_server_reaches_a_page_on_the_other(
 ) -> None:
     first, second = two_servers
     with httpx.Client(base_url=first) as on_first:
-        token = csrf_of(on_first.get("/signup"))
+        token = csrf_of(on_first.get("/account/signup"))
         form = {"name": "ivy", "password": "correct horse", "csrf_token": token}
-        assert on_first.post("/signup", data=form).status_code == 303
+        assert on_first.post("/account/signup", data=form).status_code == 303
         cookie = session_cookie(on_first)
         cookies = dict(on_first.cookies.items())
     live_url = first.replace("http://", "ws://") + "/live"

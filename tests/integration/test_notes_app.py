@@ -27,9 +27,9 @@ def csrf_of(page: httpx.Response) -> str:
 def signed_up(base_url: str, name: str) -> Iterator[httpx.Client]:
     """A client of a new user ``name``, signed in."""
     with httpx.Client(base_url=base_url) as client:
-        token = csrf_of(client.get("/signup"))
+        token = csrf_of(client.get("/account/signup"))
         response = client.post(
-            "/signup", data={"name": name, "password": "correct horse", "csrf_token": token}
+            "/account/signup", data={"name": name, "password": "correct horse", "csrf_token": token}
         )
         assert (response.status_code, response.headers["location"]) == (303, f"{base_url}/")
         yield client
@@ -45,12 +45,12 @@ def test_sign_up_add_notes_and_log_out(notes_server: str) -> None:
         assert "<li data-id=" in client.get("/").text
         assert "Buy &lt;milk&gt;" in client.get("/").text  # escaped, never markup
         assert [n["text"] for n in client.get("/api/notes").json()] == ["Buy <milk>"]
-        out = client.post("/logout", data={"csrf_token": token})
-        assert (out.status_code, out.headers["location"]) == (303, f"{notes_server}/login")
+        out = client.post("/account/logout", data={"csrf_token": token})
+        assert (out.status_code, out.headers["location"]) == (303, f"{notes_server}/account/login")
         # Signed out: the page sends the visitor to log in, and back afterwards.
         away = client.get("/")
         assert away.status_code == 303
-        assert away.headers["location"].startswith(f"{notes_server}/login?next=")
+        assert away.headers["location"].startswith(f"{notes_server}/account/login?next=")
         assert client.get("/api/notes").status_code == 403
 
 
@@ -58,13 +58,14 @@ def test_log_in_with_the_right_password_only(notes_server: str) -> None:
     with signed_up(notes_server, "bob"):
         pass
     with httpx.Client(base_url=notes_server) as client:
-        token = csrf_of(client.get("/login"))
+        token = csrf_of(client.get("/account/login"))
         # The client sent a wrong password, then the right one.
-        wrong = client.post("/login", data={"name": "bob", "password": "nope", "csrf_token": token})
+        form = {"name": "bob", "password": "nope", "csrf_token": token}
+        wrong = client.post("/account/login", data=form)
         assert wrong.status_code == 400
         assert "Wrong name or password." in wrong.text
         right = client.post(
-            "/login", data={"name": "bob", "password": "correct horse", "csrf_token": token}
+            "/account/login", data={"name": "bob", "password": "correct horse", "csrf_token": token}
         )
         assert right.status_code == 303
         assert '<span id="user">bob</span>' in client.get("/").text
@@ -74,17 +75,17 @@ def test_bad_sign_ups_are_refused(notes_server: str) -> None:
     with signed_up(notes_server, "cy"):
         pass
     with httpx.Client(base_url=notes_server) as client:
-        token = csrf_of(client.get("/signup"))
+        token = csrf_of(client.get("/account/signup"))
         # The client sent a taken name, a short password, and a form without the password.
         taken = client.post(
-            "/signup", data={"name": "cy", "password": "long enough", "csrf_token": token}
+            "/account/signup", data={"name": "cy", "password": "long enough", "csrf_token": token}
         )
         assert (taken.status_code, "is taken" in taken.text) == (400, True)
         short = client.post(
-            "/signup", data={"name": "dee", "password": "short", "csrf_token": token}
+            "/account/signup", data={"name": "dee", "password": "short", "csrf_token": token}
         )
         assert short.status_code == 400
-        missing = client.post("/signup", data={"name": "dee", "csrf_token": token})
+        missing = client.post("/account/signup", data={"name": "dee", "csrf_token": token})
         assert missing.status_code == 422
 
 
@@ -165,14 +166,14 @@ def test_the_stylesheet_is_served(notes_server: str) -> None:
 def test_login_goes_on_to_this_site_only(notes_server: str, next_page: str, landing: str) -> None:
     name = f"next{sum(map(ord, next_page))}"
     with signed_up(notes_server, name) as client:
-        client.post("/logout", data={"csrf_token": csrf_of(client.get("/"))})
-        page = client.get("/login", params={"next": next_page})
+        client.post("/account/logout", data={"csrf_token": csrf_of(client.get("/"))})
+        page = client.get("/account/login", params={"next": next_page})
         token = csrf_of(page)
         form = {"name": name, "password": "correct horse", "csrf_token": token}
         hidden = re.search(r'name="next" value="([^"]*)"', page.text)
         assert hidden is not None
         form["next"] = html.unescape(hidden[1])
-        response = client.post("/login", data=form)
+        response = client.post("/account/login", data=form)
         assert response.status_code == 303
         location = response.headers["location"]
         expected = landing if landing.startswith("/api") else f"{notes_server}/"
@@ -180,7 +181,7 @@ def test_login_goes_on_to_this_site_only(notes_server: str, next_page: str, land
 
 
 def test_pages_carry_security_headers(notes_server: str) -> None:
-    page = httpx.get(notes_server + "/login")
+    page = httpx.get(notes_server + "/account/login")
     assert page.headers["content-security-policy"] == "default-src 'self'; frame-ancestors 'none'"
     assert page.headers["x-frame-options"] == "DENY"
     assert page.headers["x-content-type-options"] == "nosniff"
@@ -189,6 +190,6 @@ def test_pages_carry_security_headers(notes_server: str) -> None:
 
 def test_a_forged_host_header_is_refused(notes_server: str) -> None:
     # The client named another host: no page (and no link built from that name) is served.
-    response = httpx.get(notes_server + "/login", headers={"Host": "evil.example"})
+    response = httpx.get(notes_server + "/account/login", headers={"Host": "evil.example"})
     assert (response.status_code, response.text) == (400, "Invalid host header")
-    assert httpx.get(notes_server + "/login").status_code == 200
+    assert httpx.get(notes_server + "/account/login").status_code == 200

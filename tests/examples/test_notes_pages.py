@@ -1,0 +1,69 @@
+"""The notes example's pages, built alone: the signed-in user's notes, the form that adds
+one, and the live updates, with the unit of work overridden by a fake."""
+
+from __future__ import annotations
+
+import json
+
+from examples.notes import pages
+from examples.notes.app import middleware, static
+from examples.notes.settings import NotesSettings
+from examples.notes.store import UnitOfWork
+from resourceful import App, Route
+from resourceful.broadcast import broadcast_provider
+from resourceful.datastructures import Secret
+from resourceful.di import Provider
+from tests.conftest import TestClientFactory
+from tests.examples.conftest import FakeWork, csrf_of, sign_in_as
+
+
+def pages_alone(work: FakeWork) -> App:
+    """The pages with what they need of the app: its middleware, a broadcast, a unit of
+    work (the fake), and a stand-in for the accounts module's login and logout."""
+    settings = NotesSettings(allowed_hosts=["testserver"], secret_key=Secret("test"))
+    return App(
+        routes=[
+            *pages.routes,
+            Route("/login", sign_in_as, name="login"),
+            Route("/logout", sign_in_as, name="logout"),
+            static,
+        ],
+        middleware=middleware(settings),
+        providers=[Provider(work, provides=UnitOfWork), broadcast_provider("memory://")],
+    )
+
+
+def test_a_visitor_is_sent_to_log_in_first(test_client_factory: TestClientFactory) -> None:
+    with test_client_factory(pages_alone(FakeWork())) as client:
+        away = client.get("/", follow_redirects=False)
+    assert away.status_code == 303
+    assert away.headers["location"] == "http://testserver/login?next=http%3A%2F%2Ftestserver%2F"
+
+
+def test_the_home_page_shows_the_users_notes_only(
+    test_client_factory: TestClientFactory,
+) -> None:
+    work = FakeWork()
+    work.add_note("ada", "Buy <milk>")
+    work.add_note("bob", "Not for ada")
+    with test_client_factory(pages_alone(work)) as client:
+        home = client.get("/login", params={"user": "ada"})
+    assert '<span id="user">ada</span>' in home.text
+    assert "Buy &lt;milk&gt;" in home.text  # escaped, never markup
+    assert "Not for ada" not in home.text
+
+
+def test_a_note_added_by_the_form_is_stored_and_sent_live(
+    test_client_factory: TestClientFactory,
+) -> None:
+    work = FakeWork()
+    with test_client_factory(pages_alone(work)) as client:
+        token = csrf_of(client.get("/login", params={"user": "ada"}))
+        with client.websocket_connect("/live") as live:
+            added = client.post("/notes", data={"text": "Seen live", "csrf_token": token})
+            assert json.loads(live.receive_text()) == {"id": 1, "text": "Seen live"}
+        assert "Seen live" in added.text
+        # The client sent an empty note.
+        assert client.post("/notes", data={"text": "", "csrf_token": token}).status_code == 422
+    assert [note.text for _, note in work.notes] == ["Seen live"]
+    assert work.commits == 1
