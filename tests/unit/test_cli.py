@@ -22,7 +22,8 @@ import attrs
 
 from resourceful import App, HTTPResource, Mount, Host, Query, Route, Router, WebSocketRoute
 from resourceful import WebSocketResource
-from resourceful.di import Provider
+from resourceful.di import Inject, Provider
+from resourceful.requests import HTTPConnection
 from resourceful.settings import Settings
 from resourceful.staticfiles import StaticFiles
 from resourceful.responses import PlainTextResponse
@@ -71,7 +72,7 @@ class Anywhere(BaseRoute):
     pass  # a route class of the app's own
 
 
-async def echo(websocket) -> None:
+async def echo(websocket, peer: Annotated[HTTPConnection, Inject()]) -> None:
     pass
 
 
@@ -163,7 +164,8 @@ def test_routes_lists_every_route_with_its_injected_parameters(
             "Feed",
             "websocket: connection, data: given, close_code: given",
         ],
-        ["WS", "/echo", "echo", "echo", "websocket: connection"],
+        # What the framework provides comes from no layer.
+        ["WS", "/echo", "echo", "echo", "websocket: connection, peer: provider HTTPConnection"],
         ["MOUNT", "/static", "static", "StaticFiles"],
         ["GET", "/v{version}/items/{id}", "item", "item", "request: connection, id: path"],
         ["GET", "/inner/ping", "item", "item", "request: connection, id: query"],
