@@ -26,6 +26,7 @@ from resourceful.resources import (
     HTTPResource,
     WebSocketEndpoint,
     WebSocketResource,
+    handles,
     responds,
 )
 from resourceful.responses import (
@@ -94,6 +95,7 @@ __all__ = [
     "WebSocketResource",
     "WebSocketRoute",
     "WebSocketState",
+    "handles",
     "responds",
     "setting",
 ]

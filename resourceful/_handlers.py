@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from resourceful.concurrency import is_async_callable, run_in_threadpool
 from resourceful.exceptions import HTTPException
@@ -14,6 +14,8 @@ from resourceful.websockets import WebSocket
 #: ``handler(request_or_websocket, exc)``, sync or async, returning a response (or None).
 ExceptionHandler = Callable[[Any, Any], Any]
 HandlerKey = int | type[Exception]
+F = TypeVar("F", bound=Callable[..., Any])
+_ATTRIBUTE = "__resourceful_handlers__"
 
 
 class Handlers:
@@ -80,6 +82,28 @@ def layer_handlers(handlers: Mapping[HandlerKey, ExceptionHandler], where: str) 
             )
             raise ValueError(msg)
     return Handlers(handlers)
+
+
+def handles(handlers: Mapping[HandlerKey, ExceptionHandler]) -> Callable[[F], F]:
+    """Respond to the errors of one handler, a resource method or a function endpoint, with
+    ``handlers`` (keyed as the app's), before its class's, its mount's and the app's.
+
+    Raises:
+        ValueError: for ``500`` or ``Exception``, which only the app takes.
+    """
+    checked = layer_handlers(handlers, "handles()")
+
+    def decorate(func: F) -> F:
+        setattr(func, _ATTRIBUTE, checked)
+        return func
+
+    return decorate
+
+
+def handlers_of(func: Any) -> Handlers | None:
+    """What :func:`handles` recorded on ``func``, if it did."""
+    found: Handlers | None = getattr(func, _ATTRIBUTE, None)
+    return found
 
 
 async def respond_with(

@@ -24,6 +24,8 @@ from typing import Any
 import anyio
 import cattrs
 
+from resourceful._endpoints import HandledByLayer
+from resourceful._handlers import handlers_of
 from resourceful._requirements import Requirement, check_all, guard, requirements_of
 from resourceful.background import BackgroundTasks
 from resourceful.di import Container
@@ -104,7 +106,14 @@ def function_app(
 ) -> ASGIApp:
     """The ASGI app serving the function endpoint ``plan`` plans, for HTTP requests."""
     respond = responder(converter, *response_settings(plan.func))
-    return http_app(Handler(plan, respond, requirements_of(plan.func)), container)
+    app = http_app(Handler(plan, respond, requirements_of(plan.func)), container)
+    return handled_by_its_own(app, plan.func)
+
+
+def handled_by_its_own(app: ASGIApp, func: Any) -> ASGIApp:
+    """``app``, serving ``func``, inside the exception handlers ``@handles`` gave ``func``."""
+    handlers = handlers_of(func)
+    return app if handlers is None else HandledByLayer(app, handlers)
 
 
 def http_app(handler: Handler, container: Container) -> ASGIApp:
@@ -265,9 +274,10 @@ def function_websocket_app(plan: EndpointPlan, container: Container) -> ASGIApp:
             if inspect.isawaitable(result):
                 await result
 
-    return websocket_app(
+    app = websocket_app(
         session, container, needs_context=plan.needs_context, requirements=requirements_of(func)
     )
+    return handled_by_its_own(app, func)
 
 
 def websocket_app(

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, NoReturn, TypeGuard, o
 import cattrs
 
 from resourceful._endpoints import HandledByLayer
-from resourceful._handlers import ExceptionHandler, HandlerKey, layer_handlers
+from resourceful._handlers import ExceptionHandler, HandlerKey, handles, layer_handlers
 from resourceful._json import json_loads_strict
-from resourceful._lifecycle import Handler, Resource, http_app, websocket_app
+from resourceful._lifecycle import Handler, Resource, handled_by_its_own, http_app, websocket_app
 from resourceful._requirements import requirements_of
 from resourceful.di import Container
 from resourceful.di._framework import (
@@ -165,7 +165,7 @@ def _resource_http_app(
                 before=before,
                 after=after,
             )
-            served[verb.upper()] = http_app(handler, container)
+            served[verb.upper()] = handled_by_its_own(http_app(handler, container), plan.func)
     if "GET" in served:
         served.setdefault("HEAD", served["GET"])
     return _dispatch(served, ", ".join(cls.allowed_methods()), cls.responds_to_options)
@@ -421,5 +421,6 @@ __all__ = [
     "HTTPResource",
     "WebSocketEndpoint",
     "WebSocketResource",
+    "handles",
     "responds",
 ]

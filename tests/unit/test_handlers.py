@@ -17,6 +17,7 @@ from resourceful import (
     Route,
     WebSocketResource,
     WebSocketRoute,
+    handles,
 )
 from resourceful.exceptions import HTTPException
 from resourceful.middleware.exceptions import ExceptionHandler, HandlerKey
@@ -240,3 +241,56 @@ def test_a_layer_refuses_the_server_error_handler() -> None:
     app = App(routes=[Route("/catchall", Catchall)])
     with pytest.raises(ValueError, match="Catchall: exception_handlers cannot take <class"):
         app.build_middleware_stack()
+
+
+class Aisle(HTTPResource):
+    exception_handlers: ClassVar[Handlers] = {OutOfStock: said_by("aisle")}
+
+    @handles({OutOfStock: said_by("get")})
+    async def get(self) -> None:
+        raise OutOfStock
+
+    async def post(self) -> None:
+        raise OutOfStock
+
+
+@handles({OutOfStock: said_by("function"), 404: said_by("function")})
+async def restock(request: Request) -> None:
+    if request.query_params.get("missing"):
+        raise HTTPException(404)
+    raise OutOfStock
+
+
+@handles({OutOfStock: close_feed})
+async def ticker(websocket: WebSocket) -> None:
+    raise OutOfStock
+
+
+def test_a_handlers_own_exception_handlers_respond_first(
+    test_client_factory: TestClientFactory,
+) -> None:
+    app = App(
+        routes=[
+            Mount(
+                "/shop",
+                routes=[Route("/aisle", Aisle), Route("/restock", restock)],
+                exception_handlers={OutOfStock: said_by("shop"), 404: said_by("shop")},
+            ),
+            WebSocketRoute("/ticker", ticker),
+        ]
+    )
+    with test_client_factory(app) as client:
+        assert client.get("/shop/aisle").text == "get: OutOfStock"
+        assert client.post("/shop/aisle").text == "aisle: OutOfStock", "the class's, for post"
+        assert client.get("/shop/restock").text == "function: OutOfStock"
+        # The client asked for what is missing, then for a path nothing serves.
+        assert client.get("/shop/restock?missing=1").text == "function: HTTPException"
+        assert client.get("/shop/nothing").text == "shop: HTTPException"
+        with ExitStack() as stack, pytest.raises(WebSocketDisconnect) as info:
+            stack.enter_context(client.websocket_connect("/ticker"))
+        assert (info.value.code, info.value.reason) == (4409, "out of stock")
+
+
+def test_handles_refuses_the_server_error_handler() -> None:
+    with pytest.raises(ValueError, match=r"handles\(\): exception_handlers cannot take 500"):
+        handles({500: said_by("handler")})
