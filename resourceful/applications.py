@@ -235,7 +235,7 @@ class App:
         for route in routes:
             if isinstance(route, Route | WebSocketRoute):
                 params = outer_params | route.compiled.convertors.keys()
-                self._inject_route(route, params, container)
+                self._inject_route(route, params, self.container_of(route, container))
             elif isinstance(route, Mount | Host):
                 mounted = route.app if isinstance(route, Host) else route.base_app
                 if isinstance(mounted, App):
@@ -244,47 +244,61 @@ class App:
                         mounted.middleware_stack = mounted.build_middleware_stack()
                     continue
                 inner = outer_params | (route.compiled.convertors.keys() - {"path"})
-                self._inject(route.routes, inner, self._layer_container(route, container))
+                self._inject(route.routes, inner, self.container_of(route, container))
 
     def _make_layers(self, routes: Sequence[BaseRoute], container: Container) -> None:
-        """Make the container of every mount and host first, so that planning an endpoint
-        knows every layer (and can say which one provides what it cannot have)."""
+        """Make the container of every mount, host and resource class with providers first,
+        so that planning an endpoint knows every layer (and can say which one provides what
+        it cannot have)."""
         for route in routes:
-            if not isinstance(route, Mount | Host):
-                continue
-            if isinstance(route.app if isinstance(route, Host) else route.base_app, App):
-                if isinstance(route, Mount) and route.layer.providers:
-                    msg = (
-                        f"Mount({route.path!r}) mounts an App, which injects what its own "
-                        "providers make: give the providers to that App(providers=[...])."
-                    )
-                    raise TypeError(msg)
-                continue
-            self._make_layers(route.routes, self._layer_container(route, container))
+            if isinstance(route, Route | WebSocketRoute):
+                endpoint = route.endpoint
+                if _is_resource(endpoint) and endpoint.providers:
+                    self._layer(route, container, endpoint.__qualname__, endpoint.providers)
+            elif isinstance(route, Mount | Host):
+                if isinstance(route.app if isinstance(route, Host) else route.base_app, App):
+                    if isinstance(route, Mount) and route.layer.providers:
+                        msg = (
+                            f"Mount({route.path!r}) mounts an App, which injects what its own "
+                            "providers make: give the providers to that App(providers=[...])."
+                        )
+                        raise TypeError(msg)
+                    continue
+                where = repr(route.path) if isinstance(route, Mount) else repr(route.host)
+                where = f"{type(route).__name__}({where})"
+                if any(layer.requirements for layer in route.layers):
+                    self._check_authentication(where)
+                providers = [p for layer in route.layers for p in layer.providers]
+                self._make_layers(route.routes, self._layer(route, container, where, providers))
 
-    def _layer_container(self, route: Mount | Host, parent: Container) -> Container:
-        """The container of the layer ``route`` makes: its providers, over ``parent``'s."""
+    def _check_authentication(self, where: str) -> None:
+        if not self._has_middleware(AuthenticationMiddleware):
+            msg = (
+                f"{where} requires scopes, but no AuthenticationMiddleware is installed to "
+                "give connections their credentials: add Middleware(AuthenticationMiddleware, "
+                "backend=...) to App(middleware=[...])."
+            )
+            raise RuntimeError(msg)
+
+    def _layer(
+        self, route: BaseRoute, parent: Container, where: str, providers: Sequence[Any]
+    ) -> Container:
+        """The container of the layer ``route`` makes: ``providers``, over ``parent``'s."""
         found = self._layer_containers.get(route)
         if found is None:
-            where = repr(route.path) if isinstance(route, Mount) else repr(route.host)
-            where = f"{type(route).__name__}({where})"
             found = self._layer_containers[route] = Container(parent, where=where)
-            for layer in route.layers:
-                if layer.requirements and not self._has_middleware(AuthenticationMiddleware):
-                    msg = (
-                        f"{where} requires scopes, but no AuthenticationMiddleware is installed "
-                        "to give connections their credentials: add Middleware("
-                        "AuthenticationMiddleware, backend=...) to App(middleware=[...])."
-                    )
-                    raise RuntimeError(msg)
-                for provider in layer.providers:
-                    found.register(provider)
+            for provider in providers:
+                found.register(provider)
         return found
 
-    def container_of(self, route: BaseRoute) -> Container:
-        """The container the endpoints directly under ``route`` (a mount or host of this app,
-        at any depth) resolve from, once the app is built; the app's own otherwise."""
-        return self._layer_containers.get(route, self.container)
+    def container_of(self, route: BaseRoute, outer: Container | None = None) -> Container:
+        """The container the endpoints of ``route`` resolve from, once the app is built: the
+        layer of a mount or host (at any depth) or of a resource class with providers;
+        otherwise ``outer``, the container of the layer around it (the app's by default)."""
+        found = self._layer_containers.get(route)
+        if found is not None:
+            return found
+        return self.container if outer is None else outer
 
     def _inject_route(
         self, route: Route | WebSocketRoute, params: frozenset[str], container: Container

@@ -106,8 +106,9 @@ def _rows(
         if isinstance(route, Route | WebSocketRoute):
             path = prefix + route.path_format
             params = outer | route.compiled.convertors.keys()
-            for methods, endpoint, plans in _endpoint_plans(route, container, params):
-                yield methods, path, route.name, endpoint, _parameters(plans, container)
+            layer = app.container_of(route, container)
+            for methods, endpoint, plans in _endpoint_plans(route, layer, params):
+                yield methods, path, route.name, endpoint, _parameters(plans, layer)
         elif isinstance(route, Mount | Host):
             mounted = route.app if isinstance(route, Host) else route.base_app
             if isinstance(mounted, App):

@@ -84,12 +84,16 @@ class HTTPResource:
     respond without the handler) and ``after(self, response, ...)`` (return the response to
     send) to run code around every handler; they are injected too. Class attributes:
     ``middleware`` (ASGI middleware around the resource), ``converter`` (the cattrs
-    converter for JSON responses; the app's when None) and ``exception_handlers`` (for the
-    errors of its handlers and hooks, before a mount's and the app's). All are inherited and
-    can be overridden.
+    converter for JSON responses; the app's when None), ``exception_handlers`` (for the
+    errors of its handlers and hooks, before a mount's and the app's) and ``providers``
+    (injectable into its handlers and hooks only, in place of an outer layer's of the same
+    type). All are inherited and can be overridden.
     """
 
     middleware: ClassVar[Sequence[Middleware]] = ()
+    #: What the class's handlers and hooks can have injected besides what the app and its
+    #: mounts provide (the app plans the class against a layer of these).
+    providers: ClassVar[Sequence[Any]] = ()
     converter: ClassVar[cattrs.Converter | None] = None
     #: Exception handlers for the errors of this class's handlers and hooks, keyed as the
     #: app's; they respond before an enclosing mount's and the app's.
@@ -208,6 +212,8 @@ class WebSocketResource:
 
     encoding: ClassVar[Literal["text", "bytes", "json"] | None] = None
     middleware: ClassVar[Sequence[Middleware]] = ()
+    #: What the class's hooks can have injected besides what the app and its mounts provide.
+    providers: ClassVar[Sequence[Any]] = ()
     #: Exception handlers for the errors of this class's hooks, keyed as the app's.
     exception_handlers: ClassVar[Mapping[HandlerKey, ExceptionHandler]] = {}
 

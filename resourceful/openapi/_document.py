@@ -175,10 +175,11 @@ def _route_endpoints(route: Route, place: _Place) -> Iterator[Endpoint]:
     params = frozenset(convertors)
     served = {method.lower() for method in route.methods or ()}
     endpoint = route.endpoint
+    container = place.app.container_of(route, place.container)
     if _is_resource(endpoint):
         endpoint = typing.cast(type[HTTPResource], endpoint)  # the app checked it at build
         hooks = [
-            _plan(getattr(endpoint, name), place.container, params, True, given)
+            _plan(getattr(endpoint, name), container, params, True, given)
             for name, given in (("before", ()), ("after", ("response",)))
             if callable(getattr(endpoint, name, None))
         ]
@@ -187,12 +188,12 @@ def _route_endpoints(route: Route, place: _Place) -> Iterator[Endpoint]:
             func = getattr(endpoint, method, None)
             if not callable(func) or (route.methods is not None and method not in served):
                 continue
-            plan = _plan(func, place.container, params, True, ())
+            plan = _plan(func, container, params, True, ())
             yield _endpoint(
                 route, place, path, method, (*hooks, plan), convertors, class_info, endpoint
             )
     elif route.is_function_endpoint:
-        plan = _plan(endpoint, place.container, params, False, ())
+        plan = _plan(endpoint, container, params, False, ())
         for method in METHODS:
             if method in served:
                 yield _endpoint(route, place, path, method, (plan,), convertors, None, None)

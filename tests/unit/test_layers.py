@@ -3,8 +3,9 @@ the innermost layer winning, planned and checked when the app is built."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Any, ClassVar
 
 import attrs
 import pytest
@@ -16,6 +17,7 @@ from resourceful import (
     Mount,
     Route,
     Router,
+    WebSocketResource,
     WebSocketRoute,
 )
 from resourceful.authentication import (
@@ -26,6 +28,7 @@ from resourceful.authentication import (
 )
 from resourceful.di import Container, DependencyError, Provider
 from resourceful.middleware.authentication import AuthenticationMiddleware
+from resourceful.openapi import OpenAPI
 from resourceful.requests import HTTPConnection, Request
 from resourceful.responses import JSONResponse, PlainTextResponse, Response
 from resourceful.websockets import WebSocket
@@ -413,3 +416,60 @@ def test_a_router_that_requires_scopes_still_runs_its_lifespan(
     with test_client_factory(router):
         assert events == ["startup"]
     assert events == ["startup", "shutdown"]
+
+
+class Ledger(HTTPResource):
+    """A resource with a provider of its own, replacing the mount's Greeting for it alone."""
+
+    providers: ClassVar[Sequence[Any]] = [Provider(Greeting("ledger")), Accounts]
+
+    async def get(self, greeting: Greeting, accounts: Accounts) -> PlainTextResponse:
+        return PlainTextResponse(f"{greeting.text}, {accounts.greeting.text}")
+
+
+class Tape(WebSocketResource):
+    providers: ClassVar[Sequence[Any]] = [Provider(Greeting("tape"))]
+
+    async def on_connect(self, websocket: WebSocket, greeting: Greeting) -> None:
+        await websocket.accept()
+        await websocket.send_text(greeting.text)
+        await websocket.close()
+
+
+def test_a_resource_classs_providers_serve_it_alone(
+    test_client_factory: TestClientFactory,
+) -> None:
+    module = Mount(
+        "/books",
+        routes=[Route("/ledger", Ledger), Route("/", greet), WebSocketRoute("/tape", Tape)],
+        providers=[Provider(Greeting("books"))],
+    )
+    app = App(routes=[module])
+    with test_client_factory(app) as client:
+        assert client.get("/books/ledger").text == "ledger, ledger"
+        assert client.get("/books/").text == "books"
+        with client.websocket_connect("/books/tape") as websocket:
+            assert websocket.receive_text() == "tape"
+    ledger = app.container_of(module.routes[0])
+    assert ledger.where == "Mount('/books') > Ledger"
+    # Outside the class, what only it provides is out of reach.
+    app = App(routes=[Route("/ledger", Ledger), Route("/welcome", welcome)])
+    with pytest.raises(DependencyError, match=r"provided only under Ledger, and the app"):
+        app.build_middleware_stack()
+
+
+def test_the_openapi_document_plans_each_endpoint_in_its_layer(
+    test_client_factory: TestClientFactory,
+) -> None:
+    app = App(
+        routes=[
+            Mount("/books", routes=[Route("/ledger", Ledger)], tags=["books"]),
+            Mount("/accounts", routes=[Route("/", welcome)], providers=[Accounts]),
+        ],
+        providers=[Provider(Greeting("app"))],
+        openapi=OpenAPI(title="Layers", version="1"),
+    )
+    with test_client_factory(app) as client:
+        paths = client.get("/openapi.json").json()["paths"]
+    assert paths["/books/ledger"]["get"]["tags"] == ["books"]
+    assert "/accounts/" in paths
