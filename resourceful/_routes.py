@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import enum
+import weakref
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -112,6 +113,8 @@ class EndpointRoute(BaseRoute):
         self.max_body_size = max_body_size
         app = function_app(endpoint) if self.is_function_endpoint else endpoint
         self.app = wrap(app, middleware, max_body_size)
+        # What each app that planned the endpoint serves it with, once there are several.
+        self._by_owner: weakref.WeakKeyDictionary[Any, ASGIApp] | None = None
         self.compiled = CompiledPath(path)
         self.first_segment = self.compiled.first_segment
 
@@ -120,12 +123,29 @@ class EndpointRoute(BaseRoute):
         """The path template with bare ``{name}`` placeholders: ``/notes/{id}``."""
         return self.compiled.format
 
-    def use_endpoint_app(self, app: ASGIApp) -> None:
-        """Serve the endpoint through ``app`` (inside this route's middleware) from now on.
+    def use_endpoint_app(self, app: ASGIApp, owner: Any) -> None:
+        """Serve the endpoint through ``app`` (inside this route's middleware) from now on,
+        for the requests of ``owner``.
 
-        The application uses it to put dependency injection in front of function endpoints.
+        An application uses it to put dependency injection in front of endpoints, naming
+        itself the owner: a route several apps serve (a module built into more than one)
+        serves each app's requests with what that app gave it.
         """
-        self.app = wrap(app, self.middleware, self.max_body_size)
+        served = wrap(app, self.middleware, self.max_body_size)
+        if self._by_owner is None:
+            self._by_owner = weakref.WeakKeyDictionary()
+        by_owner = self._by_owner
+        by_owner[owner] = served
+        if len(by_owner) == 1:
+            self.app = served
+            return
+
+        def owners_app(scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+            # A request outside those apps gets what was planned last.
+            app = by_owner.get(scope["app"], served) if "app" in scope else served
+            return app(scope, receive, send)
+
+        self.app = owners_app
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
         # The name first: another route's parameters need not suit this one's convertors.

@@ -313,14 +313,15 @@ class App:
                     f"with {other}."
                 )
                 raise TypeError(msg)
-            route.use_endpoint_app(_resource_app(route.endpoint, container, params, self.converter))
+            app = _resource_app(route.endpoint, container, params, self.converter)
+            route.use_endpoint_app(app, self)
         elif route.is_function_endpoint:
             protocol: Protocol = "http" if isinstance(route, Route) else "websocket"
             plan = plan_endpoint(route.endpoint, container, protocol=protocol, path_params=params)
             if isinstance(route, Route):
-                route.use_endpoint_app(function_app(plan, container, self.converter))
+                route.use_endpoint_app(function_app(plan, container, self.converter), self)
             else:
-                route.use_endpoint_app(function_websocket_app(plan, container))
+                route.use_endpoint_app(function_websocket_app(plan, container), self)
         else:
             # An ASGI app with injection of its own (GraphQLApp) plans it now.
             use_container = getattr(route.endpoint, "use_container", None)

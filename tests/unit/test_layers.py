@@ -473,3 +473,25 @@ def test_the_openapi_document_plans_each_endpoint_in_its_layer(
         paths = client.get("/openapi.json").json()["paths"]
     assert paths["/books/ledger"]["get"]["tags"] == ["books"]
     assert "/accounts/" in paths
+
+
+def test_a_module_built_into_two_apps_serves_each_with_its_providers(
+    test_client_factory: TestClientFactory,
+) -> None:
+    class Shelf(HTTPResource):
+        async def get(self, greeting: Greeting) -> PlainTextResponse:
+            return PlainTextResponse(f"shelf of {greeting.text}")
+
+    module = Mount("/m", routes=[Route("/", greet), Route("/shelf", Shelf)])
+    first = App(routes=[module], providers=[Provider(Greeting("first"))])
+    second = App(routes=[module], providers=[Provider(Greeting("second"))])
+    with test_client_factory(first) as one, test_client_factory(second) as two:
+        assert (one.get("/m/").text, two.get("/m/").text) == ("first", "second")
+        assert one.get("/m/").text == "first", "planned again by the second app"
+        assert (one.get("/m/shelf").text, two.get("/m/shelf").text) == (
+            "shelf of first",
+            "shelf of second",
+        )
+    # Outside either app, the route serves what was planned last.
+    with test_client_factory(module) as alone:
+        assert alone.get("/m/").text == "second"
