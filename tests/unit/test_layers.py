@@ -363,11 +363,14 @@ async def test_a_layer_resolves_its_own_values_and_its_parents() -> None:
     app_container.register(Greeting("app"), provides=Greeting)
     layer = Container(app_container, where="Mount('/a')")
     layer.register(Accounts, scope="app")
+    layer.register(Repository, scope="transient")
     layer.compile()
     try:
         accounts = await layer.resolve(Accounts)
         assert accounts.greeting is await app_container.resolve(Greeting)
         assert await layer.resolve(Accounts) is accounts
+        async with layer.context() as context:
+            assert await context.get(Repository) is not await context.get(Repository)
     finally:
         await app_container.aclose()
 
