@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+from collections.abc import Callable
 
 import anyio
 
@@ -85,15 +86,28 @@ async def compare(
 
 
 def main(argv: list[str] | None = None) -> dict[str, tuple[float, float]]:
-    parser = argparse.ArgumentParser(description=__doc__)
+    return run_pairs(argv, __doc__, build, PAIRS, ("function", "resource"))
+
+
+def run_pairs(
+    argv: list[str] | None,
+    description: str | None,
+    build: Callable[[], App],
+    pairs: dict[str, tuple[Scenario, Scenario]],
+    kinds: tuple[str, str],
+) -> dict[str, tuple[float, float]]:
+    """Measure the ``pairs`` of the app ``build`` makes, as the command line asks, and print
+    each pair's rates and their ratio, named by the two ``kinds``."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--iterations", type=int, default=5_000)
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args(argv)
-    results = anyio.run(measure, args.iterations, args.rounds)
-    for name, (function, resource) in results.items():
+    results = anyio.run(compare, build(), pairs, args.iterations, args.rounds)
+    first, second = kinds
+    for name, (one, other) in results.items():
         print(
-            f"{name:<9}  function {function:>9,.0f} req/s  resource {resource:>9,.0f} req/s  "
-            f"resource / function {resource / function:.2f}x"
+            f"{name:<12}  {first} {one:>9,.0f} req/s  {second} {other:>9,.0f} req/s  "
+            f"{second} / {first} {other / one:.2f}x"
         )
     return results
 

@@ -9,11 +9,7 @@ the two are timed in interleaved rounds and the ratio per mount / by the app pri
 
 from __future__ import annotations
 
-import argparse
-
-import anyio
-
-from benchmarks.classes import compare
+from benchmarks.classes import run_pairs
 from benchmarks.scenarios import Scenario
 from resourceful import App, JSONResponse, Mount, Route
 
@@ -63,23 +59,8 @@ PAIRS: dict[str, tuple[Scenario, Scenario]] = {
 }
 
 
-async def measure(iterations: int, rounds: int) -> dict[str, tuple[float, float]]:
-    """The median requests per second with the providers by the app, and per mount."""
-    return await compare(build(), PAIRS, iterations, rounds)
-
-
 def main(argv: list[str] | None = None) -> dict[str, tuple[float, float]]:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--iterations", type=int, default=5_000)
-    parser.add_argument("--rounds", type=int, default=20)
-    args = parser.parse_args(argv)
-    results = anyio.run(measure, args.iterations, args.rounds)
-    for name, (by_app, per_mount) in results.items():
-        print(
-            f"{name}  by the app {by_app:>9,.0f} req/s  per mount {per_mount:>9,.0f} req/s  "
-            f"per mount / by the app {per_mount / by_app:.2f}x"
-        )
-    return results
+    return run_pairs(argv, __doc__, build, PAIRS, ("by the app", "per mount"))
 
 
 if __name__ == "__main__":
