@@ -51,12 +51,12 @@ def build() -> App:
 #: Per endpoint, its request as a function and as a resource.
 PAIRS: dict[str, tuple[Scenario, Scenario]] = {
     "plaintext": (
-        Scenario("function plaintext", "/function/plaintext", HELLO, decode=text),
-        Scenario("resource plaintext", "/resource/plaintext", HELLO, decode=text),
+        Scenario("function", "/function/plaintext", HELLO, decode=text),
+        Scenario("resource", "/resource/plaintext", HELLO, decode=text),
     ),
     "json": (
-        Scenario("function json", "/function/json", {"message": HELLO}, decode=json_body),
-        Scenario("resource json", "/resource/json", {"message": HELLO}, decode=json_body),
+        Scenario("function", "/function/json", {"message": HELLO}, decode=json_body),
+        Scenario("resource", "/resource/json", {"message": HELLO}, decode=json_body),
     ),
 }
 
@@ -86,7 +86,7 @@ async def compare(
 
 
 def main(argv: list[str] | None = None) -> dict[str, tuple[float, float]]:
-    return run_pairs(argv, __doc__, build, PAIRS, ("function", "resource"))
+    return run_pairs(argv, __doc__, build, PAIRS)
 
 
 def run_pairs(
@@ -94,19 +94,18 @@ def run_pairs(
     description: str | None,
     build: Callable[[], App],
     pairs: dict[str, tuple[Scenario, Scenario]],
-    kinds: tuple[str, str],
 ) -> dict[str, tuple[float, float]]:
     """Measure the ``pairs`` of the app ``build`` makes, as the command line asks, and print
-    each pair's rates and their ratio, named by the two ``kinds``."""
+    each pair's rates and the ratio of the second to the first."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--iterations", type=int, default=5_000)
     parser.add_argument("--rounds", type=int, default=20)
     args = parser.parse_args(argv)
     results = anyio.run(compare, build(), pairs, args.iterations, args.rounds)
-    first, second = kinds
     for name, (one, other) in results.items():
+        first, second = (scenario.name for scenario in pairs[name])
         print(
-            f"{name:<12}  {first} {one:>9,.0f} req/s  {second} {other:>9,.0f} req/s  "
+            f"{name}: {first} {one:,.0f} req/s, {second} {other:,.0f} req/s, "
             f"{second} / {first} {other / one:.2f}x"
         )
     return results

@@ -1,10 +1,11 @@
-"""Providers per mount cost nothing: one endpoint under three nested mounts, with its three
-providers declared by the app, or by the mounts, one each.
+"""Modules cost nothing: one endpoint under three nested mounts, with its three providers
+declared by the mounts, one each, against the same endpoint with its providers declared by
+the app, under the same mounts and at the top of a flat app.
 
-Both are served by one app, down the same three mounts; each provider is request-scoped
-and needs the one before it, so both make the same values. Every response is checked, then
-the two are timed in interleaved rounds and the ratio per mount / by the app printed
-(1.00x: layers cost nothing). Run it with ``python -m benchmarks.layers``.
+All are served by one app; each provider is request-scoped and needs the one before it, so
+each request makes the same values. Every response is checked, then each pair is timed in
+interleaved rounds and the ratio printed (1.00x: the mounts and their providers cost
+nothing). Run it with ``python -m benchmarks.layers``.
 """
 
 from __future__ import annotations
@@ -44,23 +45,27 @@ def nested(prefix: str, *, per_mount: bool) -> Mount:
 
 
 def build() -> App:
-    """The app serving the endpoint with its providers by the app and per mount."""
+    """The app serving the endpoint flat, and under three mounts with its providers by the
+    app and per mount."""
     return App(
-        routes=[nested("/app", per_mount=False), nested("/mounts", per_mount=True)],
+        routes=[
+            Route("/flat/report", report),
+            nested("/app", per_mount=False),
+            nested("/mounts", per_mount=True),
+        ],
         providers=[Accounts, Notes, Feed],
     )
 
 
+PER_MOUNT = Scenario("per mount", "/mounts/two/three/report", {"same": True})
 PAIRS: dict[str, tuple[Scenario, Scenario]] = {
-    "three mounts": (
-        Scenario("by the app", "/app/two/three/report", {"same": True}),
-        Scenario("per mount", "/mounts/two/three/report", {"same": True}),
-    )
+    "providers": (Scenario("by the app", "/app/two/three/report", {"same": True}), PER_MOUNT),
+    "modules": (Scenario("flat", "/flat/report", {"same": True}), PER_MOUNT),
 }
 
 
 def main(argv: list[str] | None = None) -> dict[str, tuple[float, float]]:
-    return run_pairs(argv, __doc__, build, PAIRS, ("by the app", "per mount"))
+    return run_pairs(argv, __doc__, build, PAIRS)
 
 
 if __name__ == "__main__":

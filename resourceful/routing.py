@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import re
 import traceback
+import weakref
 from collections.abc import (
     AsyncIterator,
     Awaitable,
@@ -255,6 +256,25 @@ def _is_literal(route: BaseRoute, kind: type[_Plain]) -> TypeGuard[_Plain]:
     )
 
 
+def _plainly_mounted(route: BaseRoute) -> tuple[Mount, Router] | None:
+    """``route`` and the router it mounts, if it is a plain mount at a literal path of a plain
+    router (nothing of the mount's or the router's runs between them and the routes)."""
+    if not isinstance(route, Mount) or route.first_segment is None:
+        return None
+    router = route.base_app
+    if (
+        type(route).matches is not Mount.matches
+        or type(route).handle is not Mount.handle
+        or route.app is not router
+        or route.compiled.convertors.keys() != {"path"}
+        or not isinstance(router, Router)
+        or type(router).app is not Router.app
+        or router.middleware_stack != router.app
+    ):
+        return None
+    return route, router
+
+
 def _may_match(route: BaseRoute, path: str, kind: str) -> bool:
     """Whether ``route`` could match a connection of ``kind`` for ``path`` (True when unsure)."""
     plain = type(route).matches in (Route.matches, WebSocketRoute.matches, Mount.matches)
@@ -333,6 +353,8 @@ class Router:
         tags: Sequence[str] = (),
         responses: Mapping[int, Any] | None = None,
     ) -> None:
+        # The routers that serve literal routes of this one themselves (mounting it plainly).
+        self._outer: weakref.WeakSet[Router] = weakref.WeakSet()
         self.routes = list(routes or [])
         self.redirect_slashes = redirect_slashes
         self.default: ASGIApp = self.not_found if default is None else default
@@ -370,6 +392,10 @@ class Router:
         self._unindexed = [route for route in self._routes if route.first_segment is None]
         self._literal_http = self._literal_routes(Route)
         self._literal_websocket = self._literal_routes(WebSocketRoute)
+        self._nested_http = self._nested_routes(Route)
+        self._nested_websocket = self._nested_routes(WebSocketRoute)
+        for outer in list(self._outer):
+            outer._reindex()
 
     def _literal_routes(self, kind: type[_Plain]) -> dict[str, _Plain]:
         # A route without parameters is found by a dict lookup of its path, as long as no
@@ -385,6 +411,72 @@ class Router:
             else:
                 literal[route.path] = route
         return literal
+
+    def _nested_routes(self, kind: type[_Plain]) -> dict[str, tuple[_Plain, str]]:
+        # The literal routes of routers mounted plainly at a literal path (no middleware or
+        # policy of the mount's or the router's in between), by their path from here, each
+        # with the mount paths it is under: found by one lookup, as this router's own are,
+        # where no route tried before the mount could match the path.
+        nested: dict[str, tuple[_Plain, str]] = {}
+        for route in self._routes:
+            plain = _plainly_mounted(route)
+            if plain is None:
+                continue
+            mount, router = plain
+            router._outer.add(self)
+            earlier = self._candidates(mount.path)
+            before = earlier[: earlier.index(mount)]
+            for sub_path, (inner, prefix) in router._literal_table(kind).items():
+                path = mount.path + sub_path
+                if not any(_may_match(other, path, kind.protocol) for other in before):
+                    nested[path] = (inner, mount.path + prefix)
+        return nested
+
+    def _literal_table(self, kind: type[_Plain]) -> dict[str, tuple[_Plain, str]]:
+        """Every literal route this router finds by one lookup, with the mount paths it is
+        under (none for its own)."""
+        if kind.protocol == "http":
+            table: dict[str, Any] = {
+                path: (route, "") for path, route in self._literal_http.items()
+            }
+            table.update(self._nested_http)
+        else:
+            table = {path: (route, "") for path, route in self._literal_websocket.items()}
+            table.update(self._nested_websocket)
+        return table
+
+    def _nested(
+        self,
+        table: dict[str, tuple[Route, str]] | dict[str, tuple[WebSocketRoute, str]],
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        kind: str,
+        path: str,
+    ) -> Awaitable[None]:
+        """Serve a literal route of a plainly mounted router as the mounts would, with the
+        scope they would set, but without their frames."""
+        found = table.get(path)
+        if found is None:
+            return self._route(scope, receive, send, kind, path)
+        route, prefix = found
+        if kind == "http":
+            methods = route.methods  # type: ignore[union-attr]
+            if methods is not None and scope["method"] not in methods:
+                return self._route(scope, receive, send, kind, path)
+        root_path = scope.get("root_path", "")
+        if root_path and not scope["path"].startswith(root_path):
+            # A server that leaves the root path out of the path: the mounts below would not
+            # find the route (each takes the whole path for its own), so neither does this.
+            return self._route(scope, receive, send, kind, path)
+        if "app_root_path" not in scope:
+            scope["app_root_path"] = root_path
+        scope["root_path"] = root_path + prefix
+        outer = scope.get("path_params")
+        scope["endpoint"] = route.endpoint
+        scope["route"] = route
+        scope["path_params"] = {**outer} if outer else {}
+        return route.app(scope, receive, send)
 
     def _candidates(self, path: str) -> list[BaseRoute]:
         return self._by_segment.get(first_segment(path), self._unindexed)
@@ -434,11 +526,15 @@ class Router:
         literal: Route | WebSocketRoute | None
         if kind == "http":
             literal = self._literal_http.get(path)
+            if literal is None and self._nested_http:
+                return self._nested(self._nested_http, scope, receive, send, kind, path)
             methods = None if literal is None else literal.methods
             if methods is not None and scope["method"] not in methods:
                 literal = None
         else:
             literal = self._literal_websocket.get(path) if kind == "websocket" else None
+            if literal is None and kind == "websocket" and self._nested_websocket:
+                return self._nested(self._nested_websocket, scope, receive, send, kind, path)
         if literal is None:
             return self._route(scope, receive, send, kind, path)
         outer = scope.get("path_params")

@@ -722,3 +722,106 @@ def test_reversing_skips_routes_of_another_name_whatever_their_convertors() -> N
 
 async def homepage_for_reverse(request: Request) -> Response:
     return PlainTextResponse("unused")  # pragma: no cover (only reversed to)
+
+
+class Stamp:
+    """Middleware that changes nothing: a mount with it is served through its frames."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+
+async def where_am_i(request: Request) -> JSONResponse:
+    scope = request.scope
+    return JSONResponse(
+        {
+            "root_path": scope["root_path"],
+            "app_root_path": scope.get("app_root_path"),
+            "path_params": scope["path_params"],
+            "route": scope["route"].path,
+            "endpoint": scope["endpoint"] is where_am_i,
+            "url": str(request.url_for("here")),
+            "base": str(request.base_url),
+        }
+    )
+
+
+async def live_here(websocket: WebSocket) -> None:
+    await websocket.accept()
+    await websocket.send_json({"root_path": websocket.scope["root_path"]})
+    await websocket.close()
+
+
+async def params_here(request: Request) -> JSONResponse:
+    return JSONResponse(request.path_params)
+
+
+def nested_router(*, plain: bool, endpoint: Any = where_am_i) -> Router:
+    """Three literal mounts deep, plain ones or each with middleware of its own."""
+    middleware = None if plain else [Middleware(Stamp)]
+    inner = Mount(
+        "/three",
+        routes=[Route("/here", endpoint, name="here"), WebSocketRoute("/live", live_here)],
+        middleware=middleware,
+    )
+    two = Mount("/two", routes=[inner], middleware=middleware)
+    return Router([Mount("/one", routes=[two], middleware=middleware)])
+
+
+@pytest.mark.parametrize("root_path", ["", "/prefix"])
+def test_a_route_under_plain_mounts_is_served_as_through_the_mounts(
+    test_client_factory: TestClientFactory, root_path: str
+) -> None:
+    seen = []
+    for plain in (True, False):
+        client = test_client_factory(nested_router(plain=plain), root_path=root_path)
+        seen.append(client.get(f"{root_path}/one/two/three/here").json())
+        with client.websocket_connect(f"{root_path}/one/two/three/live") as websocket:
+            seen.append(websocket.receive_json())
+        # A path without the root path in it, as some servers send: no route under mounts.
+        assert client.get("/one/two/three/here").status_code == (404 if root_path else 200)
+    assert seen[0] == seen[2]
+    assert seen[1] == seen[3] == {"root_path": f"{root_path}/one/two/three"}
+    assert seen[0]["url"] == f"http://testserver{root_path}/one/two/three/here"
+    assert seen[0]["route"] == "/here"
+    assert seen[0]["endpoint"] is True
+
+
+def test_the_host_parameters_reach_a_route_under_plain_mounts(
+    test_client_factory: TestClientFactory,
+) -> None:
+    router = Router([Host("{tenant}.example.org", nested_router(plain=True, endpoint=params_here))])
+    client = test_client_factory(router, base_url="http://acme.example.org")
+    assert client.get("/one/two/three/here").json() == {"tenant": "acme"}
+
+
+def test_a_route_tried_before_a_plain_mount_still_wins(
+    test_client_factory: TestClientFactory,
+) -> None:
+    async def catch_all(request: Request) -> PlainTextResponse:
+        return PlainTextResponse("caught")
+
+    router = nested_router(plain=True)
+    router.routes.insert(0, Route("/one/{rest:path}", catch_all))
+    client = test_client_factory(router)
+    assert client.get("/one/two/three/here").text == "caught"
+
+
+def test_routes_changed_under_plain_mounts_are_served_as_they_are_now(
+    test_client_factory: TestClientFactory,
+) -> None:
+    async def late(request: Request) -> PlainTextResponse:
+        return PlainTextResponse("late")
+
+    router = nested_router(plain=True)
+    inner = router.routes[0].routes[0].routes[0].routes  # type: ignore[attr-defined]
+    inner.append(Route("/late", late))
+    client = test_client_factory(router)
+    assert client.get("/one/two/three/late").text == "late"
+    del inner[0]
+    assert client.get("/one/two/three/here").status_code == 404
+    # The client sent a method the route does not serve: a 405, as through the mounts.
+    assert client.post("/one/two/three/late").status_code == 405
