@@ -22,7 +22,13 @@ from resourceful.background import BackgroundTasks
 from resourceful.concurrency import is_async_callable, run_in_threadpool
 from resourceful.datastructures import State, URLPath
 from resourceful.di import Container, Provider, ScopeName
-from resourceful.di._framework import DEFAULT_CONVERTER, Protocol, form_data, plan_endpoint
+from resourceful.di._framework import (
+    DEFAULT_CONVERTER,
+    Protocol,
+    form_data,
+    plan_endpoint,
+    providers_of,
+)
 from resourceful.middleware import Middleware
 from resourceful.middleware._boundary import ErrorBoundary
 from resourceful.middleware.authentication import AuthenticationMiddleware
@@ -30,7 +36,13 @@ from resourceful.middleware.errors import ServerErrorMiddleware
 from resourceful.middleware.exceptions import ExceptionHandler, ExceptionMiddleware, HandlerKey
 from resourceful.middleware.sessions import Session, SessionMiddleware
 from resourceful.requests import HTTPConnection, Request
-from resourceful.resources import HTTPResource, WebSocketResource, _is_resource, _resource_app
+from resourceful.resources import (
+    HTTP_VERBS,
+    HTTPResource,
+    WebSocketResource,
+    _is_resource,
+    _resource_app,
+)
 from resourceful.routing import (
     BaseRoute,
     Host,
@@ -200,7 +212,7 @@ class App:
         self.exception_handlers: dict[HandlerKey, ExceptionHandler] = dict(exception_handlers or {})
         self.middleware_stack: ASGIApp | None = None
         # The container of each mount (and host) under the app, made when it is built.
-        self._layer_containers: dict[BaseRoute, Container] = {}
+        self._layer_containers: dict[Any, Container] = {}
 
     def _container_lifespan(self, lifespan: Lifespan | None) -> Lifespan:
         """The user's lifespan, inside the making and tearing down of app-scoped values."""
@@ -252,9 +264,7 @@ class App:
         it cannot have)."""
         for route in routes:
             if isinstance(route, Route | WebSocketRoute):
-                endpoint = route.endpoint
-                if _is_resource(endpoint) and endpoint.providers:
-                    self._layer(route, container, endpoint.__qualname__, endpoint.providers)
+                self._make_route_layers(route, container)
             elif isinstance(route, Mount | Host):
                 if isinstance(route.app if isinstance(route, Host) else route.base_app, App):
                     if isinstance(route, Mount) and route.layer.providers:
@@ -271,6 +281,23 @@ class App:
                 providers = [p for layer in route.layers for p in layer.providers]
                 self._make_layers(route.routes, self._layer(route, container, where, providers))
 
+    def _make_route_layers(self, route: Route | WebSocketRoute, container: Container) -> None:
+        """The layers of a resource class's providers and of its handlers' (``@injects``),
+        or of a function endpoint's."""
+        endpoint = route.endpoint
+        if not _is_resource(endpoint):
+            own = providers_of(endpoint) if route.is_function_endpoint else ()
+            if own:
+                self._layer(route, container, getattr(endpoint, "__qualname__", route.name), own)
+            return
+        if endpoint.providers:
+            container = self._layer(route, container, endpoint.__qualname__, endpoint.providers)
+        if issubclass(endpoint, HTTPResource):
+            for verb in HTTP_VERBS:
+                own = providers_of(getattr(endpoint, verb, None))
+                if own:
+                    self._layer((route, verb), container, f"{endpoint.__qualname__}.{verb}", own)
+
     def _check_authentication(self, where: str) -> None:
         if not self._has_middleware(AuthenticationMiddleware):
             msg = (
@@ -281,9 +308,10 @@ class App:
             raise RuntimeError(msg)
 
     def _layer(
-        self, route: BaseRoute, parent: Container, where: str, providers: Sequence[Any]
+        self, route: Any, parent: Container, where: str, providers: Sequence[Any]
     ) -> Container:
-        """The container of the layer ``route`` makes: ``providers``, over ``parent``'s."""
+        """The container of the layer ``route`` (a route, or a route and a verb) makes:
+        ``providers``, over ``parent``'s."""
         found = self._layer_containers.get(route)
         if found is None:
             found = self._layer_containers[route] = Container(parent, where=where)
@@ -291,10 +319,12 @@ class App:
                 found.register(provider)
         return found
 
-    def container_of(self, route: BaseRoute, outer: Container | None = None) -> Container:
+    def container_of(self, route: Any, outer: Container | None = None) -> Container:
         """The container the endpoints of ``route`` resolve from, once the app is built: the
-        layer of a mount or host (at any depth) or of a resource class with providers;
-        otherwise ``outer``, the container of the layer around it (the app's by default)."""
+        layer of a mount or host (at any depth), of a resource class or function endpoint
+        with providers, or, for ``(route, verb)``, of a resource method with providers of its
+        own; otherwise ``outer``, the container of the layer around it (the app's by
+        default)."""
         found = self._layer_containers.get(route)
         if found is not None:
             return found
@@ -313,7 +343,12 @@ class App:
                     f"with {other}."
                 )
                 raise TypeError(msg)
-            app = _resource_app(route.endpoint, container, params, self.converter)
+            handlers = {
+                verb: self._layer_containers[route, verb]
+                for verb in HTTP_VERBS
+                if (route, verb) in self._layer_containers
+            }
+            app = _resource_app(route.endpoint, container, params, self.converter, handlers)
             route.use_endpoint_app(app, self)
         elif route.is_function_endpoint:
             protocol: Protocol = "http" if isinstance(route, Route) else "websocket"

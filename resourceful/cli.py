@@ -107,8 +107,8 @@ def _rows(
             path = prefix + route.path_format
             params = outer | route.compiled.convertors.keys()
             layer = app.container_of(route, container)
-            for methods, endpoint, plans in _endpoint_plans(route, layer, params):
-                yield methods, path, route.name, endpoint, _parameters(plans, layer)
+            for methods, endpoint, plans, where in _endpoint_plans(app, route, layer, params):
+                yield methods, path, route.name, endpoint, _parameters(plans, where)
         elif isinstance(route, Mount | Host):
             mounted = route.app if isinstance(route, Host) else route.base_app
             if isinstance(mounted, App):
@@ -129,8 +129,9 @@ def _rows(
 
 
 def _endpoint_plans(
-    route: Route | WebSocketRoute, container: Container, params: frozenset[str]
-) -> Iterator[tuple[str, str, list[EndpointPlan]]]:
+    app: App, route: Route | WebSocketRoute, container: Container, params: frozenset[str]
+) -> Iterator[tuple[str, str, list[EndpointPlan], Container]]:
+    """Per method (or per websocket), its endpoint's name and plans, and their container."""
     endpoint = route.endpoint
     if isinstance(route, WebSocketRoute):
         if _is_resource(endpoint) and issubclass(endpoint, WebSocketResource):
@@ -146,21 +147,23 @@ def _endpoint_plans(
                 for hook, given in _WEBSOCKET_HOOKS.items()
                 if callable(getattr(endpoint, hook, None))
             ]
-            yield "WS", _name(endpoint), plans
+            yield "WS", _name(endpoint), plans, container
         else:
-            yield "WS", _name(endpoint), _function_plan(route, container, "websocket", params)
+            plans = _function_plan(route, container, "websocket", params)
+            yield "WS", _name(endpoint), plans, container
         return
     if _is_resource(endpoint) and issubclass(endpoint, HTTPResource):
         for verb in HTTP_VERBS:
             handler = getattr(endpoint, verb, None)
             if callable(handler):
+                own = app.container_of((route, verb), container)
                 plan = plan_endpoint(
-                    handler, container, protocol="http", path_params=params, skip_first=True
+                    handler, own, protocol="http", path_params=params, skip_first=True
                 )
-                yield verb.upper(), f"{_name(endpoint)}.{verb}", [plan]
+                yield verb.upper(), f"{_name(endpoint)}.{verb}", [plan], own
         return
     methods = ", ".join(sorted((route.methods or set()) - {"HEAD"})) or "ANY"
-    yield methods, _name(endpoint), _function_plan(route, container, "http", params)
+    yield methods, _name(endpoint), _function_plan(route, container, "http", params), container
 
 
 def _function_plan(

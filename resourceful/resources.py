@@ -42,15 +42,17 @@ def _plans(
     names: Sequence[str],
     path_params: frozenset[str],
     given: dict[str, tuple[str, ...]],
+    containers: Mapping[str, Container] | None = None,
 ) -> dict[str, EndpointPlan]:
-    """The plans of the methods of ``cls`` among ``names`` (those it defines)."""
+    """The plans of the methods of ``cls`` among ``names`` (those it defines), each against
+    its own container in ``containers``, if it has one, else ``container``."""
     plans = {}
     for name in names:
         func = getattr(cls, name, None)
         if func is not None:
             plans[name] = plan_endpoint(
                 func,
-                container,
+                (containers or {}).get(name, container),
                 protocol=protocol,
                 path_params=path_params,
                 given=given.get(name, ()),
@@ -142,11 +144,14 @@ def _resource_http_app(
     container: Container,
     path_params: frozenset[str],
     converter: cattrs.Converter,
+    handlers: Mapping[str, Container],
 ) -> ASGIApp:
-    """Each method a handler of ``cls`` serves, through the one request lifecycle."""
+    """Each method a handler of ``cls`` serves, through the one request lifecycle (planned
+    against its own container in ``handlers``, if it has one)."""
     cls.check_routable()
     names = (*HTTP_VERBS, "before", "after")
-    plans = _plans(cls, container, "http", names, path_params, {"after": ("response",)})
+    given: dict[str, tuple[str, ...]] = {"after": ("response",)}
+    plans = _plans(cls, container, "http", names, path_params, given, handlers)
     if cls.converter is not None:
         converter = cls.converter
     before, after = plans.get("before"), plans.get("after")
@@ -169,7 +174,8 @@ def _resource_http_app(
                 before=before,
                 after=after,
             )
-            served[verb.upper()] = handled_by_its_own(http_app(handler, container), plan.func)
+            app = http_app(handler, handlers.get(verb, container))
+            served[verb.upper()] = handled_by_its_own(app, plan.func)
     if "GET" in served:
         served.setdefault("HEAD", served["GET"])
     return _dispatch(served, ", ".join(cls.allowed_methods()), cls.responds_to_options)
@@ -406,13 +412,15 @@ def _resource_app(
     container: Container,
     path_params: frozenset[str],
     converter: cattrs.Converter = DEFAULT_CONVERTER,
+    handlers: Mapping[str, Container] | None = None,
 ) -> ASGIApp:
-    """The ASGI app serving resource class ``cls``, its handlers planned against ``container``.
+    """The ASGI app serving resource class ``cls``, its handlers planned against ``container``
+    (or, for an HTTP method in ``handlers``, against the container of its own providers).
 
     ``converter`` turns typed returns into JSON unless the class sets its own.
     """
     if issubclass(cls, HTTPResource):
-        app = _resource_http_app(cls, container, path_params, converter)
+        app = _resource_http_app(cls, container, path_params, converter, handlers or {})
     else:
         app = _resource_websocket_app(cls, container, path_params)
     if cls.exception_handlers:

@@ -6,7 +6,7 @@ See the "Dependency injection" page of the documentation for the rules.
 from resourceful.di._container import Container, DependencyError
 from resourceful.di._context import InjectionContext
 from resourceful.di._markers import Body, Cookie, File, Form, Header, Inject, Path, Query
-from resourceful.di._providers import Provider, ScopeName
+from resourceful.di._providers import Provider, ScopeName, injects
 
 __all__ = [
     "Body",
@@ -22,4 +22,5 @@ __all__ = [
     "Provider",
     "Query",
     "ScopeName",
+    "injects",
 ]

@@ -15,7 +15,8 @@ change without them noticing. Applications use :mod:`resourceful.di` instead.
   ``DEFAULT_CONVERTER`` is the cattrs converter used for them.
 - Reading: ``type_hints``, ``unwrap_partial`` and ``without_none`` read
   annotations as the planner does; ``describe`` names a provider; ``MISSING``
-  marks a parameter without default; ``form_data`` is the built-in form provider.
+  marks a parameter without default; ``form_data`` is the built-in form provider;
+  ``providers_of`` reads what ``@injects`` gave a handler.
 - Text: ``make_text_converter`` converts text to typed values (settings use it) and
   raises ``ConversionError``.
 """
@@ -25,7 +26,7 @@ from resourceful.di._context import InjectionContext
 from resourceful.di._convert import ConversionError, make_text_converter
 from resourceful.di._parameters import MISSING, EndpointPlan, Parameter, Source, without_none
 from resourceful.di._plan import Protocol, plan_endpoint
-from resourceful.di._providers import describe, type_hints, unwrap_partial
+from resourceful.di._providers import describe, providers_of, type_hints, unwrap_partial
 from resourceful.di._returns import (
     DEFAULT_CONVERTER,
     responder,
@@ -46,6 +47,7 @@ __all__ = [
     "form_data",
     "make_text_converter",
     "plan_endpoint",
+    "providers_of",
     "responder",
     "responds",
     "response_settings",

@@ -10,7 +10,7 @@ import sys
 import types
 import typing
 from collections.abc import Callable
-from typing import Any, Literal, get_args, get_origin
+from typing import Any, Literal, TypeVar, get_args, get_origin
 
 from resourceful.requests import HTTPConnection
 
@@ -220,3 +220,28 @@ class Provider:
 
     def __repr__(self) -> str:
         return f"Provider({self.name}, provides={describe(self.provides)}, scope={self.scope!r})"
+
+
+_PROVIDERS = "__resourceful_providers__"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def injects(*providers: Any) -> Callable[[F], F]:
+    """Give one handler (a resource method or a function endpoint) providers of its own,
+    injectable into it alone, in place of its class's or an outer layer's of the same type.
+
+    Takes what ``App(providers=...)`` takes: classes, functions, generators, values or
+    :class:`Provider` entries.
+    """
+
+    def decorate(func: F) -> F:
+        setattr(func, _PROVIDERS, (*getattr(func, _PROVIDERS, ()), *providers))
+        return func
+
+    return decorate
+
+
+def providers_of(func: Any) -> tuple[Any, ...]:
+    """What :func:`injects` gave ``func`` (nothing if it was not used)."""
+    found: tuple[Any, ...] = getattr(func, _PROVIDERS, ())
+    return found

@@ -188,7 +188,8 @@ def _route_endpoints(route: Route, place: _Place) -> Iterator[Endpoint]:
             func = getattr(endpoint, method, None)
             if not callable(func) or (route.methods is not None and method not in served):
                 continue
-            plan = _plan(func, container, params, True, ())
+            own = place.app.container_of((route, method), container)
+            plan = _plan(func, own, params, True, ())
             yield _endpoint(
                 route, place, path, method, (*hooks, plan), convertors, class_info, endpoint
             )

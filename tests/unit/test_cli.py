@@ -205,6 +205,49 @@ def test_routes_hides_the_connection_that_requires_adds(
     assert out.splitlines()[1].split() == ["GET", "/report", "report", "report", "limit:", "query"]
 
 
+HANDLERS = """
+from resourceful import App, HTTPResource, Route
+from resourceful.di import injects
+
+
+class Clock:
+    pass
+
+
+class Ledger(HTTPResource):
+    providers = [Clock]
+
+    @injects(Clock)
+    async def get(self, clock: Clock) -> None:
+        pass
+
+    async def post(self, clock: Clock) -> None:
+        pass
+
+
+@injects(Clock)
+async def tick(clock: Clock) -> None:
+    pass
+
+
+app = App(routes=[Route("/ledger", Ledger), Route("/tick", tick)])
+"""
+
+
+def test_routes_shows_the_layer_of_a_class_and_of_a_handler(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    module = write_module(tmp_path, monkeypatch, HANDLERS)
+    code, out, _ = run(["routes", f"{module}:app"], capsys)
+    assert code == 0
+    parameters = [line.split("  ")[-1].strip() for line in out.splitlines()[1:]]
+    assert parameters == [
+        "clock: provider Clock (Ledger > Ledger.get)",
+        "clock: provider Clock (Ledger)",
+        "clock: provider Clock (tick)",
+    ]
+
+
 def test_check_plans_every_endpoint_and_loads_the_settings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

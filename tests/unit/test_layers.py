@@ -26,7 +26,7 @@ from resourceful.authentication import (
     SimpleUser,
     requires,
 )
-from resourceful.di import Container, DependencyError, Provider
+from resourceful.di import Container, DependencyError, Provider, injects
 from resourceful.middleware.authentication import AuthenticationMiddleware
 from resourceful.openapi import OpenAPI
 from resourceful.requests import HTTPConnection, Request
@@ -498,3 +498,58 @@ def test_a_module_built_into_two_apps_serves_each_with_its_providers(
     # Outside either app, the route serves what was planned last.
     with test_client_factory(module) as alone:
         assert alone.get("/m/").text == "second"
+
+
+class Counter(HTTPResource):
+    providers: ClassVar[Sequence[Any]] = [Provider(Greeting("class"))]
+
+    @injects(Provider(Greeting("get")))
+    async def get(self, greeting: Greeting) -> PlainTextResponse:
+        return PlainTextResponse(greeting.text)
+
+    async def post(self, greeting: Greeting) -> PlainTextResponse:
+        return PlainTextResponse(greeting.text)
+
+    @injects(Accounts)
+    async def put(self, accounts: Accounts) -> PlainTextResponse:
+        return PlainTextResponse(f"accounts of {accounts.greeting.text}")
+
+
+@injects(Provider(Greeting("function")), Accounts)
+async def tally(accounts: Accounts, greeting: Greeting) -> PlainTextResponse:
+    return PlainTextResponse(f"{greeting.text}, {accounts.greeting.text}")
+
+
+def test_a_handlers_own_providers_serve_it_alone(test_client_factory: TestClientFactory) -> None:
+    app = App(
+        routes=[
+            Mount("/shop", routes=[Route("/counter", Counter), Route("/tally", tally)]),
+        ],
+        providers=[Provider(Greeting("app"))],
+        openapi=OpenAPI(title="Handlers", version="1"),
+    )
+    with test_client_factory(app) as client:
+        assert client.get("/shop/counter").text == "get"
+        assert client.post("/shop/counter").text == "class", "the class's, for post"
+        # A handler's provider resolves its dependencies where it is declared.
+        assert client.put("/shop/counter").text == "accounts of class"
+        assert client.get("/shop/tally").text == "function, function"
+        assert "/shop/counter" in client.get("/openapi.json").json()["paths"]
+    counter = app.routes[0].routes[0]  # type: ignore[attr-defined]
+    assert app.container_of((counter, "get")).where == "Mount('/shop') > Counter > Counter.get"
+    class_layer = app.container_of(counter)
+    assert app.container_of((counter, "post"), class_layer).where == "Mount('/shop') > Counter"
+
+
+def test_what_one_handler_injects_is_out_of_the_others_reach() -> None:
+    class Till(HTTPResource):
+        @injects(Accounts)
+        async def get(self, accounts: Accounts) -> None:
+            return None  # pragma: no cover (the app refuses to start)
+
+        async def post(self, accounts: Accounts) -> None:
+            return None  # pragma: no cover (the app refuses to start)
+
+    app = App(routes=[Route("/till", Till)], providers=[Provider(Greeting("app"))])
+    with pytest.raises(DependencyError, match=r"provided only under \S*Till.get, and the app"):
+        app.build_middleware_stack()
