@@ -28,6 +28,7 @@ from resourceful._endpoints import HandledByLayer
 from resourceful._handlers import handlers_of
 from resourceful._requirements import Requirement, check_all, guard, requirements_of
 from resourceful.background import BackgroundTasks
+from resourceful.conditional import SAFE_METHODS, Validators, evaluate_preconditions
 from resourceful.di import Container
 from resourceful.di._framework import (
     DEFAULT_CONVERTER,
@@ -36,6 +37,7 @@ from resourceful.di._framework import (
     responder,
     response_settings,
 )
+from resourceful.exceptions import PreconditionFailed, PreconditionRequired
 from resourceful.requests import HTTPConnection, Request
 from resourceful.responses import Response
 from resourceful.types import ASGIApp, Receive, Scope, Send
@@ -51,6 +53,57 @@ WebSocketResourceClass = Callable[[Scope, Receive, Send], Any]
 Session = Callable[[Any, WebSocket, InjectionContext | None], Awaitable[None]]
 
 
+#: The methods that ``require_if_match`` guards: those that change the resource in place.
+_CHANGING = frozenset({"PUT", "PATCH", "DELETE"})
+
+
+class Conditional:
+    """What a resource declares about its representation's state: the plan of its
+    ``validators`` method, and whether its changing methods require ``If-Match``."""
+
+    __slots__ = ("plan", "require_if_match")
+
+    def __init__(self, plan: EndpointPlan, require_if_match: bool) -> None:
+        self.plan = plan
+        self.require_if_match = require_if_match
+
+    async def check(
+        self, instance: Any, request: Request, context: InjectionContext | None
+    ) -> Response | Validators:
+        """The current validators, when the request's preconditions hold; else the 304.
+
+        Raises:
+            PreconditionRequired: a changing method came without ``If-Match``.
+            PreconditionFailed: a precondition is false.
+        """
+        method, headers = request.method, request.headers
+        if self.require_if_match and method in _CHANGING and "if-match" not in headers:
+            msg = (
+                f"{method} changes this resource only for the state you read: send "
+                "If-Match with the ETag you got, so no one else's change is lost."
+            )
+            raise PreconditionRequired(msg)
+        plan = self.plan
+        validators: Validators = await plan.call(instance, **await plan.arguments(request, context))
+        status = evaluate_preconditions(method, headers, validators)
+        if status == 304:
+            return Response(status_code=304, headers=validators.headers())
+        if status == 412:
+            msg = "The resource is not in the state the request's preconditions name."
+            raise PreconditionFailed(msg)
+        return validators
+
+
+def _stamp(response: Response, validators: Validators, method: str) -> None:
+    """Give a successful GET or HEAD response the validators of what it represents (those
+    its handler did not set itself)."""
+    if method in SAFE_METHODS and response.status_code == 200:
+        headers = response.headers
+        for name, value in validators.headers().items():
+            if name not in headers:
+                headers[name] = value
+
+
 class Handler:
     """What responds to requests for one method of an endpoint.
 
@@ -61,9 +114,10 @@ class Handler:
         resource: the resource class whose method ``plan`` is; None for a function endpoint.
         before: the plan of the resource's ``before`` hook, if it has one.
         after: the plan of the resource's ``after`` hook, if it has one.
+        conditional: the resource's validators and preconditions, if it declares them.
     """
 
-    __slots__ = ("after", "before", "plan", "requirements", "resource", "respond")
+    __slots__ = ("after", "before", "conditional", "plan", "requirements", "resource", "respond")
 
     def __init__(
         self,
@@ -74,6 +128,7 @@ class Handler:
         resource: Resource | None = None,
         before: EndpointPlan | None = None,
         after: EndpointPlan | None = None,
+        conditional: Conditional | None = None,
     ) -> None:
         self.plan = plan
         self.respond = respond
@@ -81,11 +136,14 @@ class Handler:
         self.resource = resource
         self.before = before
         self.after = after
+        self.conditional = conditional
 
     @property
     def plans(self) -> list[EndpointPlan]:
         """Every plan that runs for a request: the hooks' and the handler's."""
-        return [plan for plan in (self.before, self.plan, self.after) if plan is not None]
+        validators = None if self.conditional is None else self.conditional.plan
+        found = (self.before, validators, self.plan, self.after)
+        return [plan for plan in found if plan is not None]
 
     @property
     def is_direct(self) -> bool:
@@ -95,6 +153,7 @@ class Handler:
         return (
             self.before is None
             and self.after is None
+            and self.conditional is None
             and plan.is_async
             and not plan.needs_context
             and (plan.only_connection or not plan.parameters)
@@ -177,6 +236,7 @@ def _direct(handler: Handler) -> ASGIApp:
 def _injected(handler: Handler, container: Container) -> ASGIApp:
     plan, respond, requirements = handler.plan, handler.respond, handler.requirements
     resource, before, after = handler.resource, handler.before, handler.after
+    conditional = handler.conditional
     call = plan.call
     plans = handler.plans
     needs_context = any(plan.needs_context for plan in plans)
@@ -197,13 +257,21 @@ def _injected(handler: Handler, container: Container) -> ASGIApp:
         if needs_context:
             context = InjectionContext(container, {Request: request, HTTPConnection: request})
         try:
-            response = None
+            response = validators = None
             if before is not None:
                 response = await before.call(instance, **await before.arguments(request, context))
+            if response is None and conditional is not None:
+                checked = await conditional.check(instance, request, context)
+                if isinstance(checked, Response):
+                    response = checked
+                else:
+                    validators = checked
             if response is None:
                 kwargs = await plan.arguments(request, context)
                 result = await (call(**kwargs) if instance is None else call(instance, **kwargs))
                 response = result if isinstance(result, Response) else respond(result)
+                if validators is not None:
+                    _stamp(response, validators, request.method)
             if after is not None:
                 given = {"response": response}
                 response = await after.call(

@@ -73,6 +73,27 @@ class RequestValidationError(HTTPException):
         super().__init__(422, detail)
 
 
+class ProblemDetails(HTTPException):
+    """An HTTP error the app responds to with RFC 9457 problem details (JSON of ``type``,
+    ``title``, ``status`` and ``detail``, as ``application/problem+json``)."""
+
+
+class PreconditionFailed(ProblemDetails):
+    """A precondition of the request (``If-Match``, ``If-Unmodified-Since``, ``If-None-Match``)
+    is false for the resource's current state: a 412 response, the request not carried out."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(412, detail)
+
+
+class PreconditionRequired(ProblemDetails):
+    """The resource changes only for a request that says which state it changes (a 428
+    response, RFC 6585), so that no update is lost to another client's."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(428, detail)
+
+
 class MissingDependencyError(ImportError):
     """An optional feature was used without the extra that provides it."""
 
@@ -87,6 +108,9 @@ class MissingDependencyError(ImportError):
 __all__ = [
     "HTTPException",
     "MissingDependencyError",
+    "PreconditionFailed",
+    "PreconditionRequired",
+    "ProblemDetails",
     "RequestValidationError",
     "WebSocketException",
     "status_phrase",

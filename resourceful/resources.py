@@ -10,7 +10,14 @@ import cattrs
 from resourceful._endpoints import HandledByLayer
 from resourceful._handlers import ExceptionHandler, HandlerKey, handles, layer_handlers
 from resourceful._json import json_loads_strict
-from resourceful._lifecycle import Handler, Resource, handled_by_its_own, http_app, websocket_app
+from resourceful._lifecycle import (
+    Conditional,
+    Handler,
+    Resource,
+    handled_by_its_own,
+    http_app,
+    websocket_app,
+)
 from resourceful._requirements import requirements_of
 from resourceful.di import Container
 from resourceful.di._framework import (
@@ -84,12 +91,16 @@ class HTTPResource:
     without a body; ``OPTIONS`` gets a response with ``Allow`` unless defined; any other verb is
     a 405 listing what the class implements. Define ``before(self, ...)`` (return a response to
     respond without the handler) and ``after(self, response, ...)`` (return the response to
-    send) to run code around every handler; they are injected too. Class attributes:
+    send) to run code around every handler; they are injected too. Define
+    ``validators(self, ...)`` (injected too) to return the resource's current
+    :class:`~resourceful.conditional.Validators`: the request's preconditions are evaluated
+    on them before the handler runs (a ``304`` or ``412`` skips it), and a ``GET`` response
+    gets them as ``ETag`` and ``Last-Modified``. Class attributes:
     ``middleware`` (ASGI middleware around the resource), ``converter`` (the cattrs
     converter for JSON responses; the app's when None), ``exception_handlers`` (for the
-    errors of its handlers and hooks, before a mount's and the app's) and ``providers``
+    errors of its handlers and hooks, before a mount's and the app's), ``providers``
     (injectable into its handlers and hooks only, in place of an outer layer's of the same
-    type). All are inherited and can be overridden.
+    type) and ``require_if_match``. All are inherited and can be overridden.
     """
 
     middleware: ClassVar[Sequence[Middleware]] = ()
@@ -102,6 +113,9 @@ class HTTPResource:
     exception_handlers: ClassVar[Mapping[HandlerKey, ExceptionHandler]] = {}
     #: Respond to ``OPTIONS`` with ``204`` and ``Allow`` when the class defines no ``options``.
     responds_to_options: ClassVar[bool] = True
+    #: Refuse ``PUT``, ``PATCH`` and ``DELETE`` without ``If-Match`` (428), so that a client
+    #: changes only the state it read; needs a ``validators`` method.
+    require_if_match: ClassVar[bool] = False
 
     def __init__(
         self, scope: Scope, receive: Receive, send: Send, request: Request | None = None
@@ -149,9 +163,10 @@ def _resource_http_app(
     """Each method a handler of ``cls`` serves, through the one request lifecycle (planned
     against its own container in ``handlers``, if it has one)."""
     cls.check_routable()
-    names = (*HTTP_VERBS, "before", "after")
+    names = (*HTTP_VERBS, "before", "after", "validators")
     given: dict[str, tuple[str, ...]] = {"after": ("response",)}
     plans = _plans(cls, container, "http", names, path_params, given, handlers)
+    conditional = _conditional(cls, plans.get("validators"))
     if cls.converter is not None:
         converter = cls.converter
     before, after = plans.get("before"), plans.get("after")
@@ -173,12 +188,26 @@ def _resource_http_app(
                 resource=make,
                 before=before,
                 after=after,
+                conditional=conditional,
             )
             app = http_app(handler, handlers.get(verb, container))
             served[verb.upper()] = handled_by_its_own(app, plan.func)
     if "GET" in served:
         served.setdefault("HEAD", served["GET"])
     return _dispatch(served, ", ".join(cls.allowed_methods()), cls.responds_to_options)
+
+
+def _conditional(cls: type[HTTPResource], validators: EndpointPlan | None) -> Conditional | None:
+    if validators is None:
+        if cls.require_if_match:
+            msg = (
+                f"{cls.__qualname__} sets require_if_match but defines no validators method: "
+                "define validators(self, ...) -> Validators, whose ETag If-Match is compared "
+                "with."
+            )
+            raise TypeError(msg)
+        return None
+    return Conditional(validators, cls.require_if_match)
 
 
 def _dispatch(served: dict[str, ASGIApp], allow: str, responds_to_options: bool) -> ASGIApp:

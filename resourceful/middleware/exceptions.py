@@ -6,7 +6,13 @@ from collections.abc import Mapping
 
 from resourceful._endpoints import EXCEPTION_HANDLING_KEY
 from resourceful._handlers import ExceptionHandler, HandlerKey, Handlers
-from resourceful.exceptions import HTTPException, RequestValidationError, WebSocketException
+from resourceful.exceptions import (
+    HTTPException,
+    ProblemDetails,
+    RequestValidationError,
+    WebSocketException,
+    status_phrase,
+)
 from resourceful.middleware._watch import StartWatcher
 from resourceful.requests import Request
 from resourceful.responses import JSONResponse, PlainTextResponse, Response
@@ -31,6 +37,22 @@ async def validation_exception(request: Request, exc: RequestValidationError) ->
         "errors": exc.errors,
     }
     return JSONResponse(problem, status_code=exc.status_code, media_type="application/problem+json")
+
+
+async def problem_details(request: Request, exc: ProblemDetails) -> Response:
+    """The default response to an error of problem details (a 412, a 428): RFC 9457 JSON."""
+    problem = {
+        "type": "about:blank",
+        "title": status_phrase(exc.status_code),
+        "status": exc.status_code,
+        "detail": exc.detail,
+    }
+    return JSONResponse(
+        problem,
+        status_code=exc.status_code,
+        headers=exc.headers,
+        media_type="application/problem+json",
+    )
 
 
 async def websocket_exception(websocket: WebSocket, exc: WebSocketException) -> None:
@@ -60,6 +82,7 @@ class ExceptionMiddleware:
             {
                 HTTPException: http_exception,
                 RequestValidationError: validation_exception,
+                ProblemDetails: problem_details,
                 WebSocketException: websocket_exception,
             }
         )

@@ -180,7 +180,7 @@ def _route_endpoints(route: Route, place: _Place) -> Iterator[Endpoint]:
         endpoint = typing.cast(type[HTTPResource], endpoint)  # the app checked it at build
         hooks = [
             _plan(getattr(endpoint, name), container, params, True, given)
-            for name, given in (("before", ()), ("after", ("response",)))
+            for name, given in (("before", ()), ("validators", ()), ("after", ("response",)))
             if callable(getattr(endpoint, name, None))
         ]
         class_info = operation_info(endpoint)
