@@ -19,6 +19,7 @@ from benchmarks import (
     broadcast,
     chart,
     classes,
+    conditional,
     endtoend,
     inprocess,
     layers,
@@ -67,6 +68,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"\n(chart: {path}, {path.stat().st_size:,} bytes)")
     heading("Classes: the same endpoints as resources and as functions")
     classes.main([] if full else ["--iterations", "200", "--rounds", "1"])
+    heading("Conditional requests: a GET answered 304 against the same GET answered 200")
+    conditional.main([] if full else ["--iterations", "200", "--rounds", "1"])
     heading("Layers: providers per mount against providers of the app")
     layers.main([] if full else ["--iterations", "200", "--rounds", "1"])
     heading("Routing: the 100th of 100 routes against the 1st")

@@ -13,6 +13,7 @@ import pytest
 from benchmarks import (
     broadcast,
     classes,
+    conditional,
     endtoend,
     inprocess,
     layers,
@@ -70,6 +71,14 @@ async def test_class_benchmark_checks_every_response(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(classes.PAIRS["json"][1], "expected", {"message": "other"})
     with pytest.raises(RuntimeError, match="responded resource wrongly"):
         await classes.measure(1, 1)
+
+
+def test_conditional_benchmark_compares_a_304_with_a_200(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    results = conditional.main(["--iterations", "5", "--rounds", "2"])
+    assert list(results) == ["conditional GET"]
+    assert "304 / 200" in capsys.readouterr().out
 
 
 def test_layer_benchmark_compares_providers_per_mount_with_the_apps(
