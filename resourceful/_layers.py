@@ -10,6 +10,7 @@ import attrs
 from resourceful._endpoints import HandledByLayer
 from resourceful._handlers import ExceptionHandler, HandlerKey, Handlers, layer_handlers
 from resourceful._requirements import Requirement, Requires, as_requirement, guard
+from resourceful.caching import CacheControl
 from resourceful.types import ASGIApp
 
 
@@ -19,7 +20,8 @@ class Layer:
 
     The app plans the endpoints under a layer against a container of its ``providers``;
     ``requirements`` and ``handlers`` act around the layer's app (see :meth:`around`);
-    ``tags`` and ``responses`` go to the OpenAPI operations under it.
+    ``tags`` and ``responses`` go to the OpenAPI operations under it; ``cache_control`` is
+    the cache policy of the responses under it (unless an inner layer declares one).
     """
 
     providers: tuple[Any, ...] = ()
@@ -27,6 +29,7 @@ class Layer:
     handlers: Handlers | None = None
     tags: tuple[str, ...] = ()
     responses: Mapping[int, Any] = attrs.field(factory=dict)
+    cache_control: CacheControl | None = None
 
     def around(self, app: ASGIApp) -> ASGIApp:
         """``app`` behind the layer's requirements, inside its exception handlers."""
@@ -42,6 +45,7 @@ def make_layer(
     exception_handlers: Mapping[HandlerKey, ExceptionHandler] | None,
     tags: Sequence[str],
     responses: Mapping[int, Any] | None,
+    cache_control: CacheControl | None = None,
 ) -> Layer:
     """The layer of what a mount or router at ``where`` was given (checked now)."""
     return Layer(
@@ -50,4 +54,5 @@ def make_layer(
         layer_handlers(exception_handlers, where) if exception_handlers else None,
         tuple(tags),
         dict(responses or {}),
+        cache_control,
     )

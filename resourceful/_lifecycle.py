@@ -28,6 +28,7 @@ from resourceful._endpoints import HandledByLayer
 from resourceful._handlers import handlers_of
 from resourceful._requirements import Requirement, check_all, guard, requirements_of
 from resourceful.background import BackgroundTasks
+from resourceful.caching import CacheControl, policy_of
 from resourceful.conditional import SAFE_METHODS, Validators, evaluate_preconditions
 from resourceful.di import Container
 from resourceful.di._framework import (
@@ -68,9 +69,14 @@ class Conditional:
         self.require_if_match = require_if_match
 
     async def check(
-        self, instance: Any, request: Request, context: InjectionContext | None
+        self,
+        instance: Any,
+        request: Request,
+        context: InjectionContext | None,
+        cache_control: str | None,
     ) -> Response | Validators:
-        """The current validators, when the request's preconditions hold; else the 304.
+        """The current validators, when the request's preconditions hold; else the 304
+        (with the cache policy the 200 would have had).
 
         Raises:
             PreconditionRequired: a changing method came without ``If-Match``.
@@ -87,11 +93,21 @@ class Conditional:
         validators: Validators = await plan.call(instance, **await plan.arguments(request, context))
         status = evaluate_preconditions(method, headers, validators)
         if status == 304:
-            return Response(status_code=304, headers=validators.headers())
+            fresh = validators.headers()
+            if cache_control is not None:
+                fresh["cache-control"] = cache_control
+            return Response(status_code=304, headers=fresh)
         if status == 412:
             msg = "The resource is not in the state the request's preconditions name."
             raise PreconditionFailed(msg)
         return validators
+
+
+def _apply_policy(response: Response, cache_control: str) -> None:
+    """Give a response to a GET or HEAD the cache policy declared for it, unless it is an
+    error or its handler set its own."""
+    if 200 <= response.status_code < 300 or response.status_code == 304:
+        response.headers.setdefault("cache-control", cache_control)
 
 
 def _stamp(response: Response, validators: Validators, method: str) -> None:
@@ -115,9 +131,20 @@ class Handler:
         before: the plan of the resource's ``before`` hook, if it has one.
         after: the plan of the resource's ``after`` hook, if it has one.
         conditional: the resource's validators and preconditions, if it declares them.
+        cache_control: the ``Cache-Control`` value of its responses to GET and HEAD, if a
+            cache policy holds for it.
     """
 
-    __slots__ = ("after", "before", "conditional", "plan", "requirements", "resource", "respond")
+    __slots__ = (
+        "after",
+        "before",
+        "cache_control",
+        "conditional",
+        "plan",
+        "requirements",
+        "resource",
+        "respond",
+    )
 
     def __init__(
         self,
@@ -129,6 +156,7 @@ class Handler:
         before: EndpointPlan | None = None,
         after: EndpointPlan | None = None,
         conditional: Conditional | None = None,
+        cache_control: CacheControl | None = None,
     ) -> None:
         self.plan = plan
         self.respond = respond
@@ -137,6 +165,7 @@ class Handler:
         self.before = before
         self.after = after
         self.conditional = conditional
+        self.cache_control = None if cache_control is None else str(cache_control)
 
     @property
     def plans(self) -> list[EndpointPlan]:
@@ -154,6 +183,7 @@ class Handler:
             self.before is None
             and self.after is None
             and self.conditional is None
+            and self.cache_control is None
             and plan.is_async
             and not plan.needs_context
             and (plan.only_connection or not plan.parameters)
@@ -161,12 +191,19 @@ class Handler:
 
 
 def function_app(
-    plan: EndpointPlan, container: Container, converter: cattrs.Converter = DEFAULT_CONVERTER
+    plan: EndpointPlan,
+    container: Container,
+    converter: cattrs.Converter = DEFAULT_CONVERTER,
+    cache_control: CacheControl | None = None,
 ) -> ASGIApp:
-    """The ASGI app serving the function endpoint ``plan`` plans, for HTTP requests."""
-    respond = responder(converter, *response_settings(plan.func))
-    app = http_app(Handler(plan, respond, requirements_of(plan.func)), container)
-    return handled_by_its_own(app, plan.func)
+    """The ASGI app serving the function endpoint ``plan`` plans, for HTTP requests, under
+    the cache policy ``cache_control`` (unless the function declares its own)."""
+    func = plan.func
+    respond = responder(converter, *response_settings(func))
+    policy = policy_of(func) or cache_control
+    handler = Handler(plan, respond, requirements_of(func), cache_control=policy)
+    app = http_app(handler, container)
+    return handled_by_its_own(app, func)
 
 
 def handled_by_its_own(app: ASGIApp, func: Any) -> ASGIApp:
@@ -236,7 +273,7 @@ def _direct(handler: Handler) -> ASGIApp:
 def _injected(handler: Handler, container: Container) -> ASGIApp:
     plan, respond, requirements = handler.plan, handler.respond, handler.requirements
     resource, before, after = handler.resource, handler.before, handler.after
-    conditional = handler.conditional
+    conditional, cache_control = handler.conditional, handler.cache_control
     call = plan.call
     plans = handler.plans
     needs_context = any(plan.needs_context for plan in plans)
@@ -261,7 +298,7 @@ def _injected(handler: Handler, container: Container) -> ASGIApp:
             if before is not None:
                 response = await before.call(instance, **await before.arguments(request, context))
             if response is None and conditional is not None:
-                checked = await conditional.check(instance, request, context)
+                checked = await conditional.check(instance, request, context, cache_control)
                 if isinstance(checked, Response):
                     response = checked
                 else:
@@ -277,6 +314,8 @@ def _injected(handler: Handler, container: Container) -> ASGIApp:
                 response = await after.call(
                     instance, **await after.arguments(request, context, given)
                 )
+            if cache_control is not None and request.method in SAFE_METHODS:
+                _apply_policy(response, cache_control)
             await response(scope, receive, send)
         except BaseException as exc:
             await _end_request(request, context, reads_form, exc)

@@ -19,6 +19,7 @@ from resourceful._bodylimit import (
 from resourceful._lifecycle import function_app, function_websocket_app
 from resourceful.authentication import AuthCredentials, BaseUser
 from resourceful.background import BackgroundTasks
+from resourceful.caching import CacheControl
 from resourceful.concurrency import is_async_callable, run_in_threadpool
 from resourceful.datastructures import State, URLPath
 from resourceful.di import Container, Provider, ScopeName
@@ -164,6 +165,9 @@ class App:
             when that is given, else 100 MiB.
         openapi: an :class:`~resourceful.openapi.OpenAPI` serving the app's OpenAPI document
             and docs page; None serves neither.
+        cache_control: the cache policy (a :class:`~resourceful.caching.CacheControl`) of the
+            responses of its endpoints to GET and HEAD, unless a mount, a resource class or
+            a handler declares its own.
     """
 
     def __init__(
@@ -180,6 +184,7 @@ class App:
         max_body_size: int | Unset | None = DEFAULT_BODY,
         max_upload_size: int | Unset | None = DEFAULT_UPLOAD,
         openapi: ServesRoutes | None = None,
+        cache_control: CacheControl | None = None,
     ) -> None:
         if lifespan is not None and (on_startup or on_shutdown):
             msg = "Give App() either lifespan= or on_startup=/on_shutdown=, not both."
@@ -207,6 +212,7 @@ class App:
         if openapi is not None:
             routes = [*(routes or ()), *openapi.routes()]
         self.openapi = openapi
+        self.cache_control = cache_control
         self.router = Router(routes, lifespan=self._container_lifespan(lifespan))
         self.user_middleware = list(middleware or [])
         self.exception_handlers: dict[HandlerKey, ExceptionHandler] = dict(exception_handlers or {})
@@ -240,14 +246,19 @@ class App:
         self.container.register(provider, scope=scope, provides=provides)
 
     def _inject(
-        self, routes: Sequence[BaseRoute], outer_params: frozenset[str], container: Container
+        self,
+        routes: Sequence[BaseRoute],
+        outer_params: frozenset[str],
+        container: Container,
+        policy: CacheControl | None,
     ) -> None:
         """Put dependency injection in front of every endpoint, planned now against the
-        container of the layer it is in."""
+        container of the layer it is in, under the cache policy of the innermost layer that
+        declares one."""
         for route in routes:
             if isinstance(route, Route | WebSocketRoute):
                 params = outer_params | route.compiled.convertors.keys()
-                self._inject_route(route, params, self.container_of(route, container))
+                self._inject_route(route, params, self.container_of(route, container), policy)
             elif isinstance(route, Mount | Host):
                 mounted = route.app if isinstance(route, Host) else route.base_app
                 if isinstance(mounted, App):
@@ -256,7 +267,12 @@ class App:
                         mounted.middleware_stack = mounted.build_middleware_stack()
                     continue
                 inner = outer_params | (route.compiled.convertors.keys() - {"path"})
-                self._inject(route.routes, inner, self.container_of(route, container))
+                inner_policy = policy
+                for layer in route.layers:
+                    if layer.cache_control is not None:
+                        inner_policy = layer.cache_control
+                layer_container = self.container_of(route, container)
+                self._inject(route.routes, inner, layer_container, inner_policy)
 
     def _make_layers(self, routes: Sequence[BaseRoute], container: Container) -> None:
         """Make the container of every mount, host and resource class with providers first,
@@ -331,7 +347,11 @@ class App:
         return self.container if outer is None else outer
 
     def _inject_route(
-        self, route: Route | WebSocketRoute, params: frozenset[str], container: Container
+        self,
+        route: Route | WebSocketRoute,
+        params: frozenset[str],
+        container: Container,
+        policy: CacheControl | None,
     ) -> None:
         if _is_resource(route.endpoint):
             expected = HTTPResource if isinstance(route, Route) else WebSocketResource
@@ -348,13 +368,14 @@ class App:
                 for verb in HTTP_VERBS
                 if (route, verb) in self._layer_containers
             }
-            app = _resource_app(route.endpoint, container, params, self.converter, handlers)
+            app = _resource_app(route.endpoint, container, params, self.converter, handlers, policy)
             route.use_endpoint_app(app, self)
         elif route.is_function_endpoint:
             protocol: Protocol = "http" if isinstance(route, Route) else "websocket"
             plan = plan_endpoint(route.endpoint, container, protocol=protocol, path_params=params)
             if isinstance(route, Route):
-                route.use_endpoint_app(function_app(plan, container, self.converter), self)
+                app = function_app(plan, container, self.converter, policy)
+                route.use_endpoint_app(app, self)
             else:
                 route.use_endpoint_app(function_websocket_app(plan, container), self)
         else:
@@ -379,7 +400,7 @@ class App:
         self.container.unavailable = unavailable
         self._make_layers(self.routes, self.container)
         self.container.compile()
-        self._inject(self.routes, frozenset(), self.container)
+        self._inject(self.routes, frozenset(), self.container, self.cache_control)
         error_handler = None
         handlers: dict[HandlerKey, ExceptionHandler] = {}
         for key, handler in self.exception_handlers.items():

@@ -19,6 +19,7 @@ from resourceful._lifecycle import (
     websocket_app,
 )
 from resourceful._requirements import requirements_of
+from resourceful.caching import CacheControl, policy_of
 from resourceful.di import Container
 from resourceful.di._framework import (
     DEFAULT_CONVERTER,
@@ -100,7 +101,8 @@ class HTTPResource:
     converter for JSON responses; the app's when None), ``exception_handlers`` (for the
     errors of its handlers and hooks, before a mount's and the app's), ``providers``
     (injectable into its handlers and hooks only, in place of an outer layer's of the same
-    type) and ``require_if_match``. All are inherited and can be overridden.
+    type), ``cache_control`` and ``require_if_match``. All are inherited and can be
+    overridden.
     """
 
     middleware: ClassVar[Sequence[Middleware]] = ()
@@ -113,6 +115,9 @@ class HTTPResource:
     exception_handlers: ClassVar[Mapping[HandlerKey, ExceptionHandler]] = {}
     #: Respond to ``OPTIONS`` with ``204`` and ``Allow`` when the class defines no ``options``.
     responds_to_options: ClassVar[bool] = True
+    #: The cache policy of the class's responses to GET and HEAD, in place of its mounts'
+    #: and the app's (a handler's own, from ``@caching``, wins over it).
+    cache_control: ClassVar[CacheControl | None] = None
     #: Refuse ``PUT``, ``PATCH`` and ``DELETE`` without ``If-Match`` (428), so that a client
     #: changes only the state it read; needs a ``validators`` method.
     require_if_match: ClassVar[bool] = False
@@ -159,9 +164,11 @@ def _resource_http_app(
     path_params: frozenset[str],
     converter: cattrs.Converter,
     handlers: Mapping[str, Container],
+    cache_control: CacheControl | None,
 ) -> ASGIApp:
     """Each method a handler of ``cls`` serves, through the one request lifecycle (planned
-    against its own container in ``handlers``, if it has one)."""
+    against its own container in ``handlers``, if it has one), under the innermost cache
+    policy: the handler's, the class's, or ``cache_control`` (the layers')."""
     cls.check_routable()
     names = (*HTTP_VERBS, "before", "after", "validators")
     given: dict[str, tuple[str, ...]] = {"after": ("response",)}
@@ -189,6 +196,7 @@ def _resource_http_app(
                 before=before,
                 after=after,
                 conditional=conditional,
+                cache_control=policy_of(plan.func) or cls.cache_control or cache_control,
             )
             app = http_app(handler, handlers.get(verb, container))
             served[verb.upper()] = handled_by_its_own(app, plan.func)
@@ -442,6 +450,7 @@ def _resource_app(
     path_params: frozenset[str],
     converter: cattrs.Converter = DEFAULT_CONVERTER,
     handlers: Mapping[str, Container] | None = None,
+    cache_control: CacheControl | None = None,
 ) -> ASGIApp:
     """The ASGI app serving resource class ``cls``, its handlers planned against ``container``
     (or, for an HTTP method in ``handlers``, against the container of its own providers).
@@ -449,7 +458,9 @@ def _resource_app(
     ``converter`` turns typed returns into JSON unless the class sets its own.
     """
     if issubclass(cls, HTTPResource):
-        app = _resource_http_app(cls, container, path_params, converter, handlers or {})
+        app = _resource_http_app(
+            cls, container, path_params, converter, handlers or {}, cache_control
+        )
     else:
         app = _resource_websocket_app(cls, container, path_params)
     if cls.exception_handlers:

@@ -37,6 +37,7 @@ from resourceful._routes import (
     check_path,
     merge_params,
 )
+from resourceful.caching import CacheControl
 from resourceful.datastructures import URL, URLPath
 from resourceful.exceptions import HTTPException
 from resourceful.responses import PlainTextResponse, RedirectResponse, Response
@@ -82,7 +83,9 @@ class Mount(BaseRoute):
     ``exception_handlers`` (keyed as the app's) respond to the errors raised under the mount
     before an outer layer's; ``tags`` and ``responses`` (a description, or an OpenAPI
     ``ResponseSpec``, by status) go to the OpenAPI operations under the mount, merged with
-    theirs (theirs win per status).
+    theirs (theirs win per status); ``cache_control`` (a
+    :class:`~resourceful.caching.CacheControl`) is the cache policy of the responses to
+    ``GET`` and ``HEAD`` under it.
     """
 
     def __init__(
@@ -99,6 +102,7 @@ class Mount(BaseRoute):
         exception_handlers: Mapping[HandlerKey, ExceptionHandler] | None = None,
         tags: Sequence[str] = (),
         responses: Mapping[int, Any] | None = None,
+        cache_control: CacheControl | None = None,
     ) -> None:
         if path:
             check_path(path, "Mount")
@@ -116,6 +120,7 @@ class Mount(BaseRoute):
             exception_handlers=exception_handlers,
             tags=tags,
             responses=responses,
+            cache_control=cache_control,
         )
         self.app = wrap(self.layer.around(self._base_app), middleware, max_body_size)
         self.compiled = CompiledPath(self.path + "/{path:path}")
@@ -336,6 +341,7 @@ class Router:
         exception_handlers: handlers by status code or exception class for its errors.
         tags: OpenAPI tags of its operations.
         responses: OpenAPI responses of its operations, by status.
+        cache_control: the cache policy of its responses to GET and HEAD.
     """
 
     def __init__(
@@ -352,6 +358,7 @@ class Router:
         exception_handlers: Mapping[HandlerKey, ExceptionHandler] | None = None,
         tags: Sequence[str] = (),
         responses: Mapping[int, Any] | None = None,
+        cache_control: CacheControl | None = None,
     ) -> None:
         # The routers that serve literal routes of this one themselves (mounting it plainly).
         self._outer: weakref.WeakSet[Router] = weakref.WeakSet()
@@ -367,6 +374,7 @@ class Router:
             exception_handlers=exception_handlers,
             tags=tags,
             responses=responses,
+            cache_control=cache_control,
         )
         self.middleware_stack = wrap(self.layer.around(self.app), middleware, max_body_size)
 

@@ -1,0 +1,91 @@
+"""Cache policy: what a response's ``Cache-Control`` header tells caches (RFC 9111 §5.2.2).
+
+An app, a mount or router, a resource class or one handler declares a
+:class:`CacheControl`; the innermost declaration holds for a response, and a response whose
+handler set ``Cache-Control`` itself keeps its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import attrs
+
+F = TypeVar("F", bound=Callable[..., Any])
+_ATTRIBUTE = "__resourceful_cache_control__"
+
+
+def _seconds(instance: Any, attribute: attrs.Attribute[Any], value: int | None) -> None:
+    if value is not None and value < 0:
+        msg = f"CacheControl({attribute.name}={value}): a number of seconds is 0 or more."
+        raise ValueError(msg)
+
+
+@attrs.frozen
+class CacheControl:
+    """The directives of a ``Cache-Control`` response header; ``str()`` gives its value.
+
+    Attributes:
+        max_age: seconds the response stays fresh in any cache.
+        s_maxage: seconds it stays fresh in shared caches (in place of ``max_age``).
+        public: any cache may store it, even one that would not otherwise.
+        private: only the client's own cache may store it (not a shared one).
+        no_cache: caches must revalidate it with the server before each use.
+        no_store: no cache may store it at all.
+        must_revalidate: once stale, caches must revalidate it before use.
+        proxy_revalidate: the same, for shared caches only.
+        immutable: it will not change while fresh (a fingerprinted file).
+        stale_while_revalidate: seconds a cache may serve it stale while revalidating.
+        stale_if_error: seconds a cache may serve it stale when the server errs.
+    """
+
+    max_age: int | None = attrs.field(default=None, validator=_seconds)
+    s_maxage: int | None = attrs.field(default=None, validator=_seconds)
+    public: bool = False
+    private: bool = False
+    no_cache: bool = False
+    no_store: bool = False
+    must_revalidate: bool = False
+    proxy_revalidate: bool = False
+    immutable: bool = False
+    stale_while_revalidate: int | None = attrs.field(default=None, validator=_seconds)
+    stale_if_error: int | None = attrs.field(default=None, validator=_seconds)
+
+    def __attrs_post_init__(self) -> None:
+        if self.public and self.private:
+            msg = "CacheControl cannot be public and private at once: choose one."
+            raise ValueError(msg)
+        if not str(self):
+            msg = "CacheControl() says nothing: give it a directive (max_age=..., no_store=True)."
+            raise ValueError(msg)
+
+    def __str__(self) -> str:
+        directives = []
+        for name, value in attrs.asdict(self).items():
+            token = name.replace("_", "-")
+            if value is True:
+                directives.append(token)
+            elif isinstance(value, int) and not isinstance(value, bool):
+                directives.append(f"{token}={value}")
+        return ", ".join(directives)
+
+
+def caching(policy: CacheControl) -> Callable[[F], F]:
+    """Give one handler (a resource method or a function endpoint) its own cache policy, in
+    place of its class's, its mounts' and the app's."""
+
+    def decorate(func: F) -> F:
+        setattr(func, _ATTRIBUTE, policy)
+        return func
+
+    return decorate
+
+
+def policy_of(func: Any) -> CacheControl | None:
+    """The cache policy :func:`caching` gave ``func``, if it did."""
+    found: CacheControl | None = getattr(func, _ATTRIBUTE, None)
+    return found
+
+
+__all__ = ["CacheControl", "caching", "policy_of"]
