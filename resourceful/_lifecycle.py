@@ -90,7 +90,10 @@ class Conditional:
             )
             raise PreconditionRequired(msg)
         plan = self.plan
-        validators: Validators = await plan.call(instance, **await plan.arguments(request, context))
+        kwargs = await plan.arguments(request, context)
+        validators: Validators = await (
+            plan.call(**kwargs) if instance is None else plan.call(instance, **kwargs)
+        )
         status = evaluate_preconditions(method, headers, validators)
         if status == 304:
             fresh = validators.headers()
@@ -195,13 +198,17 @@ def function_app(
     container: Container,
     converter: cattrs.Converter = DEFAULT_CONVERTER,
     cache_control: CacheControl | None = None,
+    conditional: Conditional | None = None,
 ) -> ASGIApp:
     """The ASGI app serving the function endpoint ``plan`` plans, for HTTP requests, under
-    the cache policy ``cache_control`` (unless the function declares its own)."""
+    the cache policy ``cache_control`` (unless the function declares its own), evaluating
+    the preconditions of ``conditional`` first, if given."""
     func = plan.func
     respond = responder(converter, *response_settings(func))
     policy = policy_of(func) or cache_control
-    handler = Handler(plan, respond, requirements_of(func), cache_control=policy)
+    handler = Handler(
+        plan, respond, requirements_of(func), conditional=conditional, cache_control=policy
+    )
     app = http_app(handler, container)
     return handled_by_its_own(app, func)
 

@@ -16,11 +16,12 @@ from resourceful._bodylimit import (
     Unset,
     body_limits,
 )
-from resourceful._lifecycle import function_app, function_websocket_app
+from resourceful._lifecycle import Conditional, function_app, function_websocket_app
 from resourceful.authentication import AuthCredentials, BaseUser
 from resourceful.background import BackgroundTasks
 from resourceful.caching import CacheControl
 from resourceful.concurrency import is_async_callable, run_in_threadpool
+from resourceful.conditional import conditions_of
 from resourceful.datastructures import State, URLPath
 from resourceful.di import Container, Provider, ScopeName
 from resourceful.di._framework import (
@@ -135,6 +136,18 @@ async def session_of(connection: HTTPConnection) -> Session:
 def _build(entry: Middleware, app: ASGIApp) -> Any:
     cls, args, kwargs = entry
     return cls(app, *args, **kwargs)
+
+
+def _conditional_of(
+    endpoint: Callable[..., Any], container: Container, params: frozenset[str]
+) -> Conditional | None:
+    """What ``@conditional`` declared on a function endpoint, its validators planned."""
+    declared = conditions_of(endpoint)
+    if declared is None:
+        return None
+    validators, require_if_match = declared
+    plan = plan_endpoint(validators, container, protocol="http", path_params=params)
+    return Conditional(plan, require_if_match)
 
 
 class App:
@@ -374,7 +387,8 @@ class App:
             protocol: Protocol = "http" if isinstance(route, Route) else "websocket"
             plan = plan_endpoint(route.endpoint, container, protocol=protocol, path_params=params)
             if isinstance(route, Route):
-                app = function_app(plan, container, self.converter, policy)
+                conditional = _conditional_of(route.endpoint, container, params)
+                app = function_app(plan, container, self.converter, policy, conditional)
                 route.use_endpoint_app(app, self)
             else:
                 route.use_endpoint_app(function_websocket_app(plan, container), self)

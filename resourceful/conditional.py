@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from email.utils import format_datetime, parsedate_to_datetime
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 import attrs
 
@@ -21,6 +21,8 @@ _OPAQUE = re.compile(r"[\x21\x23-\x7e\x80-\xff]*")
 _TAG = re.compile(r'\s*(W/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*(?:,|$)')
 
 SAFE_METHODS = frozenset({"GET", "HEAD"})
+F = TypeVar("F", bound=Callable[..., Any])
+_ATTRIBUTE = "__resourceful_conditional__"
 
 
 @attrs.frozen
@@ -173,9 +175,32 @@ def _modified_after(validators: Validators, date: datetime.datetime) -> bool:
     return modified.replace(microsecond=0) > date
 
 
+def conditional(
+    validators: Callable[..., Any], *, require_if_match: bool = False
+) -> Callable[[F], F]:
+    """Evaluate the request's preconditions before a function endpoint runs, on what
+    ``validators`` returns (a :class:`Validators`; it is injected as the endpoint is), as a
+    resource's ``validators`` method is; ``require_if_match`` as a resource's.
+    """
+
+    def decorate(func: F) -> F:
+        setattr(func, _ATTRIBUTE, (validators, require_if_match))
+        return func
+
+    return decorate
+
+
+def conditions_of(func: Any) -> tuple[Callable[..., Any], bool] | None:
+    """What :func:`conditional` gave ``func``: its validators and ``require_if_match``."""
+    found: tuple[Callable[..., Any], bool] | None = getattr(func, _ATTRIBUTE, None)
+    return found
+
+
 __all__ = [
     "ETag",
     "Validators",
+    "conditional",
+    "conditions_of",
     "evaluate_preconditions",
     "parse_entity_tags",
     "parse_http_date",

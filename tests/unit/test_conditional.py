@@ -14,6 +14,7 @@ from resourceful import App, HTTPResource, Route
 from resourceful.conditional import (
     ETag,
     Validators,
+    conditional,
     evaluate_preconditions,
     parse_entity_tags,
     parse_http_date,
@@ -274,3 +275,32 @@ def test_a_before_hook_that_responds_skips_the_validators(
     with test_client_factory(App(routes=[Route("/closed", Closed)])) as client:
         assert client.get("/closed", headers={"if-none-match": '"v2"'}).status_code == 503
     assert seen == []
+
+
+def note_validators(store: Store) -> Validators:
+    return store.validators
+
+
+@conditional(note_validators, require_if_match=True)
+async def note_function(request: Request, store: Store) -> Any:
+    if request.method == "GET":
+        store.reads += 1
+        return {"text": store.text}
+    store.text = (await request.body()).decode()
+    store.version += 1
+    return None
+
+
+def test_a_function_endpoint_declares_its_validators(
+    test_client_factory: TestClientFactory,
+) -> None:
+    store = Store()
+    route = Route("/note", note_function, methods=["GET", "PUT"])
+    with test_client_factory(App(routes=[route], providers=[Provider(store)])) as client:
+        assert client.get("/note").headers["etag"] == '"v1"'
+        assert client.get("/note", headers={"if-none-match": '"v1"'}).status_code == 304
+        # The client sent no If-Match, a stale tag, then the current one.
+        assert client.put("/note", content=b"x").status_code == 428
+        assert client.put("/note", content=b"x", headers={"if-match": '"v0"'}).status_code == 412
+        assert client.put("/note", content=b"y", headers={"if-match": '"v1"'}).status_code == 204
+    assert (store.reads, store.text) == (1, "y")
