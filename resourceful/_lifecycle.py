@@ -26,6 +26,7 @@ import cattrs
 
 from resourceful._endpoints import HandledByLayer
 from resourceful._handlers import handlers_of
+from resourceful._locations import Location
 from resourceful._requirements import Requirement, check_all, guard, requirements_of
 from resourceful.background import BackgroundTasks
 from resourceful.caching import CacheControl, policy_of
@@ -136,6 +137,7 @@ class Handler:
         conditional: the resource's validators and preconditions, if it declares them.
         cache_control: the ``Cache-Control`` value of its responses to GET and HEAD, if a
             cache policy holds for it.
+        location: where what it returns is served, for the ``Location`` of its responses.
     """
 
     __slots__ = (
@@ -143,6 +145,7 @@ class Handler:
         "before",
         "cache_control",
         "conditional",
+        "location",
         "plan",
         "requirements",
         "resource",
@@ -160,6 +163,7 @@ class Handler:
         after: EndpointPlan | None = None,
         conditional: Conditional | None = None,
         cache_control: CacheControl | None = None,
+        location: Location | None = None,
     ) -> None:
         self.plan = plan
         self.respond = respond
@@ -169,6 +173,7 @@ class Handler:
         self.after = after
         self.conditional = conditional
         self.cache_control = None if cache_control is None else str(cache_control)
+        self.location = location
 
     @property
     def plans(self) -> list[EndpointPlan]:
@@ -187,6 +192,7 @@ class Handler:
             and self.after is None
             and self.conditional is None
             and self.cache_control is None
+            and self.location is None
             and plan.is_async
             and not plan.needs_context
             and (plan.only_connection or not plan.parameters)
@@ -199,6 +205,7 @@ def function_app(
     converter: cattrs.Converter = DEFAULT_CONVERTER,
     cache_control: CacheControl | None = None,
     conditional: Conditional | None = None,
+    location: Location | None = None,
 ) -> ASGIApp:
     """The ASGI app serving the function endpoint ``plan`` plans, for HTTP requests, under
     the cache policy ``cache_control`` (unless the function declares its own), evaluating
@@ -207,7 +214,12 @@ def function_app(
     respond = responder(converter, *response_settings(func))
     policy = policy_of(func) or cache_control
     handler = Handler(
-        plan, respond, requirements_of(func), conditional=conditional, cache_control=policy
+        plan,
+        respond,
+        requirements_of(func),
+        conditional=conditional,
+        cache_control=policy,
+        location=location,
     )
     app = http_app(handler, container)
     return handled_by_its_own(app, func)
@@ -277,14 +289,22 @@ def _direct(handler: Handler) -> ASGIApp:
     return direct_method_with_request
 
 
+#: What makes the response of a handler that declares more than its function: its hooks,
+#: validators, cache policy or location. Given the instance, the request, its context and
+#: the scope.
+Responding = Callable[[Any, Request, "InjectionContext | None", Scope], Awaitable[Response]]
+
+
 def _injected(handler: Handler, container: Container) -> ASGIApp:
     plan, respond, requirements = handler.plan, handler.respond, handler.requirements
-    resource, before, after = handler.resource, handler.before, handler.after
-    conditional, cache_control = handler.conditional, handler.cache_control
-    call = plan.call
+    resource, call = handler.resource, plan.call
     plans = handler.plans
     needs_context = any(plan.needs_context for plan in plans)
     reads_form = any(plan.reads_form for plan in plans)
+    declared = (handler.before, handler.after, handler.conditional, handler.location)
+    full = None
+    if handler.cache_control is not None or any(part is not None for part in declared):
+        full = _full_response(handler)
 
     async def injected(scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive, send)
@@ -301,28 +321,12 @@ def _injected(handler: Handler, container: Container) -> ASGIApp:
         if needs_context:
             context = InjectionContext(container, {Request: request, HTTPConnection: request})
         try:
-            response = validators = None
-            if before is not None:
-                response = await before.call(instance, **await before.arguments(request, context))
-            if response is None and conditional is not None:
-                checked = await conditional.check(instance, request, context, cache_control)
-                if isinstance(checked, Response):
-                    response = checked
-                else:
-                    validators = checked
-            if response is None:
+            if full is None:
                 kwargs = await plan.arguments(request, context)
                 result = await (call(**kwargs) if instance is None else call(instance, **kwargs))
                 response = result if isinstance(result, Response) else respond(result)
-                if validators is not None:
-                    _stamp(response, validators, request.method)
-            if after is not None:
-                given = {"response": response}
-                response = await after.call(
-                    instance, **await after.arguments(request, context, given)
-                )
-            if cache_control is not None and request.method in SAFE_METHODS:
-                _apply_policy(response, cache_control)
+            else:
+                response = await full(instance, request, context, scope)
             await response(scope, receive, send)
         except BaseException as exc:
             await _end_request(request, context, reads_form, exc)
@@ -334,6 +338,47 @@ def _injected(handler: Handler, container: Container) -> ASGIApp:
             await _finish_request(request, context, reads_form)
 
     return injected
+
+
+def _full_response(handler: Handler) -> Responding:
+    """How the response of ``handler`` is made when it declares more than its function:
+    ``before``, the preconditions, the handler (with its location and validators),
+    ``after``, then the cache policy."""
+    plan, respond, call = handler.plan, handler.respond, handler.plan.call
+    before, after, conditional = handler.before, handler.after, handler.conditional
+    cache_control, location = handler.cache_control, handler.location
+
+    async def full_response(
+        instance: Any, request: Request, context: InjectionContext | None, scope: Scope
+    ) -> Response:
+        response = validators = None
+        if before is not None:
+            response = await before.call(instance, **await before.arguments(request, context))
+        if response is None and conditional is not None:
+            checked = await conditional.check(instance, request, context, cache_control)
+            if isinstance(checked, Response):
+                response = checked
+            else:
+                validators = checked
+        if response is None:
+            kwargs = await plan.arguments(request, context)
+            result = await (call(**kwargs) if instance is None else call(instance, **kwargs))
+            if isinstance(result, Response):
+                response = result
+            else:
+                response = respond(result)
+                if location is not None:
+                    response.headers["location"] = location.of(result, scope)
+            if validators is not None:
+                _stamp(response, validators, request.method)
+        if after is not None:
+            given = {"response": response}
+            response = await after.call(instance, **await after.arguments(request, context, given))
+        if cache_control is not None and request.method in SAFE_METHODS:
+            _apply_policy(response, cache_control)
+        return response
+
+    return full_response
 
 
 async def _finish_request(request: Request, context: InjectionContext, reads_form: bool) -> None:

@@ -17,6 +17,8 @@ from resourceful._bodylimit import (
     body_limits,
 )
 from resourceful._lifecycle import Conditional, function_app, function_websocket_app
+from resourceful._locations import Location
+from resourceful._paths import CompiledPath
 from resourceful.authentication import AuthCredentials, BaseUser
 from resourceful.background import BackgroundTasks
 from resourceful.caching import CacheControl
@@ -28,6 +30,7 @@ from resourceful.di._framework import (
     DEFAULT_CONVERTER,
     Protocol,
     form_data,
+    location_of,
     plan_endpoint,
     providers_of,
 )
@@ -232,6 +235,8 @@ class App:
         self.middleware_stack: ASGIApp | None = None
         # The container of each mount (and host) under the app, made when it is built.
         self._layer_containers: dict[Any, Container] = {}
+        # Where each endpoint is served, found when the app is built.
+        self._served_at: dict[Any, list[Location]] = {}
 
     def _container_lifespan(self, lifespan: Lifespan | None) -> Lifespan:
         """The user's lifespan, inside the making and tearing down of app-scoped values."""
@@ -327,6 +332,38 @@ class App:
                 if own:
                     self._layer((route, verb), container, f"{endpoint.__qualname__}.{verb}", own)
 
+    def _index_endpoints(
+        self, routes: Sequence[BaseRoute], mounts: tuple[CompiledPath, ...]
+    ) -> None:
+        """Note where each endpoint is served, for the ``Location`` of what is created."""
+        for route in routes:
+            if isinstance(route, Route):
+                where = getattr(route.endpoint, "__qualname__", route.name)
+                location = Location(mounts, route.compiled, where)
+                self._served_at.setdefault(route.endpoint, []).append(location)
+            elif isinstance(route, Mount | Host):
+                mounted = route.app if isinstance(route, Host) else route.base_app
+                if not isinstance(mounted, App):
+                    inner = mounts if isinstance(route, Host) else (*mounts, route.compiled)
+                    self._index_endpoints(route.routes, inner)
+
+    def _locate(self, func: Any) -> Location | None:
+        """Where the endpoint ``@responds(location=...)`` names for ``func`` is served."""
+        target = location_of(func)
+        if target is None:
+            return None
+        found = self._served_at.get(target, [])
+        if len(found) != 1:
+            name = getattr(target, "__qualname__", repr(target))
+            owner = getattr(func, "__qualname__", repr(func))
+            count = "no route" if not found else f"{len(found)} routes"
+            msg = (
+                f"{owner}: @responds(location={name}) names an endpoint this app serves with "
+                f"{count}: route {name} once in this app, so the Location is known."
+            )
+            raise TypeError(msg)
+        return found[0]
+
     def _check_authentication(self, where: str) -> None:
         if not self._has_middleware(AuthenticationMiddleware):
             msg = (
@@ -381,14 +418,18 @@ class App:
                 for verb in HTTP_VERBS
                 if (route, verb) in self._layer_containers
             }
-            app = _resource_app(route.endpoint, container, params, self.converter, handlers, policy)
+            endpoint = route.endpoint
+            app = _resource_app(
+                endpoint, container, params, self.converter, handlers, policy, self._locate
+            )
             route.use_endpoint_app(app, self)
         elif route.is_function_endpoint:
             protocol: Protocol = "http" if isinstance(route, Route) else "websocket"
             plan = plan_endpoint(route.endpoint, container, protocol=protocol, path_params=params)
             if isinstance(route, Route):
                 conditional = _conditional_of(route.endpoint, container, params)
-                app = function_app(plan, container, self.converter, policy, conditional)
+                location = self._locate(route.endpoint)
+                app = function_app(plan, container, self.converter, policy, conditional, location)
                 route.use_endpoint_app(app, self)
             else:
                 route.use_endpoint_app(function_websocket_app(plan, container), self)
@@ -413,6 +454,8 @@ class App:
             unavailable[BaseUser] = unavailable[AuthCredentials] = _NO_AUTHENTICATION
         self.container.unavailable = unavailable
         self._make_layers(self.routes, self.container)
+        self._served_at = {}
+        self._index_endpoints(self.routes, ())
         self.container.compile()
         self._inject(self.routes, frozenset(), self.container, self.cache_control)
         error_handler = None

@@ -18,6 +18,7 @@ from resourceful._lifecycle import (
     http_app,
     websocket_app,
 )
+from resourceful._locations import Location
 from resourceful._requirements import requirements_of
 from resourceful.caching import CacheControl, policy_of
 from resourceful.di import Container
@@ -165,10 +166,12 @@ def _resource_http_app(
     converter: cattrs.Converter,
     handlers: Mapping[str, Container],
     cache_control: CacheControl | None,
+    locate: Callable[[Any], Location | None],
 ) -> ASGIApp:
     """Each method a handler of ``cls`` serves, through the one request lifecycle (planned
     against its own container in ``handlers``, if it has one), under the innermost cache
-    policy: the handler's, the class's, or ``cache_control`` (the layers')."""
+    policy: the handler's, the class's, or ``cache_control`` (the layers'); ``locate`` gives
+    a handler the location of what it returns."""
     cls.check_routable()
     names = (*HTTP_VERBS, "before", "after", "validators")
     given: dict[str, tuple[str, ...]] = {"after": ("response",)}
@@ -197,6 +200,7 @@ def _resource_http_app(
                 after=after,
                 conditional=conditional,
                 cache_control=policy_of(plan.func) or cls.cache_control or cache_control,
+                location=locate(plan.func),
             )
             app = http_app(handler, handlers.get(verb, container))
             served[verb.upper()] = handled_by_its_own(app, plan.func)
@@ -451,6 +455,7 @@ def _resource_app(
     converter: cattrs.Converter = DEFAULT_CONVERTER,
     handlers: Mapping[str, Container] | None = None,
     cache_control: CacheControl | None = None,
+    locate: Callable[[Any], Location | None] = lambda func: None,
 ) -> ASGIApp:
     """The ASGI app serving resource class ``cls``, its handlers planned against ``container``
     (or, for an HTTP method in ``handlers``, against the container of its own providers).
@@ -459,7 +464,7 @@ def _resource_app(
     """
     if issubclass(cls, HTTPResource):
         app = _resource_http_app(
-            cls, container, path_params, converter, handlers or {}, cache_control
+            cls, container, path_params, converter, handlers or {}, cache_control, locate
         )
     else:
         app = _resource_websocket_app(cls, container, path_params)

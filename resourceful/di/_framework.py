@@ -11,7 +11,8 @@ change without them noticing. Applications use :mod:`resourceful.di` instead.
   ``InjectionContext``; the request lifecycle (``resourceful._lifecycle``) opens and
   closes the contexts, for function endpoints and resources alike.
 - Returning: ``responder`` makes what turns a return value into a response, with the
-  status and headers ``response_settings`` reads from ``@responds``;
+  status and headers ``response_settings`` reads from ``@responds`` (and ``location_of``
+  the endpoint it names for ``Location``);
   ``DEFAULT_CONVERTER`` is the cattrs converter used for them.
 - Reading: ``type_hints``, ``unwrap_partial`` and ``without_none`` read
   annotations as the planner does; ``describe`` names a provider; ``MISSING``
@@ -29,6 +30,7 @@ from resourceful.di._plan import Protocol, plan_endpoint
 from resourceful.di._providers import describe, providers_of, type_hints, unwrap_partial
 from resourceful.di._returns import (
     DEFAULT_CONVERTER,
+    location_of,
     responder,
     responds,
     response_settings,
@@ -45,6 +47,7 @@ __all__ = [
     "Source",
     "describe",
     "form_data",
+    "location_of",
     "make_text_converter",
     "plan_endpoint",
     "providers_of",

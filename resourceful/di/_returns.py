@@ -69,20 +69,32 @@ def _encoder(converter: cattrs.Converter) -> Callable[[Any], bytes]:
 
 
 def responds(
-    status_code: int | None = None, headers: dict[str, str] | None = None
+    status_code: int | None = None,
+    headers: dict[str, str] | None = None,
+    *,
+    location: Any = None,
 ) -> Callable[[Any], Any]:
     """Set the status code and headers of what a handler returns, when it is not a Response.
 
     ``@responds(201)`` on ``post`` (or on a function endpoint) responds ``201 Created`` with
-    the returned object as JSON.
+    the returned object as JSON. ``location`` names the endpoint (a resource class or a
+    function) that serves what the handler returns: the response's ``Location`` is the path
+    of its route, each path parameter taken from the returned object's attribute (or key) of
+    that name, else from the request's (``@responds(201, location=NoteResource)``).
     """
 
     def decorate(func: Any) -> Any:
         func.__resourceful_status__ = status_code
         func.__resourceful_headers__ = dict(headers or {})
+        func.__resourceful_location__ = location
         return func
 
     return decorate
+
+
+def location_of(func: Any) -> Any:
+    """The endpoint ``@responds(location=...)`` named for ``func``'s results, if any."""
+    return getattr(func, "__resourceful_location__", None)
 
 
 def response_settings(func: Any) -> tuple[int | None, dict[str, str] | None]:

@@ -27,6 +27,7 @@ from resourceful.di._framework import (
     EndpointPlan,
     Parameter,
     Source,
+    location_of,
     plan_endpoint,
     response_settings,
     type_hints,
@@ -233,6 +234,8 @@ def _endpoint(
     if place.responses:
         info = attrs.evolve(info, responses={**place.responses, **info.responses})
     status_code, headers = response_settings(func)
+    if location_of(func) is not None:  # the created resource's path
+        headers = {**(headers or {}), "Location": ""}
     tags = place.tags or ((cls.__name__,) if cls is not None else ())
     own = requirements_of(*((cls, func) if cls is not None else (func,)))
     requirements = place.requirements + own
