@@ -13,6 +13,7 @@ from pathlib import Path
 import anyio.to_thread
 
 from resourceful._paths import route_path
+from resourceful.caching import CacheControl
 from resourceful.datastructures import URL, Headers
 from resourceful.exceptions import HTTPException
 from resourceful.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
@@ -37,6 +38,9 @@ class StaticFiles:
             ``404.html`` for misses.
         check_dir: raise at construction, not per request, if ``directory`` is missing.
         follow_symlink: let symlinks inside the directory point outside it.
+        cache_control: the cache policy of the files (and their 304s), a
+            :class:`~resourceful.caching.CacheControl` (``immutable=True`` for files whose
+            names change with their content); none by default, as Starlette's.
     """
 
     def __init__(
@@ -47,8 +51,10 @@ class StaticFiles:
         html: bool = False,
         check_dir: bool = True,
         follow_symlink: bool = False,
+        cache_control: CacheControl | None = None,
     ) -> None:
         self.directory = directory
+        self.cache_control = None if cache_control is None else str(cache_control)
         self.html = html
         self.follow_symlink = follow_symlink
         self.all_directories = self._directories(directory, packages)
@@ -145,8 +151,11 @@ class StaticFiles:
     ) -> Response:
         """A FileResponse, or a 304 when the client's copy is still fresh."""
         response = FileResponse(full_path, status_code=status_code, stat_result=stat_result)
+        if self.cache_control is not None and status_code == 200:
+            response.headers["cache-control"] = self.cache_control
         if self.is_not_modified(response.headers, Headers(scope=scope)):
-            headers = {name: response.headers[name] for name in ("etag", "last-modified")}
+            kept = ("etag", "last-modified", "cache-control")
+            headers = {name: response.headers[name] for name in kept if name in response.headers}
             return Response(status_code=304, headers=headers)
         return response
 

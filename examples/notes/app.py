@@ -24,6 +24,7 @@ from resourceful.authentication import (
     SimpleUser,
 )
 from resourceful.broadcast import broadcast_provider
+from resourceful.caching import CacheControl
 from resourceful.di import Provider
 from resourceful.middleware import Middleware
 from resourceful.middleware.authentication import AuthenticationMiddleware
@@ -59,8 +60,19 @@ def middleware(settings: NotesSettings) -> list[Middleware]:
     ]
 
 
-#: The styles and the script of the pages.
-static = Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+#: The styles and the script of the pages: any cache may keep them for an hour.
+static = Mount(
+    "/static",
+    StaticFiles(
+        directory=Path(__file__).parent / "static",
+        cache_control=CacheControl(public=True, max_age=3600),
+    ),
+    name="static",
+)
+
+#: The pages and the JSON of the signed-in user: kept by the user's browser only, and
+#: checked with the server before each use.
+PRIVATE = CacheControl(private=True, no_cache=True)
 
 
 def create_app(settings: NotesSettings | None = None) -> App:
@@ -76,6 +88,7 @@ def create_app(settings: NotesSettings | None = None) -> App:
             unit_of_work,
         ],
         openapi=OpenAPI(title="Notes", version="1.0"),
+        cache_control=PRIVATE,
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from examples.notes import pages
-from examples.notes.app import middleware, static
+from examples.notes.app import create_app, middleware, static
 from examples.notes.settings import NotesSettings
 from examples.notes.store import UnitOfWork
 from resourceful import App, Route
@@ -67,3 +67,14 @@ def test_a_note_added_by_the_form_is_stored_and_sent_live(
         assert client.post("/notes", data={"text": "", "csrf_token": token}).status_code == 422
     assert [note.text for _, note in work.notes] == ["Seen live"]
     assert work.commits == 1
+
+
+def test_the_pages_are_private_and_revalidated(test_client_factory: TestClientFactory) -> None:
+    app = create_app(
+        NotesSettings(database=":memory:", allowed_hosts=["testserver"], secret_key=Secret("t"))
+    )
+    with test_client_factory(app) as client:
+        login = client.get("/account/login")
+        assert login.headers["cache-control"] == "private, no-cache"
+        script = client.get("/static/live.js")
+        assert script.headers["cache-control"] == "max-age=3600, public"

@@ -10,6 +10,7 @@ import anyio
 import pytest
 
 from resourceful import App, Mount, Route, Router
+from resourceful.caching import CacheControl
 from resourceful.requests import Request
 from resourceful.responses import PlainTextResponse, Response
 from resourceful.staticfiles import StaticFiles
@@ -87,6 +88,21 @@ def test_conditional_requests_get_304(test_client_factory: TestClientFactory, si
         client.get("/static/css/style.css", headers={"if-modified-since": "yesterday"}).status_code
         == 200
     )
+
+
+def test_files_carry_the_cache_policy_given(
+    test_client_factory: TestClientFactory, site: Path
+) -> None:
+    policy = CacheControl(public=True, max_age=31_536_000, immutable=True)
+    files = StaticFiles(directory=site, html=True, cache_control=policy)
+    client = test_client_factory(App(routes=[Mount("/static", files)]))
+    first = client.get("/static/css/style.css")
+    assert first.headers["cache-control"] == "max-age=31536000, public, immutable"
+    fresh = client.get("/static/css/style.css", headers={"if-none-match": first.headers["etag"]})
+    assert (fresh.status_code, fresh.headers["cache-control"]) == (304, str(policy))
+    # A miss, answered with the 404 page, is not kept for a year.
+    missing = client.get("/static/nothing.css")
+    assert (missing.status_code, "cache-control" in missing.headers) == (404, False)
 
 
 def test_ranges(test_client_factory: TestClientFactory, site: Path) -> None:
