@@ -539,22 +539,37 @@ class App:
         name: str | None = None,
         include_in_schema: bool = True,
     ) -> None:
-        """Add a :class:`~resourceful.routing.Route`."""
+        """Add a :class:`~resourceful.routing.Route` (planned at once if the app runs)."""
         self.router.add_route(path, endpoint, methods, name, include_in_schema)
+        self._plan_added()
 
     def add_websocket_route(
         self, path: str, endpoint: Callable[..., Any], name: str | None = None
     ) -> None:
-        """Add a :class:`~resourceful.routing.WebSocketRoute`."""
+        """Add a :class:`~resourceful.routing.WebSocketRoute` (planned at once if the app
+        runs)."""
         self.router.add_websocket_route(path, endpoint, name)
+        self._plan_added()
 
     def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
         """Serve ``app`` under ``path`` (a :class:`~resourceful.routing.Mount`)."""
         self.router.mount(path, app, name)
+        self._plan_added()
 
     def host(self, host: str, app: ASGIApp, name: str | None = None) -> None:
         """Serve ``app`` for requests to ``host`` (a :class:`~resourceful.routing.Host`)."""
         self.router.host(host, app, name)
+        self._plan_added()
+
+    def _plan_added(self) -> None:
+        """Plan the route just added, if the app was built already (it plans the others
+        when it is built)."""
+        if self.middleware_stack is None:
+            return
+        added = self.routes[-1:]
+        self._make_layers(added, self.container)
+        self._index_endpoints(added, ())
+        self._inject(added, frozenset(), self.container, self.cache_control)
 
     def route(
         self,

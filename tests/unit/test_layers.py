@@ -553,3 +553,26 @@ def test_what_one_handler_injects_is_out_of_the_others_reach() -> None:
     app = App(routes=[Route("/till", Till)], providers=[Provider(Greeting("app"))])
     with pytest.raises(DependencyError, match=r"provided only under \S*Till.get, and the app"):
         app.build_middleware_stack()
+
+
+def test_routes_added_to_a_running_app_are_planned(
+    test_client_factory: TestClientFactory,
+) -> None:
+    app = App(routes=[Route("/", greet)], providers=[Provider(Greeting("app"))])
+
+    async def feed(websocket: WebSocket, greeting: Greeting) -> None:
+        await websocket.accept()
+        await websocket.send_text(greeting.text)
+        await websocket.close()
+
+    with test_client_factory(app) as client:
+        assert client.get("/").text == "app"
+        app.add_route("/later", greet)
+        app.add_websocket_route("/feed", feed)
+        app.mount("/m", Router([Route("/", welcome)], providers=[Accounts]))
+        app.host("accounts.example.org", Router([Route("/hosted", welcome)], providers=[Accounts]))
+        assert client.get("/later").text == "app"
+        with client.websocket_connect("/feed") as websocket:
+            assert websocket.receive_text() == "app"
+        assert client.get("/m/").text == "accounts: app"
+        assert client.get("http://accounts.example.org/hosted").text == "accounts: app"
