@@ -57,6 +57,8 @@ Session = Callable[[Any, WebSocket, InjectionContext | None], Awaitable[None]]
 
 #: The methods that ``require_if_match`` guards: those that change the resource in place.
 _CHANGING = frozenset({"PUT", "PATCH", "DELETE"})
+#: The changing methods whose successful response can hold the new representation.
+_REPLACING = frozenset({"PUT", "PATCH"})
 
 
 class Conditional:
@@ -90,11 +92,7 @@ class Conditional:
                 "If-Match with the ETag you got, so no one else's change is lost."
             )
             raise PreconditionRequired(msg)
-        plan = self.plan
-        kwargs = await plan.arguments(request, context)
-        validators: Validators = await (
-            plan.call(**kwargs) if instance is None else plan.call(instance, **kwargs)
-        )
+        validators = await self.current(instance, request, context)
         status = evaluate_preconditions(method, headers, validators)
         if status == 304:
             fresh = validators.headers()
@@ -105,6 +103,33 @@ class Conditional:
             msg = "The resource is not in the state the request's preconditions name."
             raise PreconditionFailed(msg)
         return validators
+
+    async def current(
+        self, instance: Any, request: Request, context: InjectionContext | None
+    ) -> Validators:
+        """The resource's validators now."""
+        plan = self.plan
+        kwargs = await plan.arguments(request, context)
+        validators: Validators = await (
+            plan.call(**kwargs) if instance is None else plan.call(instance, **kwargs)
+        )
+        return validators
+
+    async def stamp_changed(
+        self,
+        response: Response,
+        instance: Any,
+        request: Request,
+        context: InjectionContext | None,
+    ) -> None:
+        """Give the successful response to a PUT or PATCH, which holds the resource's new
+        representation, that representation's validators, and say it is the resource's
+        (``Content-Location``)."""
+        if request.method in _REPLACING and 200 <= response.status_code < 300:
+            headers = response.headers
+            for name, value in (await self.current(instance, request, context)).headers().items():
+                headers[name] = value
+            headers["content-location"] = request.scope["path"]
 
 
 def _apply_policy(response: Response, cache_control: str) -> None:
@@ -369,6 +394,8 @@ def _full_response(handler: Handler) -> Responding:
                 response = respond(result)
                 if location is not None:
                     response.headers["location"] = location.of(result, scope)
+                if conditional is not None:
+                    await conditional.stamp_changed(response, instance, request, context)
             if validators is not None:
                 _stamp(response, validators, request.method)
         if after is not None:

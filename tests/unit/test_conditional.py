@@ -180,6 +180,11 @@ class Note(HTTPResource):
     async def post(self, store: Store) -> PlainTextResponse:
         return PlainTextResponse("appended", headers={"etag": '"own"'})
 
+    async def patch(self, request: Request, store: Store) -> dict[str, str]:
+        store.text += (await request.body()).decode()
+        store.version += 1
+        return {"text": store.text}
+
 
 def note_app(store: Store) -> App:
     return App(routes=[Route("/note", Note)], providers=[Provider(store)])
@@ -219,8 +224,13 @@ def test_a_change_needs_the_current_tag(test_client_factory: TestClientFactory) 
         assert store.text == "first", "nothing changed"
         done = client.put("/note", content=b"second", headers={"if-match": '"v1"'})
         assert (done.status_code, done.headers["etag"]) == (204, '"v2"')
+        # A PATCH answered with the new representation carries its validators.
+        patched = client.patch("/note", content=b"+", headers={"if-match": '"v2"'})
+        assert (patched.status_code, patched.json()) == (200, {"text": "second+"})
+        assert (patched.headers["etag"], patched.headers["content-location"]) == ('"v3"', "/note")
         assert client.delete("/note", headers={"if-match": '"v1"'}).status_code == 412
-        assert client.delete("/note", headers={"if-match": '"v2"'}).status_code == 204
+        deleted = client.delete("/note", headers={"if-match": '"v3"'})
+        assert (deleted.status_code, "etag" in deleted.headers) == (204, False)
         # POST changes no state in place: no If-Match needed; its own ETag is kept.
         assert client.post("/note").headers["etag"] == '"own"'
     assert store.text == ""
