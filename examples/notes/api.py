@@ -2,12 +2,15 @@
 
 Everything under it requires a signed-in user, its errors are problem details (RFC 9457,
 ``application/problem+json``), its operations carry the OpenAPI tag ``notes``, and it
-provides ``MyNotes``, the signed-in user's notes, to its resources.
+provides ``MyNotes``, the signed-in user's notes, to its resources. A note has an ``ETag``
+(its id and version) and a ``Last-Modified`` date: a client revalidates it with
+``If-None-Match``, and changes or deletes it only with ``If-Match`` naming the version it
+read, so no one's change is lost to another's.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 import attrs
 
@@ -16,6 +19,8 @@ from examples.notes.store import Note, UnitOfWork
 from resourceful import HTTPResource, Mount, Query, Route, responds
 from resourceful.broadcast import Broadcast
 from resourceful.concurrency import run_in_threadpool
+from resourceful.conditional import ETag, Validators
+from resourceful.exceptions import PreconditionFailed
 from resourceful.openapi import operation
 from resourceful.requests import HTTPConnection, Request
 from resourceful.responses import JSONResponse
@@ -25,21 +30,27 @@ class NoSuchNote(Exception):
     """The signed-in user has no note of this id."""
 
 
+_CHANGED = "The note changed meanwhile: read it again, then change what you read."
+
+
 class MyNotes:
-    """The signed-in user's notes: what the API's resources work with."""
+    """The signed-in user's notes: what the API's resources work with (a note read once per
+    request, so a change applies to the version its preconditions were checked on)."""
 
     def __init__(self, connection: HTTPConnection, work: UnitOfWork, broadcast: Broadcast) -> None:
         self.owner: str = connection.user.identity
         self.work = work
         self.broadcast = broadcast
+        self._read: dict[int, Note] = {}
 
     def latest(self, limit: int) -> list[Note]:
         return self.work.notes_of(self.owner, limit)
 
     def one(self, id: int) -> Note:
-        note = self.work.note_of(self.owner, id)
+        note = self._read.get(id) or self.work.note_of(self.owner, id)
         if note is None:
             raise NoSuchNote
+        self._read[id] = note
         return note
 
     async def add(self, text: str) -> Note:
@@ -48,6 +59,25 @@ class MyNotes:
         await run_in_threadpool(self.work.commit)
         await announce(self.broadcast, self.owner, note)
         return note
+
+    async def replace(self, id: int, text: str) -> Note:
+        """Give the note the text, if it is still the version this request read."""
+        read = self.one(id)
+        note = await run_in_threadpool(self.work.replace_note, self.owner, id, text, read.version)
+        if note is None:
+            raise PreconditionFailed(_CHANGED)
+        self._read[id] = note
+        return note
+
+    async def delete(self, id: int) -> None:
+        """Delete the note, if it is still the version this request read."""
+        read = self.one(id)
+        if not await run_in_threadpool(self.work.delete_note, self.owner, id, read.version):
+            raise PreconditionFailed(_CHANGED)
+
+
+def validators_of(note: Note) -> Validators:
+    return Validators(ETag(f"{note.id}.{note.version}"), note.updated)
 
 
 def problem(status: int, title: str) -> JSONResponse:
@@ -71,22 +101,37 @@ class NoteIn:
     text: str
 
 
+@operation(responses={404: "The signed-in user has no note of this id."})
+class NoteAPI(HTTPResource):
+    """One note: read it, replace its text or delete it (with ``If-Match``)."""
+
+    require_if_match: ClassVar[bool] = True
+
+    def validators(self, id: int, notes: MyNotes) -> Validators:
+        return validators_of(notes.one(id))
+
+    def get(self, id: int, notes: MyNotes) -> Note:
+        """One of the signed-in user's notes."""
+        return notes.one(id)
+
+    async def put(self, id: int, note: NoteIn, notes: MyNotes) -> Note:
+        """Replace the note's text; the response holds the note and its new ETag."""
+        return await notes.replace(id, note.text)
+
+    async def delete(self, id: int, notes: MyNotes) -> None:
+        """Delete the note."""
+        await notes.delete(id)
+
+
 class NotesAPI(HTTPResource):
     def get(self, notes: MyNotes, limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[Note]:
         """The signed-in user's notes, newest first."""
         return notes.latest(limit)
 
-    @responds(201)
+    @responds(201, location=NoteAPI)
     async def post(self, note: NoteIn, notes: MyNotes) -> Note:
         """Add a note; every page the user has open shows it at once."""
         return await notes.add(note.text)
-
-
-@operation(responses={404: "The signed-in user has no note of this id."})
-class NoteAPI(HTTPResource):
-    def get(self, id: int, notes: MyNotes) -> Note:
-        """One of the signed-in user's notes."""
-        return notes.one(id)
 
 
 module = Mount(

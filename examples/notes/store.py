@@ -21,9 +21,17 @@ CREATE TABLE IF NOT EXISTS notes (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     owner TEXT NOT NULL REFERENCES users(name),
     text TEXT NOT NULL,
-    created TEXT NOT NULL
+    created TEXT NOT NULL,
+    version INTEGER NOT NULL DEFAULT 1,
+    updated TEXT
 );
 """
+#: What a notes table made before notes had versions lacks.
+_VERSIONS = [
+    "ALTER TABLE notes ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
+    "ALTER TABLE notes ADD COLUMN updated TEXT",
+]
+_COLUMNS = "id, text, created, version, COALESCE(updated, created)"
 
 
 @attrs.frozen
@@ -31,6 +39,19 @@ class Note:
     id: int
     text: str
     created: datetime.datetime
+    #: Goes up by one with each change: what the note's ETag is made of.
+    version: int
+    updated: datetime.datetime
+
+
+def _note(row: tuple[int, str, str, int, str]) -> Note:
+    id, text, created, version, updated = row
+    when = datetime.datetime.fromisoformat
+    return Note(id, text, when(created), version, when(updated))
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
 
 
 class Database:
@@ -41,6 +62,11 @@ class Database:
         connection = sqlite3.connect(self.path)
         try:
             connection.executescript(SCHEMA)
+            columns = {row[1] for row in connection.execute("PRAGMA table_info(notes)")}
+            if "version" not in columns:
+                for statement in _VERSIONS:
+                    connection.execute(statement)
+                connection.commit()
         finally:
             connection.close()
 
@@ -60,27 +86,42 @@ class UnitOfWork:
         self.connection.commit()
 
     def add_note(self, owner: str, text: str) -> Note:
-        created = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+        created = _now()
         cursor = self.connection.execute(
-            "INSERT INTO notes (owner, text, created) VALUES (?, ?, ?)",
-            (owner, text, created.isoformat()),
+            "INSERT INTO notes (owner, text, created, updated) VALUES (?, ?, ?, ?)",
+            (owner, text, created.isoformat(), created.isoformat()),
         )
-        return Note(int(cursor.lastrowid or 0), text, created)
+        return Note(int(cursor.lastrowid or 0), text, created, 1, created)
 
     def note_of(self, owner: str, id: int) -> Note | None:
         row = self.connection.execute(
-            "SELECT text, created FROM notes WHERE owner = ? AND id = ?", (owner, id)
+            f"SELECT {_COLUMNS} FROM notes WHERE owner = ? AND id = ?", (owner, id)
         ).fetchone()
-        return None if row is None else Note(id, row[0], datetime.datetime.fromisoformat(row[1]))
+        return None if row is None else _note(row)
 
     def notes_of(self, owner: str, limit: int = 100) -> list[Note]:
         rows = self.connection.execute(
-            "SELECT id, text, created FROM notes WHERE owner = ? ORDER BY id DESC LIMIT ?",
+            f"SELECT {_COLUMNS} FROM notes WHERE owner = ? ORDER BY id DESC LIMIT ?",
             (owner, limit),
         )
-        return [
-            Note(id, text, datetime.datetime.fromisoformat(created)) for id, text, created in rows
-        ]
+        return [_note(row) for row in rows]
+
+    def replace_note(self, owner: str, id: int, text: str, version: int) -> Note | None:
+        """Give the note at ``version`` the new ``text``; None if it is at another version
+        now (changed meanwhile), so no change is lost."""
+        cursor = self.connection.execute(
+            "UPDATE notes SET text = ?, version = version + 1, updated = ? "
+            "WHERE owner = ? AND id = ? AND version = ?",
+            (text, _now().isoformat(), owner, id, version),
+        )
+        return self.note_of(owner, id) if cursor.rowcount else None
+
+    def delete_note(self, owner: str, id: int, version: int) -> bool:
+        """Delete the note at ``version``; False if it is at another version now."""
+        cursor = self.connection.execute(
+            "DELETE FROM notes WHERE owner = ? AND id = ? AND version = ?", (owner, id, version)
+        )
+        return cursor.rowcount == 1
 
 
 def unit_of_work(database: Database) -> Iterator[UnitOfWork]:

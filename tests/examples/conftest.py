@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import re
 
+import attrs
 import httpx
 
 from examples.notes.store import Note
@@ -32,11 +33,23 @@ class FakeWork:
         self.commits += 1
 
     def add_note(self, owner: str, text: str) -> Note:
-        note = Note(
-            len(self.notes) + 1, text, datetime.datetime(2026, 12, 7, tzinfo=datetime.timezone.utc)
-        )
+        created = datetime.datetime(2026, 12, 7, tzinfo=datetime.timezone.utc)
+        note = Note(len(self.notes) + 1, text, created, 1, created)
         self.notes.append((owner, note))
         return note
+
+    def replace_note(self, owner: str, id: int, text: str, version: int) -> Note | None:
+        # Asked for after the preconditions held: the note is at that version.
+        at = [(o, n.id, n.version) for o, n in self.notes].index((owner, id, version))
+        changed = attrs.evolve(self.notes[at][1], text=text, version=version + 1)
+        self.notes[at] = (owner, changed)
+        return changed
+
+    def delete_note(self, owner: str, id: int, version: int) -> bool:
+        kept = [(o, n) for o, n in self.notes if (o, n.id, n.version) != (owner, id, version)]
+        deleted = len(kept) < len(self.notes)
+        self.notes = kept
+        return deleted
 
     def note_of(self, owner: str, id: int) -> Note | None:
         return next((n for o, n in self.notes if o == owner and n.id == id), None)

@@ -3,12 +3,20 @@ its problem details and its OpenAPI tag, with the unit of work overridden by a f
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from examples.notes import api
-from examples.notes.store import UnitOfWork
+from examples.notes.settings import NotesSettings
+from examples.notes.store import Database, UnitOfWork, unit_of_work
 from resourceful import App, Middleware
 from resourceful.authentication import AuthCredentials, AuthenticationBackend, SimpleUser
 from resourceful.broadcast import broadcast_provider
 from resourceful.di import Provider
+from resourceful.exceptions import PreconditionFailed
 from resourceful.middleware.authentication import AuthenticationMiddleware
 from resourceful.openapi import OpenAPI
 from resourceful.requests import HTTPConnection
@@ -85,3 +93,91 @@ def test_the_api_operations_carry_the_modules_tag(test_client_factory: TestClien
     operations.append(paths["/api/notes/{id}"]["get"])
     assert all(operation["tags"] == ["notes"] for operation in operations)
     assert {"403", "404"} <= paths["/api/notes/{id}"]["get"]["responses"].keys()
+
+
+def test_a_created_note_is_located_and_tagged(test_client_factory: TestClientFactory) -> None:
+    ada = {"user": "ada"}
+    with test_client_factory(api_alone(FakeWork())) as client:
+        created = client.post("/api/notes", json={"text": "Tagged"}, headers=ada)
+        assert (created.status_code, created.headers["location"]) == (201, "/api/notes/1")
+        note = client.get("/api/notes/1", headers=ada)
+        assert (note.headers["etag"], note.headers["last-modified"]) == (
+            '"1.1"',
+            "Mon, 07 Dec 2026 00:00:00 GMT",
+        )
+        # The client sent the tag it holds: the note did not change.
+        fresh = client.get("/api/notes/1", headers={**ada, "if-none-match": '"1.1"'})
+        assert (fresh.status_code, fresh.content) == (304, b"")
+
+
+def reading(tag: str) -> dict[str, str]:
+    """Ada's headers, with the tag of the version she read."""
+    return {"user": "ada", "if-match": tag}
+
+
+def test_a_note_changes_only_for_the_version_read(test_client_factory: TestClientFactory) -> None:
+    work = FakeWork()
+    work.add_note("ada", "First")
+    work.add_note("bob", "Bob's")
+    with test_client_factory(api_alone(work)) as client:
+        # The client sent no If-Match, a stale tag, the current one, then bob's note's id.
+        missing = client.put("/api/notes/1", json={"text": "x"}, headers={"user": "ada"})
+        assert (missing.status_code, missing.headers["content-type"]) == (428, PROBLEM)
+        stale = client.put("/api/notes/1", json={"text": "x"}, headers=reading('"1.0"'))
+        assert (stale.status_code, stale.headers["content-type"]) == (412, PROBLEM)
+        done = client.put("/api/notes/1", json={"text": "Second"}, headers=reading('"1.1"'))
+        assert (done.status_code, done.json()["text"]) == (200, "Second")
+        assert done.headers["etag"] == '"1.2"'
+        assert client.delete("/api/notes/2", headers=reading('"2.1"')).status_code == 404
+        assert client.delete("/api/notes/1", headers=reading('"1.1"')).status_code == 412
+        assert client.delete("/api/notes/1", headers=reading('"1.2"')).status_code == 204
+        assert client.get("/api/notes/1", headers={"user": "ada"}).status_code == 404
+    assert [note.text for _, note in work.notes] == ["Bob's"]
+
+
+def test_of_clients_changing_one_note_with_the_tag_they_read_one_wins(
+    test_client_factory: TestClientFactory, tmp_path: Path
+) -> None:
+    settings = NotesSettings(database=str(tmp_path / "notes.sqlite3"))
+    database = Database(settings)
+    ada = {"user": "ada"}
+
+    @given(st.integers(min_value=2, max_value=5))
+    def check(clients: int) -> None:
+        app = App(
+            routes=[api.module],
+            middleware=[Middleware(AuthenticationMiddleware, backend=UserHeader())],
+            providers=[Provider(database), unit_of_work, broadcast_provider("memory://")],
+        )
+        with test_client_factory(app) as client:
+            location = client.post("/api/notes", json={"text": "?"}, headers=ada).headers[
+                "location"
+            ]
+            tags = [client.get(location, headers=ada).headers["etag"] for _ in range(clients)]
+            statuses = [
+                client.put(location, json={"text": f"by {n}"}, headers={**ada, "if-match": tag})
+                for n, tag in enumerate(tags)
+            ]
+            assert [r.status_code for r in statuses] == [200] + [412] * (clients - 1)
+            assert client.get(location, headers=ada).json()["text"] == "by 0"
+
+    check()
+
+
+async def test_a_change_made_meanwhile_is_not_overwritten(tmp_path: Path) -> None:
+    # Between the preconditions and the change, another request changed the note: the
+    # database refuses the change for the version this request read.
+    database = Database(NotesSettings(database=str(tmp_path / "notes.sqlite3")))
+    connection = database.connect()
+    work = UnitOfWork(connection)
+    note = work.add_note("ada", "first")
+    user = type("Connection", (), {"user": SimpleUser("ada")})()
+    notes = api.MyNotes(user, work, None)  # type: ignore[arg-type]
+    notes.one(note.id)
+    assert work.replace_note("ada", note.id, "meanwhile", note.version) is not None
+    with pytest.raises(PreconditionFailed, match="The note changed meanwhile"):
+        await notes.replace(note.id, "mine")
+    with pytest.raises(PreconditionFailed, match="The note changed meanwhile"):
+        await notes.delete(note.id)
+    assert work.note_of("ada", note.id).text == "meanwhile"  # type: ignore[union-attr]
+    connection.close()

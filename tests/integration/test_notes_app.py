@@ -107,6 +107,17 @@ def test_the_api_takes_typed_notes_and_refuses_bad_ones(notes_server: str) -> No
         created = client.post("/api/notes", json={"text": "From a script"}, headers=headers)
         assert created.status_code == 201
         assert created.json()["text"] == "From a script"
+        # The note is located, tagged, and changed only by who holds its current tag.
+        location = created.headers["location"]
+        tag = client.get(location).headers["etag"]
+        assert client.get(location, headers={"if-none-match": tag}).status_code == 304
+        changed = client.put(
+            location, json={"text": "Changed"}, headers={**headers, "if-match": tag}
+        )
+        assert (changed.status_code, changed.json()["text"]) == (200, "Changed")
+        stale = client.put(location, json={"text": "Lost"}, headers={**headers, "if-match": tag})
+        assert stale.status_code == 412
+        assert client.get(location).json()["text"] == "Changed"
         # The client sent a number as the text, and a limit of 0.
         bad = client.post("/api/notes", json={"text": 5}, headers=headers)
         assert bad.status_code == 422
