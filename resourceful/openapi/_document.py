@@ -13,6 +13,7 @@ import attrs
 
 from resourceful._requirements import Requirement, requirements_of
 from resourceful.applications import App
+from resourceful.conditional import conditions_of
 from resourceful.convertors import (
     Convertor,
     FloatConvertor,
@@ -98,6 +99,9 @@ class Endpoint:
     headers: Mapping[str, str]
     tags: tuple[str, ...]
     names: tuple[str, ...]
+    #: Whether the endpoint evaluates preconditions on validators (None: it has none), and
+    #: requires ``If-Match`` on its changing methods (True).
+    conditional: bool | None = None
 
 
 @attrs.frozen
@@ -185,20 +189,26 @@ def _route_endpoints(route: Route, place: _Place) -> Iterator[Endpoint]:
             if callable(getattr(endpoint, name, None))
         ]
         class_info = operation_info(endpoint)
+        has_validators = callable(getattr(endpoint, "validators", None))
+        conditional = endpoint.require_if_match if has_validators else None
         for method in METHODS:
             func = getattr(endpoint, method, None)
             if not callable(func) or (route.methods is not None and method not in served):
                 continue
             own = place.app.container_of((route, method), container)
             plan = _plan(func, own, params, True, ())
-            yield _endpoint(
+            found = _endpoint(
                 route, place, path, method, (*hooks, plan), convertors, class_info, endpoint
             )
+            yield attrs.evolve(found, conditional=conditional)
     elif route.is_function_endpoint:
         plan = _plan(endpoint, container, params, False, ())
+        declared = conditions_of(endpoint)
+        conditional = None if declared is None else declared[1]
         for method in METHODS:
             if method in served:
-                yield _endpoint(route, place, path, method, (plan,), convertors, None, None)
+                found = _endpoint(route, place, path, method, (plan,), convertors, None, None)
+                yield attrs.evolve(found, conditional=conditional)
 
 
 def _plan(
@@ -326,6 +336,14 @@ class DocumentBuilder:
                 where = _IN.get(parameter.source)
                 if where is not None and (where, parameter.alias) not in found:
                     found[(where, parameter.alias)] = self._parameter(where, parameter, endpoint)
+        if endpoint.conditional is not None:
+            for name, required in _preconditions(endpoint):
+                found[("header", name.lower())] = {
+                    "name": name,
+                    "in": "header",
+                    "required": required,
+                    "schema": dict(_TEXT),
+                }
         for name, convertor in endpoint.convertors.items():
             if ("path", name) not in found:
                 found[("path", name)] = {
@@ -444,6 +462,8 @@ class DocumentBuilder:
             else:
                 status = requirement.status_code
                 found[str(status)] = _plain(f"{status_phrase(status)}: not allowed.")
+        if endpoint.conditional is not None:
+            found.update(_conditional_responses(endpoint))
         for status, spec in endpoint.info.responses.items():
             found[str(status)] = self._response(spec)
         return dict(sorted(found.items()))
@@ -531,6 +551,43 @@ def _bounded(schema: Schema, parameter: Parameter) -> Schema:
 
 def _reads_form(parameter: Parameter) -> bool:
     return parameter.source in (Source.FORM, Source.FILE)
+
+
+_SAFE = frozenset({"get", "head"})
+_CHANGING = frozenset({"put", "patch", "delete"})
+
+
+def _preconditions(endpoint: Endpoint) -> list[tuple[str, bool]]:
+    """The precondition headers an endpoint with validators takes, each with whether it is
+    required."""
+    if endpoint.method in _SAFE:
+        return [("If-None-Match", False), ("If-Modified-Since", False)]
+    required = bool(endpoint.conditional) and endpoint.method in _CHANGING
+    return [("If-Match", required), ("If-Unmodified-Since", False)]
+
+
+def _conditional_responses(endpoint: Endpoint) -> dict[str, Any]:
+    found: dict[str, Any] = {
+        "412": _problem("Precondition Failed: the resource is not in the state named.")
+    }
+    if endpoint.method in _SAFE:
+        found["304"] = {"description": "Not Modified: the client's copy is current."}
+    elif endpoint.conditional and endpoint.method in _CHANGING:
+        found["428"] = _problem("Precondition Required: send If-Match with the ETag you read.")
+    return found
+
+
+def _problem(description: str) -> dict[str, Any]:
+    schema = {
+        "type": "object",
+        "properties": {
+            "type": dict(_TEXT),
+            "title": dict(_TEXT),
+            "status": {"type": "integer"},
+            "detail": dict(_TEXT),
+        },
+    }
+    return {"description": description, "content": {"application/problem+json": {"schema": schema}}}
 
 
 def _plain(description: str) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from resourceful.conditional import (
     parse_http_date,
 )
 from resourceful.di import Provider
+from resourceful.openapi import OpenAPI
 from resourceful.requests import Request
 from resourceful.responses import PlainTextResponse, Response
 from tests.conftest import TestClientFactory
@@ -314,3 +315,24 @@ def test_a_function_endpoint_declares_its_validators(
         assert client.put("/note", content=b"x", headers={"if-match": '"v0"'}).status_code == 412
         assert client.put("/note", content=b"y", headers={"if-match": '"v1"'}).status_code == 204
     assert (store.reads, store.text) == (1, "y")
+
+
+def test_the_document_names_the_preconditions_and_their_responses() -> None:
+    app = App(
+        routes=[Route("/note", Note), Route("/function", note_function, methods=["GET", "PUT"])],
+        providers=[Provider(Store())],
+    )
+    paths = OpenAPI(title="Conditional", version="1").document(app)["paths"]
+    get, put, post = (paths["/note"][method] for method in ("get", "put", "post"))
+    assert {"304", "412"} <= get["responses"].keys()
+    assert [(p["name"], p["required"]) for p in get["parameters"]] == [
+        ("If-None-Match", False),
+        ("If-Modified-Since", False),
+    ]
+    assert {"412", "428"} <= put["responses"].keys()
+    assert ("If-Match", True) in [(p["name"], p["required"]) for p in put["parameters"]]
+    assert put["responses"]["428"]["content"].keys() == {"application/problem+json"}
+    # POST changes no state in place: If-Match is optional there, and there is no 428.
+    assert "428" not in post["responses"]
+    assert ("If-Match", False) in [(p["name"], p["required"]) for p in post["parameters"]]
+    assert "304" in paths["/function"]["get"]["responses"]
