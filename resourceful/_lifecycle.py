@@ -18,6 +18,7 @@ What declares none of steps 2 to 4 takes a direct path with nothing to tear down
 from __future__ import annotations
 
 import inspect
+import typing
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -39,7 +40,8 @@ from resourceful.di._framework import (
     responder,
     response_settings,
 )
-from resourceful.exceptions import PreconditionFailed, PreconditionRequired
+from resourceful.exceptions import NotAcceptable, PreconditionFailed, PreconditionRequired
+from resourceful.negotiation import Representations, representations_of
 from resourceful.requests import HTTPConnection, Request
 from resourceful.responses import Response
 from resourceful.types import ASGIApp, Receive, Scope, Send
@@ -163,6 +165,7 @@ class Handler:
         cache_control: the ``Cache-Control`` value of its responses to GET and HEAD, if a
             cache policy holds for it.
         location: where what it returns is served, for the ``Location`` of its responses.
+        representations: the representations it offers, chosen by ``Accept``.
     """
 
     __slots__ = (
@@ -172,6 +175,7 @@ class Handler:
         "conditional",
         "location",
         "plan",
+        "representations",
         "requirements",
         "resource",
         "respond",
@@ -189,6 +193,7 @@ class Handler:
         conditional: Conditional | None = None,
         cache_control: CacheControl | None = None,
         location: Location | None = None,
+        representations: Representations | None = None,
     ) -> None:
         self.plan = plan
         self.respond = respond
@@ -199,6 +204,7 @@ class Handler:
         self.conditional = conditional
         self.cache_control = None if cache_control is None else str(cache_control)
         self.location = location
+        self.representations = representations
 
     @property
     def plans(self) -> list[EndpointPlan]:
@@ -218,6 +224,7 @@ class Handler:
             and self.conditional is None
             and self.cache_control is None
             and self.location is None
+            and self.representations is None
             and plan.is_async
             and not plan.needs_context
             and (plan.only_connection or not plan.parameters)
@@ -245,6 +252,7 @@ def function_app(
         conditional=conditional,
         cache_control=policy,
         location=location,
+        representations=representations_of(func),
     )
     app = http_app(handler, container)
     return handled_by_its_own(app, func)
@@ -326,7 +334,13 @@ def _injected(handler: Handler, container: Container) -> ASGIApp:
     plans = handler.plans
     needs_context = any(plan.needs_context for plan in plans)
     reads_form = any(plan.reads_form for plan in plans)
-    declared = (handler.before, handler.after, handler.conditional, handler.location)
+    declared = (
+        handler.before,
+        handler.after,
+        handler.conditional,
+        handler.location,
+        handler.representations,
+    )
     full = None
     if handler.cache_control is not None or any(part is not None for part in declared):
         full = _full_response(handler)
@@ -372,13 +386,16 @@ def _full_response(handler: Handler) -> Responding:
     plan, respond, call = handler.plan, handler.respond, handler.plan.call
     before, after, conditional = handler.before, handler.after, handler.conditional
     cache_control, location = handler.cache_control, handler.location
+    representations = handler.representations
 
     async def full_response(
         instance: Any, request: Request, context: InjectionContext | None, scope: Scope
     ) -> Response:
-        response = validators = None
+        response = validators = render = None
         if before is not None:
             response = await before.call(instance, **await before.arguments(request, context))
+        if response is None and representations is not None:
+            render = _renderer(representations, request)
         if response is None and conditional is not None:
             checked = await conditional.check(instance, request, context, cache_control)
             if isinstance(checked, Response):
@@ -391,7 +408,7 @@ def _full_response(handler: Handler) -> Responding:
             if isinstance(result, Response):
                 response = result
             else:
-                response = respond(result)
+                response = respond(result) if render is None else await render(result, request)
                 if location is not None:
                     response.headers["location"] = location.of(result, scope)
                 if conditional is not None:
@@ -403,9 +420,36 @@ def _full_response(handler: Handler) -> Responding:
             response = await after.call(instance, **await after.arguments(request, context, given))
         if cache_control is not None and request.method in SAFE_METHODS:
             _apply_policy(response, cache_control)
+        if representations is not None:
+            response.headers.add_vary_header("Accept")
         return response
 
     return full_response
+
+
+Rendering = Callable[[Any, Request], Awaitable[Response]]
+
+
+def _renderer(representations: Representations, request: Request) -> Rendering | None:
+    """What renders the representation the request accepts (None: the handler's JSON).
+
+    Raises:
+        NotAcceptable: it accepts none of them.
+    """
+    media_type = representations.choose(request.headers.get("accept"))
+    if media_type is None:
+        raise NotAcceptable(representations.offered)
+    render = representations.renderers[media_type]
+    if render is None:
+        return None
+
+    async def rendered(value: Any, request: Request) -> Response:
+        response = render(value, request)
+        if inspect.isawaitable(response):
+            response = await response
+        return typing.cast(Response, response)
+
+    return rendered
 
 
 async def _finish_request(request: Request, context: InjectionContext, reads_form: bool) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import http
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 
 def status_phrase(status_code: int) -> str:
@@ -94,6 +94,16 @@ class PreconditionRequired(ProblemDetails):
         super().__init__(428, detail)
 
 
+class NotAcceptable(ProblemDetails):
+    """The request accepts none of the representations the resource offers: a 406 response
+    listing them (and varying on ``Accept``)."""
+
+    def __init__(self, offered: Sequence[str]) -> None:
+        self.offered = list(offered)
+        detail = f"This resource is available as {', '.join(self.offered)}: accept one of them."
+        super().__init__(406, detail, headers={"Vary": "Accept"})
+
+
 class MissingDependencyError(ImportError):
     """An optional feature was used without the extra that provides it."""
 
@@ -108,6 +118,7 @@ class MissingDependencyError(ImportError):
 __all__ = [
     "HTTPException",
     "MissingDependencyError",
+    "NotAcceptable",
     "PreconditionFailed",
     "PreconditionRequired",
     "ProblemDetails",

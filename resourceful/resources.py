@@ -33,6 +33,7 @@ from resourceful.di._framework import (
     response_settings,
 )
 from resourceful.exceptions import HTTPException
+from resourceful.negotiation import Representations, representations_of
 from resourceful.requests import Request
 from resourceful.responses import PlainTextResponse, Response
 from resourceful.types import ASGIApp, Message, Receive, Scope, Send
@@ -119,6 +120,9 @@ class HTTPResource:
     #: The cache policy of the class's responses to GET and HEAD, in place of its mounts'
     #: and the app's (a handler's own, from ``@caching``, wins over it).
     cache_control: ClassVar[CacheControl | None] = None
+    #: The representations of its handlers' return values, chosen by ``Accept`` (a handler's
+    #: own, from ``@represents``, wins over them); the handlers' JSON when None.
+    representations: ClassVar[Representations | None] = None
     #: Refuse ``PUT``, ``PATCH`` and ``DELETE`` without ``If-Match`` (428), so that a client
     #: changes only the state it read; needs a ``validators`` method.
     require_if_match: ClassVar[bool] = False
@@ -201,6 +205,7 @@ def _resource_http_app(
                 conditional=conditional,
                 cache_control=policy_of(plan.func) or cls.cache_control or cache_control,
                 location=locate(plan.func),
+                representations=representations_of(plan.func) or cls.representations,
             )
             app = http_app(handler, handlers.get(verb, container))
             served[verb.upper()] = handled_by_its_own(app, plan.func)

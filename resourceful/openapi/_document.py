@@ -36,6 +36,7 @@ from resourceful.di._framework import (
     without_none,
 )
 from resourceful.exceptions import status_phrase
+from resourceful.negotiation import Representations, representations_of
 from resourceful.openapi._jsonschema import Components, Schema, model_fields, plain_default
 from resourceful.openapi._operation import OperationInfo, ResponseSpec, as_spec, operation_info
 from resourceful.resources import HTTPResource, _is_resource
@@ -102,6 +103,8 @@ class Endpoint:
     #: Whether the endpoint evaluates preconditions on validators (None: it has none), and
     #: requires ``If-Match`` on its changing methods (True).
     conditional: bool | None = None
+    #: The representations it offers, if it negotiates.
+    representations: Representations | None = None
 
 
 @attrs.frozen
@@ -244,6 +247,7 @@ def _endpoint(
     if place.responses:
         info = attrs.evolve(info, responses={**place.responses, **info.responses})
     status_code, headers = response_settings(func)
+    offered = representations_of(func) or getattr(cls, "representations", None)
     if location_of(func) is not None:  # the created resource's path
         headers = {**(headers or {}), "Location": ""}
     tags = place.tags or ((cls.__name__,) if cls is not None else ())
@@ -260,6 +264,7 @@ def _endpoint(
         headers or {},
         tags,
         (*place.names, route.name),
+        representations=offered,
     )
 
 
@@ -438,6 +443,8 @@ class DocumentBuilder:
         """What the endpoint responds with: its return annotation, then the errors it may give."""
         handler = endpoint.plans[-1]
         found = self._returns(handler, endpoint)
+        if endpoint.representations is not None and endpoint.representations.fallback is None:
+            found["406"] = _problem("Not Acceptable: the request accepts none of the media types.")
         validates = any(p.source in _VALIDATED for plan in endpoint.plans for p in plan.parameters)
         if any(p.source is Source.BODY for plan in endpoint.plans for p in plan.parameters):
             found["400"] = _plain("The body is not valid JSON.")
@@ -494,7 +501,7 @@ class DocumentBuilder:
             )
             response: dict[str, Any] = {
                 "description": status_phrase(int(status)) + ".",
-                "content": {"application/json": {"schema": schema}},
+                "content": _representations(endpoint, schema),
             }
             if headers:
                 response["headers"] = headers
@@ -551,6 +558,18 @@ def _bounded(schema: Schema, parameter: Parameter) -> Schema:
 
 def _reads_form(parameter: Parameter) -> bool:
     return parameter.source in (Source.FORM, Source.FILE)
+
+
+def _representations(endpoint: Endpoint, schema: Schema) -> dict[str, Any]:
+    """The content of each representation the endpoint offers: the JSON of its return
+    value's schema, or text another renderer makes."""
+    offered = endpoint.representations
+    if offered is None:
+        return {"application/json": {"schema": schema}}
+    return {
+        media_type: {"schema": schema if render is None else dict(_TEXT)}
+        for media_type, render in offered.renderers.items()
+    }
 
 
 _SAFE = frozenset({"get", "head"})
