@@ -7,14 +7,15 @@ accounts module's login page.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from examples.notes.live import announce, live_notes
-from examples.notes.store import UnitOfWork
+from examples.notes.store import Note, UnitOfWork
 from resourceful import Form, HTTPResource, Route, WebSocketRoute
 from resourceful.authentication import requires
 from resourceful.broadcast import Broadcast
 from resourceful.concurrency import run_in_threadpool
+from resourceful.negotiation import Representations
 from resourceful.requests import Request
 from resourceful.responses import RedirectResponse, Response
 from resourceful.templating import Jinja2Templates
@@ -22,13 +23,19 @@ from resourceful.templating import Jinja2Templates
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 
+def home_page(notes: list[Note], request: Request) -> Response:
+    return templates.TemplateResponse(request, "index.html", {"notes": notes})
+
+
 @requires("authenticated", redirect="login")
 class Home(HTTPResource):
-    """The signed-in user's notes, and a form to add one."""
+    """The signed-in user's notes, and a form to add one; the notes as JSON to a client
+    that asks for ``application/json``."""
 
-    def get(self, request: Request, work: UnitOfWork) -> Response:
-        notes = work.notes_of(request.user.identity)
-        return templates.TemplateResponse(request, "index.html", {"notes": notes})
+    representations: ClassVar = Representations({"text/html": home_page, "application/json": None})
+
+    def get(self, request: Request, work: UnitOfWork) -> list[Note]:
+        return work.notes_of(request.user.identity)
 
 
 @requires("authenticated", redirect="login")

@@ -78,3 +78,17 @@ def test_the_pages_are_private_and_revalidated(test_client_factory: TestClientFa
         assert login.headers["cache-control"] == "private, no-cache"
         script = client.get("/static/live.js")
         assert script.headers["cache-control"] == "max-age=3600, public"
+
+
+def test_the_home_page_is_json_to_a_client_that_asks_for_it(
+    test_client_factory: TestClientFactory,
+) -> None:
+    work = FakeWork()
+    work.add_note("ada", "As data")
+    with test_client_factory(pages_alone(work)) as client:
+        client.get("/login", params={"user": "ada"})
+        data = client.get("/", headers={"accept": "application/json"})
+        assert [note["text"] for note in data.json()] == ["As data"]
+        assert data.headers["vary"] == "Accept, Cookie", "merged with the session's"
+        # The client accepts only XML.
+        assert client.get("/", headers={"accept": "application/xml"}).status_code == 406
