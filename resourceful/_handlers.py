@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from resourceful._marks import Mark
 from resourceful.concurrency import is_async_callable, run_in_threadpool
 from resourceful.exceptions import HTTPException
 from resourceful.requests import Request
@@ -15,7 +16,6 @@ from resourceful.websockets import WebSocket
 ExceptionHandler = Callable[[Any, Any], Any]
 HandlerKey = int | type[Exception]
 F = TypeVar("F", bound=Callable[..., Any])
-_ATTRIBUTE = "__resourceful_handlers__"
 
 
 class Handlers:
@@ -84,6 +84,9 @@ def layer_handlers(handlers: Mapping[HandlerKey, ExceptionHandler], where: str) 
     return Handlers(handlers)
 
 
+_HANDLERS: Mark[Handlers] = Mark("handlers")
+
+
 def handles(handlers: Mapping[HandlerKey, ExceptionHandler]) -> Callable[[F], F]:
     """Respond to the errors of one handler, a resource method or a function endpoint, with
     ``handlers`` (keyed as the app's), before its class's, its mount's and the app's.
@@ -91,19 +94,12 @@ def handles(handlers: Mapping[HandlerKey, ExceptionHandler]) -> Callable[[F], F]
     Raises:
         ValueError: for ``500`` or ``Exception``, which only the app takes.
     """
-    checked = layer_handlers(handlers, "handles()")
-
-    def decorate(func: F) -> F:
-        setattr(func, _ATTRIBUTE, checked)
-        return func
-
-    return decorate
+    return _HANDLERS.decorating(layer_handlers(handlers, "handles()"))
 
 
 def handlers_of(func: Any) -> Handlers | None:
     """What :func:`handles` recorded on ``func``, if it did."""
-    found: Handlers | None = getattr(func, _ATTRIBUTE, None)
-    return found
+    return _HANDLERS.of(func)
 
 
 async def respond_with(

@@ -12,8 +12,9 @@ from typing import Any, TypeVar
 
 import attrs
 
+from resourceful._marks import Mark
+
 F = TypeVar("F", bound=Callable[..., Any])
-_ATTRIBUTE = "__resourceful_cache_control__"
 
 
 def _seconds(instance: Any, attribute: attrs.Attribute[Any], value: int | None) -> None:
@@ -71,21 +72,18 @@ class CacheControl:
         return ", ".join(directives)
 
 
+_POLICY: Mark[CacheControl] = Mark("cache_control")
+
+
 def caching(policy: CacheControl) -> Callable[[F], F]:
     """Give one handler (a resource method or a function endpoint) its own cache policy, in
     place of its class's, its mounts' and the app's."""
-
-    def decorate(func: F) -> F:
-        setattr(func, _ATTRIBUTE, policy)
-        return func
-
-    return decorate
+    return _POLICY.decorating(policy)
 
 
 def policy_of(func: Any) -> CacheControl | None:
     """The cache policy :func:`caching` gave ``func``, if it did."""
-    found: CacheControl | None = getattr(func, _ATTRIBUTE, None)
-    return found
+    return _POLICY.of(func)
 
 
 __all__ = ["CacheControl", "caching", "policy_of"]

@@ -16,13 +16,14 @@ from typing import Any, Literal, TypeVar
 
 import attrs
 
+from resourceful._marks import Mark
+
 # etagc = "!" / %x23-7E / obs-text: visible characters but the double quote, and non-ASCII.
 _OPAQUE = re.compile(r"[\x21\x23-\x7e\x80-\xff]*")
 _TAG = re.compile(r'\s*(W/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*(?:,|$)')
 
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 F = TypeVar("F", bound=Callable[..., Any])
-_ATTRIBUTE = "__resourceful_conditional__"
 
 
 @attrs.frozen
@@ -175,6 +176,9 @@ def _modified_after(validators: Validators, date: datetime.datetime) -> bool:
     return modified.replace(microsecond=0) > date
 
 
+_CONDITIONS: Mark[tuple[Callable[..., Any], bool]] = Mark("conditional")
+
+
 def conditional(
     validators: Callable[..., Any], *, require_if_match: bool = False
 ) -> Callable[[F], F]:
@@ -182,18 +186,12 @@ def conditional(
     ``validators`` returns (a :class:`Validators`; it is injected as the endpoint is), as a
     resource's ``validators`` method is; ``require_if_match`` as a resource's.
     """
-
-    def decorate(func: F) -> F:
-        setattr(func, _ATTRIBUTE, (validators, require_if_match))
-        return func
-
-    return decorate
+    return _CONDITIONS.decorating((validators, require_if_match))
 
 
 def conditions_of(func: Any) -> tuple[Callable[..., Any], bool] | None:
     """What :func:`conditional` gave ``func``: its validators and ``require_if_match``."""
-    found: tuple[Callable[..., Any], bool] | None = getattr(func, _ATTRIBUTE, None)
-    return found
+    return _CONDITIONS.of(func)
 
 
 __all__ = [

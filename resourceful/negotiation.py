@@ -8,11 +8,12 @@ from typing import Any, TypeVar
 
 import attrs
 
+from resourceful._marks import Mark
+
 #: What makes one representation's response from a handler's return value, given the
 #: request: ``render(value, request) -> Response`` (sync or async).
 Render = Callable[[Any, Any], Any]
 F = TypeVar("F", bound=Callable[..., Any])
-_ATTRIBUTE = "__resourceful_representations__"
 
 
 @attrs.frozen
@@ -130,24 +131,20 @@ class Representations:
         return choose(accept, self.offered) or self.fallback
 
 
+_OFFERED: Mark[Representations] = Mark("representations")
+
+
 def represents(
     renderers: Mapping[str, Render | None], *, fallback: str | None = None
 ) -> Callable[[F], F]:
     """Offer the representations of one handler's return value (in place of its class's
     ``representations``): ``@represents({"text/html": page, "application/json": None})``."""
-    offered = Representations(renderers, fallback)
-
-    def decorate(func: F) -> F:
-        setattr(func, _ATTRIBUTE, offered)
-        return func
-
-    return decorate
+    return _OFFERED.decorating(Representations(renderers, fallback))
 
 
 def representations_of(func: Any) -> Representations | None:
     """What :func:`represents` gave ``func``, if it did."""
-    found: Representations | None = getattr(func, _ATTRIBUTE, None)
-    return found
+    return _OFFERED.of(func)
 
 
 __all__ = [
