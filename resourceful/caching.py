@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import attrs
 
 from resourceful._marks import Mark
+from resourceful.datastructures import MutableHeaders
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -70,6 +71,23 @@ class CacheControl:
             elif isinstance(value, int) and not isinstance(value, bool):
                 directives.append(f"{token}={value}")
         return ", ".join(directives)
+
+
+def keep_private(headers: MutableHeaders, *, no_store: bool = False) -> None:
+    """Keep a response out of shared caches (``private``), or out of every cache
+    (``no-store``), unless its ``Cache-Control`` says ``public``: it was decided so.
+
+    The App's session and authentication layers call it for a response that read the
+    session, set its cookie, or went to an authenticated user.
+    """
+    wanted = "no-store" if no_store else "private"
+    current = headers.get("cache-control")
+    if current is None:
+        headers["cache-control"] = wanted
+        return
+    directives = {part.split("=", 1)[0].strip().lower() for part in current.split(",")}
+    if "public" not in directives and wanted not in directives:
+        headers["cache-control"] = f"{current}, {wanted}"
 
 
 _POLICY: Mark[CacheControl] = Mark("cache_control")

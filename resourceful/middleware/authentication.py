@@ -10,9 +10,11 @@ from resourceful.authentication import (
     AuthenticationError,
     UnauthenticatedUser,
 )
+from resourceful.caching import keep_private
+from resourceful.datastructures import MutableHeaders
 from resourceful.requests import HTTPConnection
 from resourceful.responses import PlainTextResponse, Response
-from resourceful.types import ASGIApp, Receive, Scope, Send
+from resourceful.types import ASGIApp, Message, Receive, Scope, Send
 
 
 def default_on_error(conn: HTTPConnection, exc: AuthenticationError) -> Response:
@@ -56,7 +58,19 @@ class AuthenticationMiddleware:
             result if result is not None else (AuthCredentials(), UnauthenticatedUser())
         )
         scope["auth"], scope["user"] = credentials, user
+        if result is not None and scope["type"] == "http" and "app" in scope:
+            # In a resourceful app: what goes to an authenticated user is theirs alone.
+            send = _private(send)
         await self.app(scope, receive, send)
+
+
+def _private(send: Send) -> Send:
+    async def send_private(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            keep_private(MutableHeaders(scope=message))
+        await send(message)
+
+    return send_private
 
 
 __all__ = ["AuthenticationMiddleware", "default_on_error"]

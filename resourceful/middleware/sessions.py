@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from functools import partial
 from typing import Any, Literal
 
+from resourceful.caching import keep_private
 from resourceful.datastructures import MutableHeaders, Secret
 from resourceful.exceptions import MissingDependencyError
 from resourceful.middleware.sessionstores import SessionStore
@@ -183,6 +184,10 @@ class SessionMiddleware:
                     attributes = self.clear_attributes if value == "null" else self.attributes
                     header = f"{self.session_cookie}={value}; {attributes}"
                     MutableHeaders(scope=message).append("set-cookie", header)
+                if "app" in scope and (value is not None or getattr(current, "accessed", False)):
+                    # In a resourceful app: a response that depends on the session is the
+                    # user's alone, and one that sets its cookie is kept by no cache.
+                    keep_private(MutableHeaders(scope=message), no_store=value is not None)
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)

@@ -8,11 +8,17 @@ from typing import ClassVar
 
 import pytest
 
-from resourceful import App, HTTPResource, Mount, Route, Router
-from resourceful.caching import CacheControl, caching
+from resourceful import App, HTTPResource, Middleware, Mount, Route, Router
+from resourceful.authentication import AuthCredentials, AuthenticationBackend, SimpleUser
+from resourceful.caching import CacheControl, caching, keep_private
 from resourceful.conditional import ETag, Validators
+from resourceful.datastructures import MutableHeaders
 from resourceful.exceptions import HTTPException
+from resourceful.middleware.authentication import AuthenticationMiddleware
+from resourceful.middleware.sessions import SessionMiddleware
+from resourceful.requests import HTTPConnection, Request
 from resourceful.responses import PlainTextResponse, Response
+from resourceful.types import Receive, Scope, Send
 from tests.conftest import TestClientFactory
 
 PRIVATE = CacheControl(private=True, max_age=0, must_revalidate=True)
@@ -158,3 +164,65 @@ def test_a_before_hooks_response_gets_the_policy(test_client_factory: TestClient
 
     with test_client_factory(App(routes=[Route("/closed", Closed)])) as client:
         assert client.get("/closed").headers["cache-control"] == str(SHARED)
+
+
+def test_keep_private_adds_to_what_is_there_unless_public() -> None:
+    cases = {
+        None: "private",
+        "max-age=60": "max-age=60, private",
+        "private, no-cache": "private, no-cache",
+        "public, max-age=60": "public, max-age=60",
+    }
+    for given, expected in cases.items():
+        headers = MutableHeaders({} if given is None else {"cache-control": given})
+        keep_private(headers)
+        assert headers["cache-control"] == expected, given
+    headers = MutableHeaders({"cache-control": "private"})
+    keep_private(headers, no_store=True)
+    assert headers["cache-control"] == "private, no-store"
+
+
+class HeaderUser(AuthenticationBackend):
+    async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, SimpleUser] | None:
+        name = conn.headers.get("user")
+        return None if name is None else (AuthCredentials(["authenticated"]), SimpleUser(name))
+
+
+async def visits(request: Request) -> PlainTextResponse:
+    if "count" in request.query_params:
+        request.session["count"] = request.session.get("count", 0) + 1
+    return PlainTextResponse(str(request.session.get("count", 0)))
+
+
+@caching(SHARED)
+async def shared_visits(request: Request) -> PlainTextResponse:
+    return PlainTextResponse(str(request.session.get("count", 0)))
+
+
+def test_what_depends_on_the_session_or_the_user_is_kept_from_shared_caches(
+    test_client_factory: TestClientFactory,
+) -> None:
+    app = App(
+        routes=[Route("/", page), Route("/visits", visits), Route("/shared", shared_visits)],
+        middleware=[
+            Middleware(SessionMiddleware, secret_key="test"),
+            Middleware(AuthenticationMiddleware, backend=HeaderUser()),
+        ],
+    )
+    with test_client_factory(app) as client:
+        assert "cache-control" not in client.get("/").headers, "nothing personal"
+        counted = client.get("/visits?count")
+        assert counted.headers["cache-control"] == "no-store", "it sets the session cookie"
+        read = client.get("/visits")
+        assert (read.headers["cache-control"], read.headers["vary"]) == ("private", "Cookie")
+        assert client.get("/shared").headers["cache-control"] == str(SHARED), "declared public"
+        assert client.get("/", headers={"user": "ann"}).headers["cache-control"] == "private"
+
+
+def test_the_toolkit_alone_adds_no_cache_policy(test_client_factory: TestClientFactory) -> None:
+    async def plain(scope: Scope, receive: Receive, send: Send) -> None:
+        scope["session"]["seen"] = True
+        await PlainTextResponse("seen")(scope, receive, send)
+
+    client = test_client_factory(SessionMiddleware(plain, secret_key="test"))
+    assert "cache-control" not in client.get("/").headers
