@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"\n(chart: {path}, {path.stat().st_size:,} bytes)")
     heading("Classes: the same endpoints as resources and as functions")
     classes.main([] if full else ["--iterations", "200", "--rounds", "1"])
-    heading("Conditional requests: a GET answered 304 against the same GET answered 200")
+    heading("Conditional requests: a GET responded to with 304 against the same GET with 200")
     conditional.main([] if full else ["--iterations", "200", "--rounds", "1"])
     heading("Layers: providers per mount against providers of the app")
     layers.main([] if full else ["--iterations", "200", "--rounds", "1"])

@@ -1,7 +1,7 @@
-"""A conditional GET answered 304 costs less than the same GET answered 200.
+"""A conditional GET responded to with 304 costs less than the same GET with 200.
 
 One resource declares its validators (a strong ETag and a modification date, from an
-injected store) and answers GET with a JSON document it builds from the store. The same
+injected store) and responds to GET with a JSON document it builds from the store. The same
 request is timed without a precondition (200, the document built and encoded) and with
 ``If-None-Match`` naming the current tag (304: the handler skipped, no body), interleaved;
 the ratio 304 / 200 is printed (above 1.00x: the 304 is faster). Run it with

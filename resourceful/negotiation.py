@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -14,6 +15,7 @@ from resourceful._marks import Mark
 #: request: ``render(value, request) -> Response`` (sync or async).
 Render = Callable[[Any, Any], Any]
 F = TypeVar("F", bound=Callable[..., Any])
+_QVALUE = re.compile(r"0(\.\d{0,3})?|1(\.0{0,3})?")
 
 
 @attrs.frozen
@@ -58,10 +60,9 @@ def parse_accept(value: str) -> list[MediaRange]:
         for parameter in parameters:
             name, _, text = parameter.partition("=")
             if name.strip().lower() == "q":
-                try:
-                    quality = min(max(float(text), 0.0), 1.0)
-                except ValueError:
-                    quality = 0.0  # a weight that is no number: nothing is preferred by it
+                # A weight out of RFC 9110's grammar (7, nan, high) prefers nothing.
+                weight = text.strip()
+                quality = float(weight) if _QVALUE.fullmatch(weight) else 0.0
             elif text:
                 others.append((name.strip().lower(), text.strip().strip('"').lower()))
         found.append(MediaRange(kind, subtype, quality, tuple(others)))

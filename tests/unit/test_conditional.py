@@ -78,6 +78,16 @@ def test_http_dates_in_their_three_formats_and_junk() -> None:
     assert parse_http_date(f"{NOON_HTTP}, {AFTER_HTTP}") is None
 
 
+@given(st.text(), st.sampled_from(["GET", "PUT"]))
+def test_any_precondition_value_is_evaluated_without_error(value: str, method: str) -> None:
+    headers = dict.fromkeys(
+        ["if-match", "if-none-match", "if-modified-since", "if-unmodified-since"], value
+    )
+    assert evaluate_preconditions(method, headers, CURRENT) in (200, 304, 412)
+    parsed = parse_http_date(value)
+    assert parsed is None or parsed.tzinfo is not None
+
+
 def test_validators_make_their_headers_and_need_an_aware_date() -> None:
     assert CURRENT.headers() == {"etag": '"v2"', "last-modified": NOON_HTTP}
     assert Validators().headers() == {}
@@ -225,7 +235,7 @@ def test_a_change_needs_the_current_tag(test_client_factory: TestClientFactory) 
         assert store.text == "first", "nothing changed"
         done = client.put("/note", content=b"second", headers={"if-match": '"v1"'})
         assert (done.status_code, done.headers["etag"]) == (204, '"v2"')
-        # A PATCH answered with the new representation carries its validators.
+        # The response to a PATCH holds the new representation, and its validators.
         patched = client.patch("/note", content=b"+", headers={"if-match": '"v2"'})
         assert (patched.status_code, patched.json()) == (200, {"text": "second+"})
         assert (patched.headers["etag"], patched.headers["content-location"]) == ('"v3"', "/note")

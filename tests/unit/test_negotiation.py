@@ -7,6 +7,8 @@ import datetime
 from typing import Any, ClassVar
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from resourceful import App, HTTPResource, Route
 from resourceful.conditional import ETag, Validators
@@ -32,11 +34,24 @@ def test_accept_is_parsed_with_weights_and_junk_left_out() -> None:
         MediaRange("text", "html", 0.5, (("level", "1"),)),
         MediaRange("*", "*", 1.0),
     ]
-    # Sent a range without a subtype, "*/html", a weight that is no number, and one above 1.
-    assert parse_accept("text, */html, a/b;q=high, c/d;q=7") == [
+    # Sent a range without a subtype, "*/html", and weights that are no number, above 1,
+    # not a number at all to float(), and with too many digits.
+    assert parse_accept("text, */html, a/b;q=high, c/d;q=7, e/f;q=nan, g/h;q=0.5555") == [
         MediaRange("a", "b", 0.0),
-        MediaRange("c", "d", 1.0),
+        MediaRange("c", "d", 0.0),
+        MediaRange("e", "f", 0.0),
+        MediaRange("g", "h", 0.0),
     ]
+    assert parse_accept("a/b;q=0.5, c/d;q=1.000, e/f;q=0") == [
+        MediaRange("a", "b", 0.5),
+        MediaRange("c", "d", 1.0),
+        MediaRange("e", "f", 0.0),
+    ]
+
+
+@given(st.text())
+def test_any_accept_value_is_read_without_error(value: str) -> None:
+    assert choose(value, PAGE_AND_JSON) in (*PAGE_AND_JSON, None)
 
 
 @pytest.mark.parametrize(
@@ -101,7 +116,7 @@ class Notes(HTTPResource):
         return ["posted"]
 
 
-def test_a_resource_answers_each_client_in_the_representation_it_accepts(
+def test_a_resource_responds_to_each_client_in_the_representation_it_accepts(
     test_client_factory: TestClientFactory,
 ) -> None:
     with test_client_factory(App(routes=[Route("/notes", Notes)])) as client:

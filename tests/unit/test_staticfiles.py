@@ -100,7 +100,7 @@ def test_files_carry_the_cache_policy_given(
     assert first.headers["cache-control"] == "max-age=31536000, public, immutable"
     fresh = client.get("/static/css/style.css", headers={"if-none-match": first.headers["etag"]})
     assert (fresh.status_code, fresh.headers["cache-control"]) == (304, str(policy))
-    # A miss, answered with the 404 page, is not kept for a year.
+    # A miss, responded to with the 404 page, is not kept for a year.
     missing = client.get("/static/nothing.css")
     assert (missing.status_code, "cache-control" in missing.headers) == (404, False)
 
