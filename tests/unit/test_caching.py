@@ -156,14 +156,17 @@ def test_a_before_hooks_response_gets_the_policy(test_client_factory: TestClient
     class Closed(HTTPResource):
         cache_control: ClassVar = SHARED
 
-        def before(self) -> Response:
-            return PlainTextResponse("closed for now")
+        def before(self, request: Request) -> Response | None:
+            closed = "closed" in request.query_params
+            return PlainTextResponse("closed for now") if closed else None
 
-        async def get(self) -> None:
-            return None  # pragma: no cover (before responds first)
+        async def get(self) -> str:
+            return "open"
 
     with test_client_factory(App(routes=[Route("/closed", Closed)])) as client:
-        assert client.get("/closed").headers["cache-control"] == str(SHARED)
+        closed = client.get("/closed?closed")
+        assert (closed.text, closed.headers["cache-control"]) == ("closed for now", str(SHARED))
+        assert client.get("/closed").json() == "open"
 
 
 def test_keep_private_adds_to_what_is_there_unless_public() -> None:

@@ -268,11 +268,9 @@ def test_of_clients_updating_with_the_tag_they_read_exactly_one_wins(
 def test_require_if_match_needs_validators() -> None:
     class Blind(HTTPResource):
         require_if_match: ClassVar[bool] = True
+        put = Note.put  # a handler, but no validators for If-Match to be compared with
 
-        async def put(self) -> None:
-            return None  # pragma: no cover (the app refuses to start)
-
-    app = App(routes=[Route("/blind", Blind)])
+    app = App(routes=[Route("/blind", Blind)], providers=[Provider(Store())])
     with pytest.raises(TypeError, match="Blind sets require_if_match but defines no validators"):
         app.build_middleware_stack()
 
@@ -283,19 +281,26 @@ def test_a_before_hook_that_responds_skips_the_validators(
     seen: list[str] = []
 
     class Closed(HTTPResource):
-        def before(self) -> Response:
-            return PlainTextResponse("closed", status_code=503)
+        def before(self, request: Request) -> Response | None:
+            closed = "closed" in request.query_params
+            return PlainTextResponse("closed", status_code=503) if closed else None
 
-        def validators(self) -> Validators:  # pragma: no cover (before responds first)
+        def validators(self) -> Validators:
             seen.append("validators")
             return CURRENT
 
         async def get(self) -> Any:
-            return None  # pragma: no cover (before responds first)
+            seen.append("get")
+            return "open"
 
     with test_client_factory(App(routes=[Route("/closed", Closed)])) as client:
-        assert client.get("/closed", headers={"if-none-match": '"v2"'}).status_code == 503
-    assert seen == []
+        closed = client.get("/closed?closed", headers={"if-none-match": '"v2"'})
+        assert closed.status_code == 503
+        assert seen == []
+        # Open: the validators are asked, and the client's current tag gets a 304.
+        assert client.get("/closed", headers={"if-none-match": '"v2"'}).status_code == 304
+        assert client.get("/closed").json() == "open"
+    assert seen == ["validators", "validators", "get"]
 
 
 def note_validators(store: Store) -> Validators:

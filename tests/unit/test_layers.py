@@ -4,7 +4,7 @@ the innermost layer winning, planned and checked when the app is built."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 from typing import Any, ClassVar
 
 import attrs
@@ -138,11 +138,20 @@ def test_an_endpoint_outside_the_mount_cannot_have_its_provider() -> None:
     assert "provided only under Mount('/accounts'), and the app is not under it" in message
 
 
-def test_a_provider_out_of_its_dependencys_reach_fails_at_startup() -> None:
-    # The shop's provider needs Accounts, which only the sibling mount provides.
-    async def shop(shop: Shop) -> Response:
-        return Response()  # pragma: no cover (the app refuses to build)
+def test_a_provider_out_of_its_dependencys_reach_fails_at_startup(
+    test_client_factory: TestClientFactory,
+) -> None:
+    async def shop(shop: Shop) -> PlainTextResponse:
+        return PlainTextResponse(f"shop of {shop.accounts.greeting.text}")
 
+    # Served where the accounts are in reach, the shop works.
+    reached = App(
+        routes=[Mount("/shop", routes=[Route("/", shop)], providers=[Shop, Accounts])],
+        providers=[Provider(Greeting("hello"))],
+    )
+    with test_client_factory(reached) as client:
+        assert client.get("/shop/").text == "shop of hello"
+    # Its provider needs Accounts, which here only the sibling mount provides.
     app = App(
         routes=[
             Mount("/accounts", routes=[Route("/", welcome)], providers=[Accounts]),
@@ -226,7 +235,9 @@ def test_app_scoped_mount_providers_start_after_the_apps_and_stop_before(
     assert events[4:] == ["stop second", "stop inner", "stop first", "stop app"]
 
 
-def test_a_mount_provider_that_fails_at_startup_stops_what_started() -> None:
+def test_a_mount_provider_that_fails_at_startup_stops_what_started(
+    test_client_factory: TestClientFactory,
+) -> None:
     events: list[str] = []
 
     async def database() -> AsyncIterator[Greeting]:
@@ -241,10 +252,8 @@ def test_a_mount_provider_that_fails_at_startup_stops_what_started() -> None:
         routes=[Mount("/a", routes=[], providers=[Provider(broken, scope="app")])],
         providers=[Provider(database, scope="app")],
     )
-    from resourceful.testclient import TestClient
-
-    with pytest.raises(RuntimeError, match="the accounts store is down"), TestClient(app):
-        pass  # pragma: no cover (startup fails)
+    with ExitStack() as stack, pytest.raises(RuntimeError, match="the accounts store is down"):
+        stack.enter_context(test_client_factory(app))
     assert events == ["open", "close"]
 
 
@@ -541,15 +550,21 @@ def test_a_handlers_own_providers_serve_it_alone(test_client_factory: TestClient
     assert app.container_of((counter, "post"), class_layer).where == "Mount('/shop') > Counter"
 
 
-def test_what_one_handler_injects_is_out_of_the_others_reach() -> None:
+def test_what_one_handler_injects_is_out_of_the_others_reach(
+    test_client_factory: TestClientFactory,
+) -> None:
     class Till(HTTPResource):
         @injects(Accounts)
-        async def get(self, accounts: Accounts) -> None:
-            return None  # pragma: no cover (the app refuses to start)
+        async def get(self, accounts: Accounts) -> str:
+            return accounts.greeting.text
 
-        async def post(self, accounts: Accounts) -> None:
-            return None  # pragma: no cover (the app refuses to start)
+        async def post(self, accounts: Accounts) -> str:
+            return accounts.greeting.text
 
+    # Where the app provides Accounts too, both handlers are served.
+    both = App(routes=[Route("/till", Till)], providers=[Provider(Greeting("app")), Accounts])
+    with test_client_factory(both) as client:
+        assert (client.get("/till").json(), client.post("/till").json()) == ("app", "app")
     app = App(routes=[Route("/till", Till)], providers=[Provider(Greeting("app"))])
     with pytest.raises(DependencyError, match=r"provided only under \S*Till.get, and the app"):
         app.build_middleware_stack()
