@@ -6,7 +6,6 @@ import importlib.util
 import os
 import stat
 from collections.abc import Sequence
-from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from pathlib import Path
 
@@ -14,6 +13,12 @@ import anyio.to_thread
 
 from resourceful._paths import route_path
 from resourceful.caching import CacheControl
+from resourceful.conditional import (
+    Validators,
+    evaluate_preconditions,
+    parse_entity_tags,
+    parse_http_date,
+)
 from resourceful.datastructures import URL, Headers
 from resourceful.exceptions import HTTPException
 from resourceful.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
@@ -175,22 +180,15 @@ class StaticFiles:
 
     @staticmethod
     def is_not_modified(response_headers: Headers, request_headers: Headers) -> bool:
-        """Whether ``If-None-Match`` or ``If-Modified-Since`` says the client's copy is fresh."""
-        if_none_match = request_headers.get("if-none-match")
-        if if_none_match:
-            if if_none_match.strip() == "*":
-                return True
-            tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
-            return response_headers["etag"] in tags
-        if_modified_since = request_headers.get("if-modified-since")
-        if if_modified_since is None:
-            return False
-        try:
-            since = parsedate_to_datetime(if_modified_since)
-            modified = parsedate_to_datetime(response_headers["last-modified"])
-        except (TypeError, ValueError):
-            return False
-        return modified <= since
+        """Whether ``If-None-Match`` or ``If-Modified-Since`` says the client's copy is fresh,
+        evaluated as for any resource (:func:`~resourceful.conditional.evaluate_preconditions`)."""
+        tags = parse_entity_tags(response_headers.get("etag", ""))
+        modified = response_headers.get("last-modified")
+        validators = Validators(
+            tags[0] if isinstance(tags, list) and tags else None,
+            None if modified is None else parse_http_date(modified),
+        )
+        return evaluate_preconditions("GET", request_headers, validators) == 304
 
     async def _missing(self, scope: Scope) -> Response:
         if self.html:
