@@ -16,7 +16,18 @@ from resourceful.datastructures import (
     State,
     UploadFile,
 )
-from resourceful.di import Body, Cookie, File, Form, Header, Inject, Path, Provider, Query
+from resourceful.di import (
+    Body,
+    Cookie,
+    File,
+    Form,
+    Header,
+    Inject,
+    MergePatch,
+    Path,
+    Provider,
+    Query,
+)
 from resourceful.exceptions import HTTPException, RequestValidationError, WebSocketException
 from resourceful.middleware import Middleware
 from resourceful.middleware.sessions import Session
@@ -66,6 +77,7 @@ __all__ = [
     "Host",
     "Inject",
     "JSONResponse",
+    "MergePatch",
     "Middleware",
     "Mount",
     "MutableHeaders",

@@ -39,6 +39,7 @@ from resourceful.di._framework import (
     InjectionContext,
     responder,
     response_settings,
+    validators_of_result,
 )
 from resourceful.exceptions import NotAcceptable, PreconditionFailed, PreconditionRequired
 from resourceful.negotiation import Representations, representations_of
@@ -61,6 +62,20 @@ Session = Callable[[Any, WebSocket, InjectionContext | None], Awaitable[None]]
 _CHANGING = frozenset({"PUT", "PATCH", "DELETE"})
 #: The changing methods whose successful response can hold the new representation.
 _REPLACING = frozenset({"PUT", "PATCH"})
+#: The headers of a 200 that its 304 carries too (RFC 9110 §15.4.5), and the cookies set.
+_KEPT_ON_304 = frozenset(
+    {
+        b"cache-control",
+        b"content-location",
+        b"date",
+        b"etag",
+        b"expires",
+        b"last-modified",
+        b"set-cookie",
+        b"vary",
+    }
+)
+_NOT_IN_STATE = "The resource is not in the state the request's preconditions name."
 
 
 class Conditional:
@@ -78,10 +93,10 @@ class Conditional:
         instance: Any,
         request: Request,
         context: InjectionContext | None,
-        cache_control: str | None,
+        kept: dict[str, str],
     ) -> Response | Validators:
         """The current validators, when the request's preconditions hold; else the 304
-        (with the cache policy the 200 would have had).
+        (with the headers ``kept`` of those the 200 would have had: its cache policy...).
 
         Raises:
             PreconditionRequired: a changing method came without ``If-Match``.
@@ -97,13 +112,9 @@ class Conditional:
         validators = await self.current(instance, request, context)
         status = evaluate_preconditions(method, headers, validators)
         if status == 304:
-            fresh = validators.headers()
-            if cache_control is not None:
-                fresh["cache-control"] = cache_control
-            return Response(status_code=304, headers=fresh)
+            return Response(status_code=304, headers={**kept, **validators.headers()})
         if status == 412:
-            msg = "The resource is not in the state the request's preconditions name."
-            raise PreconditionFailed(msg)
+            raise PreconditionFailed(_NOT_IN_STATE)
         return validators
 
     async def current(
@@ -132,6 +143,37 @@ class Conditional:
             for name, value in (await self.current(instance, request, context)).headers().items():
                 headers[name] = value
             headers["content-location"] = request.scope["path"]
+
+
+def _validated(response: Response, validators: Validators, request: Request) -> Response:
+    """The response with the validators of what it holds; to a GET or HEAD, the 304 (or
+    412) its preconditions give with those validators."""
+    headers = response.headers
+    for name, value in validators.headers().items():
+        headers[name] = value
+    if request.method in SAFE_METHODS and response.status_code == 200:
+        status = evaluate_preconditions(request.method, request.headers, validators)
+        if status == 304:
+            return not_modified(response)
+        if status == 412:
+            raise PreconditionFailed(_NOT_IN_STATE)
+    return response
+
+
+def not_modified(response: Response) -> Response:
+    """The 304 in place of ``response``: its headers that a 304 keeps (RFC 9110 §15.4.5),
+    its background task, and no body."""
+    found = Response(status_code=304, background=response.background)
+    found.raw_headers = [pair for pair in response.raw_headers if pair[0] in _KEPT_ON_304]
+    return found
+
+
+def _kept_on_304(headers: dict[str, str] | None, cache_control: str | None) -> dict[str, str]:
+    """Of a handler's own headers and cache policy, those its 304s carry."""
+    kept = {k: v for k, v in (headers or {}).items() if k.lower().encode() in _KEPT_ON_304}
+    if cache_control is not None:
+        kept["cache-control"] = cache_control
+    return kept
 
 
 def _apply_policy(response: Response, cache_control: str) -> None:
@@ -166,6 +208,8 @@ class Handler:
             cache policy holds for it.
         location: where what it returns is served, for the ``Location`` of its responses.
         representations: the representations it offers, chosen by ``Accept``.
+        result_validators: what gives the validators of what it returns, if
+            ``@responds(validators=...)`` said.
     """
 
     __slots__ = (
@@ -179,6 +223,7 @@ class Handler:
         "requirements",
         "resource",
         "respond",
+        "result_validators",
     )
 
     def __init__(
@@ -205,6 +250,7 @@ class Handler:
         self.cache_control = None if cache_control is None else str(cache_control)
         self.location = location
         self.representations = representations
+        self.result_validators = validators_of_result(plan.func)
 
     @property
     def plans(self) -> list[EndpointPlan]:
@@ -214,17 +260,27 @@ class Handler:
         return [plan for plan in found if plan is not None]
 
     @property
+    def declares_more(self) -> bool:
+        """Whether more than the handler's function makes its response: hooks, validators,
+        a cache policy, a location, representations."""
+        declared = (
+            self.before,
+            self.after,
+            self.conditional,
+            self.cache_control,
+            self.location,
+            self.representations,
+            self.result_validators,
+        )
+        return any(part is not None for part in declared)
+
+    @property
     def is_direct(self) -> bool:
         """Whether nothing runs around the handler: no hooks, nothing provided or read from a
         form, and an async handler that takes nothing or only the request."""
         plan = self.plan
         return (
-            self.before is None
-            and self.after is None
-            and self.conditional is None
-            and self.cache_control is None
-            and self.location is None
-            and self.representations is None
+            not self.declares_more
             and plan.is_async
             and not plan.needs_context
             and (plan.only_connection or not plan.parameters)
@@ -334,16 +390,7 @@ def _injected(handler: Handler, container: Container) -> ASGIApp:
     plans = handler.plans
     needs_context = any(plan.needs_context for plan in plans)
     reads_form = any(plan.reads_form for plan in plans)
-    declared = (
-        handler.before,
-        handler.after,
-        handler.conditional,
-        handler.location,
-        handler.representations,
-    )
-    full = None
-    if handler.cache_control is not None or any(part is not None for part in declared):
-        full = _full_response(handler)
+    full = _full_response(handler) if handler.declares_more else None
 
     async def injected(scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive, send)
@@ -386,7 +433,8 @@ def _full_response(handler: Handler) -> Responding:
     plan, respond, call = handler.plan, handler.respond, handler.plan.call
     before, after, conditional = handler.before, handler.after, handler.conditional
     cache_control, location = handler.cache_control, handler.location
-    representations = handler.representations
+    representations, result_validators = handler.representations, handler.result_validators
+    kept = _kept_on_304(response_settings(plan.func)[1], cache_control)
 
     async def full_response(
         instance: Any, request: Request, context: InjectionContext | None, scope: Scope
@@ -397,7 +445,7 @@ def _full_response(handler: Handler) -> Responding:
         if response is None and representations is not None:
             render = _renderer(representations, request)
         if response is None and conditional is not None:
-            checked = await conditional.check(instance, request, context, cache_control)
+            checked = await conditional.check(instance, request, context, kept)
             if isinstance(checked, Response):
                 response = checked
             else:
@@ -413,6 +461,8 @@ def _full_response(handler: Handler) -> Responding:
                     response.headers["location"] = location.of(result, scope)
                 if conditional is not None:
                     await conditional.stamp_changed(response, instance, request, context)
+                if result_validators is not None:
+                    response = _validated(response, result_validators(result), request)
             if validators is not None:
                 _stamp(response, validators, request.method)
         if after is not None:

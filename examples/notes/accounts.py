@@ -17,6 +17,7 @@ import attrs
 
 from examples.notes.store import UnitOfWork
 from resourceful import Form, HTTPResource, Mount, Query, Route
+from resourceful.openapi import ResponseSpec, operation
 from resourceful.requests import Request
 from resourceful.responses import RedirectResponse, Response, safe_redirect_url
 from resourceful.templating import Jinja2Templates
@@ -32,8 +33,6 @@ class Accounts:
 
     def sign_up(self, name: str, password: str) -> str | None:
         """Register ``name``: None when done, else what is wrong, to show the user."""
-        if not name or len(name) > 40 or len(password) < 8:
-            return "Choose a name (up to 40 characters) and a password of 8 characters or more."
         salt = secrets.token_bytes(16)
         try:
             self.connection.execute(
@@ -63,6 +62,12 @@ class Credentials:
 
 #: The page a login form goes on to, a link sent by anyone may name: only this site's own.
 NextPage = Annotated[str | None, Form(alias="next")]
+#: A new user's name, up to 40 characters, not only spaces (those around it are dropped).
+NewName = Annotated[str, Form(alias="name", max_length=40, pattern=r"\S")]
+#: A new user's password: 8 characters or more.
+NewPassword = Annotated[str, Form(alias="password", min_length=8)]
+#: The page again, saying what was wrong with what the form sent.
+FORM_AGAIN = ResponseSpec("The form again, saying what is wrong.", str, "text/html")
 
 
 def _sign_in(request: Request, name: str, next_page: str | None = None) -> Response:
@@ -76,11 +81,12 @@ class SignUp(HTTPResource):
     async def get(self, request: Request) -> Response:
         return templates.TemplateResponse(request, "signup.html")
 
+    @operation(responses={400: FORM_AGAIN})
     def post(
-        self, request: Request, form: Annotated[Credentials, Form()], accounts: Accounts
+        self, request: Request, name: NewName, password: NewPassword, accounts: Accounts
     ) -> Response:
-        name = form.name.strip()
-        problem = accounts.sign_up(name, form.password)
+        name = name.strip()
+        problem = accounts.sign_up(name, password)
         if problem is not None:
             return templates.TemplateResponse(
                 request, "signup.html", {"problem": problem}, status_code=400
@@ -94,6 +100,7 @@ class LogIn(HTTPResource):
     ) -> Response:
         return templates.TemplateResponse(request, "login.html", {"next": next_page})
 
+    @operation(responses={400: FORM_AGAIN})
     def post(
         self,
         request: Request,

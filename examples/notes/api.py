@@ -16,7 +16,7 @@ import attrs
 
 from examples.notes.live import announce
 from examples.notes.store import Note, UnitOfWork
-from resourceful import HTTPResource, Mount, Query, Route, responds
+from resourceful import HTTPResource, MergePatch, Mount, Query, Route, responds
 from resourceful.broadcast import Broadcast
 from resourceful.concurrency import run_in_threadpool
 from resourceful.conditional import ETag, Validators
@@ -103,7 +103,7 @@ class NoteIn:
 
 @operation(responses={404: "The signed-in user has no note of this id."})
 class NoteAPI(HTTPResource):
-    """One note: read it, replace its text or delete it (with ``If-Match``)."""
+    """One note: read it, replace it, change it or delete it (with ``If-Match``)."""
 
     require_if_match: ClassVar[bool] = True
 
@@ -118,6 +118,12 @@ class NoteAPI(HTTPResource):
         """Replace the note's text; the response holds the note and its new ETag."""
         return await notes.replace(id, note.text)
 
+    async def patch(self, id: int, changes: MergePatch[NoteIn], notes: MyNotes) -> Note:
+        """Change the fields a JSON Merge Patch (RFC 7396) names; the response holds the note
+        and its new ETag."""
+        edited = changes.apply(NoteIn(notes.one(id).text))
+        return await notes.replace(id, edited.text)
+
     async def delete(self, id: int, notes: MyNotes) -> None:
         """Delete the note."""
         await notes.delete(id)
@@ -128,7 +134,7 @@ class NotesAPI(HTTPResource):
         """The signed-in user's notes, newest first."""
         return notes.latest(limit)
 
-    @responds(201, location=NoteAPI)
+    @responds(201, location=NoteAPI, validators=validators_of)
     async def post(self, note: NoteIn, notes: MyNotes) -> Note:
         """Add a note; every page the user has open shows it at once."""
         return await notes.add(note.text)

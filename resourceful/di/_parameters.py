@@ -22,6 +22,7 @@ from resourceful.di._convert import (
 )
 from resourceful.di._forms import FormField, check_upload, form_model_data, structure_form_model
 from resourceful.di._markers import Constraints
+from resourceful.di._patch import MERGE_PATCH, patch_target, register_merge_patch
 from resourceful.exceptions import HTTPException, RequestValidationError
 from resourceful.requests import HTTPConnection, Request, read_form
 
@@ -29,6 +30,7 @@ MISSING: Any = inspect.Parameter.empty
 
 TEXT_CONVERTER = make_text_converter()
 BODY_CONVERTER = make_body_converter()
+register_merge_patch(BODY_CONVERTER)
 
 
 class Source(enum.Enum):
@@ -75,6 +77,7 @@ class Parameter:
         "is_list",
         "is_text",
         "key",
+        "media_type",
         "name",
         "resolver",
         "source",
@@ -107,6 +110,8 @@ class Parameter:
         self.annotation = annotation
         self.alias = alias or name
         self.is_list = is_list
+        #: The one media type a body must be sent as ("" for any JSON).
+        self.media_type = MERGE_PATCH if patch_target(annotation) is not None else ""
         if default is MISSING and is_optional(annotation):
             default = None
         self.default = default
@@ -240,16 +245,24 @@ async def _read_body(
         errors.append((("body",), "a JSON body is required"))
         return None
     content_type = sent_media_type(request.scope)
-    if content_type != "application/json" and not content_type.endswith("+json"):
-        sent = content_type or "none"
-        msg = f"Expected a JSON body (Content-Type: application/json), got {sent!r}."
-        raise HTTPException(415, msg)
+    if parameter.media_type:
+        if content_type != parameter.media_type:
+            raise _unsupported(content_type, parameter.media_type)
+    elif content_type != "application/json" and not content_type.endswith("+json"):
+        raise _unsupported(content_type, "application/json")
     data = await request.json()
     try:
         return parameter.hook(data, parameter.annotation)
     except Exception as exc:  # cattrs reports anything a hook raised
         errors.extend(field_errors(exc, ("body",)))
         return None
+
+
+def _unsupported(sent: str, expected: str) -> HTTPException:
+    msg = f"Expected a JSON body (Content-Type: {expected}), got {sent or 'none'!r}."
+    if expected == MERGE_PATCH:  # RFC 5789: say which patch documents are accepted
+        return HTTPException(415, msg, headers={"Accept-Patch": MERGE_PATCH})
+    return HTTPException(415, msg)
 
 
 def _read_form(parameter: Parameter, form: FormData, errors: list[FieldError]) -> Any:

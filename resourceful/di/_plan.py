@@ -39,6 +39,7 @@ from resourceful.di._parameters import (
     is_optional,
     without_none,
 )
+from resourceful.di._patch import patch_target
 from resourceful.di._providers import describe, strip_annotated, type_hints, unwrap_partial
 from resourceful.requests import HTTPConnection, Request
 from resourceful.websockets import WebSocket
@@ -226,7 +227,7 @@ def _plan_parameter(
         return Parameter(name, Source.PROVIDED, key=key, resolver=container.resolver(key))
     if container.out_of_reach(key):  # provided in another layer: not a body or query here
         raise _unresolvable(owner, name, key, protocol, container)
-    if attrs.has(without_none(key)) and protocol == "http":
+    if (attrs.has(without_none(key)) or patch_target(key) is not None) and protocol == "http":
         return Parameter(name, Source.BODY, annotation=key, default=default)
     if _value_shape(key)[0]:
         return _value_parameter(

@@ -11,6 +11,7 @@ import cattrs
 from cattrs.preconf.json import make_converter as make_json_converter
 
 from resourceful._json import compact_json, json_encoder
+from resourceful.conditional import Validators
 from resourceful.responses import JSONResponse, Response, has_body, length_header
 
 
@@ -73,6 +74,7 @@ def responds(
     headers: dict[str, str] | None = None,
     *,
     location: Any = None,
+    validators: Callable[[Any], Validators] | None = None,
 ) -> Callable[[Any], Any]:
     """Set the status code and headers of what a handler returns, when it is not a Response.
 
@@ -81,15 +83,25 @@ def responds(
     function) that serves what the handler returns: the response's ``Location`` is the path
     of its route, each path parameter taken from the returned object's attribute (or key) of
     that name, else from the request's (``@responds(201, location=NoteResource)``).
+    ``validators`` gives the validators of the returned object, for its response's ``ETag``
+    and ``Last-Modified`` (and, to a ``GET``, a 304 when the client's copy is current).
     """
 
     def decorate(func: Any) -> Any:
         func.__resourceful_status__ = status_code
         func.__resourceful_headers__ = dict(headers or {})
         func.__resourceful_location__ = location
+        func.__resourceful_validators__ = validators
         return func
 
     return decorate
+
+
+def validators_of_result(func: Any) -> Callable[[Any], Validators] | None:
+    """What ``@responds(validators=...)`` gave ``func`` to find the validators of what it
+    returns, if anything."""
+    found: Callable[[Any], Validators] | None = getattr(func, "__resourceful_validators__", None)
+    return found
 
 
 def location_of(func: Any) -> Any:

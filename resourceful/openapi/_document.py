@@ -393,7 +393,7 @@ class DocumentBuilder:
                     media.update(examples)
                     return {
                         "required": parameter.default is MISSING,
-                        "content": {"application/json": media},
+                        "content": {parameter.media_type or "application/json": media},
                     }
         form = [p for plan in endpoint.plans for p in plan.parameters if _reads_form(p)]
         if not form:
@@ -446,9 +446,11 @@ class DocumentBuilder:
         if endpoint.representations is not None and endpoint.representations.fallback is None:
             found["406"] = _problem("Not Acceptable: the request accepts none of the media types.")
         validates = any(p.source in _VALIDATED for plan in endpoint.plans for p in plan.parameters)
-        if any(p.source is Source.BODY for plan in endpoint.plans for p in plan.parameters):
-            found["400"] = _plain("The body is not valid JSON.")
-            found["415"] = _plain("The body is not JSON (Content-Type: application/json).")
+        for body in (p for plan in endpoint.plans for p in plan.parameters):
+            if body.source is Source.BODY:
+                sent_as = body.media_type or "application/json"
+                found["400"] = _plain("The body is not valid JSON.")
+                found["415"] = _plain(f"The body is not sent as {sent_as}.")
         if any(_reads_form(p) for plan in endpoint.plans for p in plan.parameters):
             found["400"] = _plain("The form cannot be parsed.")
         if endpoint.convertors:  # a value its convertor does not match is no route
@@ -472,7 +474,13 @@ class DocumentBuilder:
         if endpoint.conditional is not None:
             found.update(_conditional_responses(endpoint))
         for status, spec in endpoint.info.responses.items():
-            found[str(status)] = self._response(spec)
+            declared = self._response(spec)
+            # A body the endpoint declares beside one the framework sends (a page of its
+            # own for a 400, besides the plain text of a form that does not parse): both.
+            sent = found.get(str(status), {}).get("content")
+            if sent is not None and "content" in declared:
+                declared["content"] = {**sent, **declared["content"]}
+            found[str(status)] = declared
         return dict(sorted(found.items()))
 
     def _returns(self, plan: EndpointPlan, endpoint: Endpoint) -> dict[str, Any]:

@@ -22,6 +22,8 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 import attrs
 
+from resourceful.di._framework import patch_target
+
 Mode = Literal["input", "output"]
 Schema = dict[str, Any]
 
@@ -131,6 +133,9 @@ class Components:
             return _enumeration([member.value for member in annotation])
         if is_model(annotation):
             return self._reference(annotation, mode)
+        target = patch_target(annotation)
+        if target is not None:
+            return self._merge_patch(target)
         return self._container(origin or annotation, args, mode)
 
     def _union(self, args: tuple[Any, ...], mode: Mode) -> Schema:
@@ -167,6 +172,18 @@ class Components:
                 schema["additionalProperties"] = self.schema(args[1], mode)
             return schema
         return {}  # a type the converters handle in their own way: anything
+
+    def _merge_patch(self, target: Any) -> Schema:
+        """A merge patch of ``target``: any of its fields, ``null`` for one to remove."""
+        schema: Schema = {
+            "description": "A JSON Merge Patch (RFC 7396): the members to change, "
+            "null for those to remove."
+        }
+        if is_model(target):
+            fields = model_fields(target)
+            properties = {name: self.schema(kind, "input") for name, kind, _ in fields}
+            schema.update(type="object", title=f"{_title(target)} patch", properties=properties)
+        return schema
 
     def _reference(self, cls: Any, mode: Mode) -> Schema:
         key = (cls, mode)

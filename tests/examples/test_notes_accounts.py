@@ -16,6 +16,7 @@ from examples.notes.store import Database, unit_of_work
 from resourceful import App, Route
 from resourceful.datastructures import Secret
 from resourceful.di import DependencyError, Provider
+from resourceful.openapi import OpenAPI
 from tests.conftest import TestClientFactory
 from tests.examples.conftest import csrf_of, signed_in_home
 
@@ -54,12 +55,24 @@ def test_sign_up_signs_the_new_user_in(client: Any) -> None:
 def test_bad_sign_ups_are_refused(client: Any) -> None:
     sign_up(client, "cy")
     token = csrf_of(client.get("/account/signup"))
-    # The client sent a taken name, a short password, then a form without the password.
+    # The client sent a taken name: the page again, saying so.
     taken = sign_up(client, "cy")
     assert (taken.status_code, "is taken" in taken.text) == (400, True)
-    assert sign_up(client, "dee", "short").status_code == 400
+    assert taken.headers["content-type"] == "text/html; charset=utf-8"
+    # Then what the form's fields do not allow (a browser would not send them): a short
+    # password, a name of spaces, a name too long, and a form without the password.
+    for name, password, field in [
+        ("dee", "short", "password"),
+        ("   ", "long enough", "name"),
+        ("d" * 41, "long enough", "name"),
+    ]:
+        refused = sign_up(client, name, password)
+        assert refused.status_code == 422
+        assert [e["location"] for e in refused.json()["errors"]] == [["form", field]]
     missing = client.post("/account/signup", data={"name": "dee", "csrf_token": token})
     assert missing.status_code == 422
+    assert sign_up(client, "  dee ").headers["location"] == "http://testserver/"
+    assert client.get("/").text == "home of dee"
 
 
 def test_log_in_takes_the_right_password_only_and_log_out_ends_the_session(
@@ -102,3 +115,16 @@ def test_only_the_accounts_module_has_the_accounts_service(tmp_path: Path) -> No
     app.add_route("/elsewhere", accounts.SignUp)  # outside the module that provides Accounts
     with pytest.raises(DependencyError, match=r"provided only under Mount\('/account'\)"):
         app.build_middleware_stack()
+
+
+def test_the_document_says_what_the_forms_take_and_what_their_400s_are(tmp_path: Path) -> None:
+    app = accounts_alone(tmp_path / "notes.sqlite3")
+    paths = OpenAPI(title="Accounts", version="1").document(app)["paths"]
+    sign_up = paths["/account/signup"]["post"]
+    form = sign_up["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
+    assert form["properties"]["name"] == {"type": "string", "maxLength": 40, "pattern": r"\S"}
+    assert form["properties"]["password"] == {"type": "string", "minLength": 8}
+    for operation in (sign_up, paths["/account/login"]["post"]):
+        # The page again for what the form said wrong; plain text for a form that does not
+        # parse at all.
+        assert set(operation["responses"]["400"]["content"]) == {"text/html", "text/plain"}

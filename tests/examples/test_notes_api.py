@@ -100,6 +100,7 @@ def test_a_created_note_is_located_and_tagged(test_client_factory: TestClientFac
     with test_client_factory(api_alone(FakeWork())) as client:
         created = client.post("/api/notes", json={"text": "Tagged"}, headers=ada)
         assert (created.status_code, created.headers["location"]) == (201, "/api/notes/1")
+        assert created.headers["etag"] == '"1.1"'
         note = client.get("/api/notes/1", headers=ada)
         assert (note.headers["etag"], note.headers["last-modified"]) == (
             '"1.1"',
@@ -110,15 +111,21 @@ def test_a_created_note_is_located_and_tagged(test_client_factory: TestClientFac
         assert (fresh.status_code, fresh.content) == (304, b"")
 
 
+def ada_and_bob() -> FakeWork:
+    """Ada's note 1 and Bob's note 2."""
+    work = FakeWork()
+    work.add_note("ada", "First")
+    work.add_note("bob", "Bob's")
+    return work
+
+
 def reading(tag: str) -> dict[str, str]:
     """Ada's headers, with the tag of the version she read."""
     return {"user": "ada", "if-match": tag}
 
 
 def test_a_note_changes_only_for_the_version_read(test_client_factory: TestClientFactory) -> None:
-    work = FakeWork()
-    work.add_note("ada", "First")
-    work.add_note("bob", "Bob's")
+    work = ada_and_bob()
     with test_client_factory(api_alone(work)) as client:
         # The client sent no If-Match, a stale tag, the current one, then bob's note's id.
         missing = client.put("/api/notes/1", json={"text": "x"}, headers={"user": "ada"})
@@ -133,6 +140,51 @@ def test_a_note_changes_only_for_the_version_read(test_client_factory: TestClien
         assert client.delete("/api/notes/1", headers=reading('"1.2"')).status_code == 204
         assert client.get("/api/notes/1", headers={"user": "ada"}).status_code == 404
     assert [note.text for _, note in work.notes] == ["Bob's"]
+
+
+MERGE_PATCH = "application/merge-patch+json"
+
+
+def patching(tag: str) -> dict[str, str]:
+    """Ada's headers for a merge patch of the version she read."""
+    return {**reading(tag), "content-type": MERGE_PATCH}
+
+
+def test_a_note_is_changed_by_a_merge_patch_of_the_version_read(
+    test_client_factory: TestClientFactory,
+) -> None:
+    work = ada_and_bob()
+    with test_client_factory(api_alone(work)) as client:
+        # The client sent no If-Match, then a stale tag: nothing changed.
+        body = b'{"text": "Second"}'
+        missing = {"user": "ada", "content-type": MERGE_PATCH}
+        assert client.patch("/api/notes/1", content=body, headers=missing).status_code == 428
+        assert (
+            client.patch("/api/notes/1", content=body, headers=patching('"1.0"')).status_code == 412
+        )
+        # The current tag: the note changed, with its new tag and where it is.
+        done = client.patch("/api/notes/1", content=body, headers=patching('"1.1"'))
+        assert (done.status_code, done.json()["text"]) == (200, "Second")
+        assert done.headers["etag"] == '"1.2"'
+        assert done.headers["content-location"] == "/api/notes/1"
+        # An empty patch changes nothing but the version; a patch removing the text, or
+        # giving it a number, is a 422 naming the field; a JSON body of another type, 415.
+        assert (
+            client.patch("/api/notes/1", content=b"{}", headers=patching('"1.2"')).json()["text"]
+            == "Second"
+        )
+        for bad in (b'{"text": null}', b'{"text": 5}'):
+            refused = client.patch("/api/notes/1", content=bad, headers=patching('"1.3"'))
+            assert (refused.status_code, refused.headers["content-type"]) == (422, PROBLEM)
+            assert refused.json()["errors"][0]["location"] == ["body", "text"]
+        as_json = {**reading('"1.3"'), "content-type": "application/json"}
+        wrong_type = client.patch("/api/notes/1", content=body, headers=as_json)
+        assert (wrong_type.status_code, wrong_type.headers["accept-patch"]) == (415, MERGE_PATCH)
+        # Bob's note is no note of ada's.
+        assert (
+            client.patch("/api/notes/2", content=body, headers=patching('"2.1"')).status_code == 404
+        )
+    assert [note.text for _, note in work.notes] == ["Second", "Bob's"]
 
 
 def test_of_clients_changing_one_note_with_the_tag_they_read_one_wins(

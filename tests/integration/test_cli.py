@@ -38,7 +38,7 @@ def test_routes_and_check_on_the_example() -> None:
     )
     assert notes.returncode == 0, notes.stderr
     assert notes.stdout.splitlines() == [
-        "ok: 16 routes read, their endpoints planned",
+        "ok: 17 routes read, their endpoints planned",
         "ok: NotesSettings loaded",
     ]
     layers = subprocess.run(

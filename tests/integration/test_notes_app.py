@@ -84,7 +84,7 @@ def test_bad_sign_ups_are_refused(notes_server: str) -> None:
         short = client.post(
             "/account/signup", data={"name": "dee", "password": "short", "csrf_token": token}
         )
-        assert short.status_code == 400
+        assert short.status_code == 422
         missing = client.post("/account/signup", data={"name": "dee", "csrf_token": token})
         assert missing.status_code == 422
 

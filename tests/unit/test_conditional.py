@@ -6,11 +6,13 @@ from __future__ import annotations
 import datetime
 from typing import Any, ClassVar
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from resourceful import App, HTTPResource, Route
+from resourceful import App, HTTPResource, Route, responds
+from resourceful.background import BackgroundTasks
 from resourceful.conditional import (
     ETag,
     Validators,
@@ -330,6 +332,85 @@ def test_a_function_endpoint_declares_its_validators(
         assert client.put("/note", content=b"x", headers={"if-match": '"v0"'}).status_code == 412
         assert client.put("/note", content=b"y", headers={"if-match": '"v1"'}).status_code == 204
     assert (store.reads, store.text) == (1, "y")
+
+
+@attrs.frozen
+class Version:
+    text: str
+    number: int
+
+
+def version_validators(version: Version) -> Validators:
+    return Validators(ETag(f"n{version.number}"), NOON)
+
+
+KEPT = {"Content-Location": "/versions/3", "Expires": AFTER_HTTP, "X-Served-By": "a"}
+
+
+@responds(headers=KEPT, validators=version_validators)
+async def latest_version(tasks: BackgroundTasks) -> Version:
+    tasks.add_task(TASKS_RUN.append, "logged")
+    return Version("third", 3)
+
+
+@responds(201, validators=version_validators)
+async def new_version() -> Version:
+    return Version("fourth", 4)
+
+
+TASKS_RUN: list[str] = []
+
+
+def test_a_handler_gives_the_validators_of_what_it_returns(
+    test_client_factory: TestClientFactory,
+) -> None:
+    routes = [Route("/latest", latest_version), Route("/new", new_version, methods=["POST"])]
+    TASKS_RUN.clear()
+    with test_client_factory(App(routes=routes)) as client:
+        first = client.get("/latest")
+        assert (first.status_code, first.headers["etag"]) == (200, '"n3"')
+        assert first.headers["last-modified"] == NOON_HTTP
+        # The client sent the tag it has: a 304 with what a 304 keeps of the 200's headers,
+        # and the handler's background task run all the same.
+        again = client.get("/latest", headers={"if-none-match": '"n3"'})
+        assert (again.status_code, again.content) == (304, b"")
+        assert {name: again.headers.get(name) for name in ("etag", *KEPT.keys())} == {
+            "etag": '"n3"',
+            "Content-Location": "/versions/3",
+            "Expires": AFTER_HTTP,
+            "X-Served-By": None,
+        }
+        assert "content-length" not in again.headers
+        assert "content-type" not in again.headers
+        assert TASKS_RUN == ["logged", "logged"]
+        # A stale tag: the representation itself; a tag it must match and does not: 412.
+        assert client.get("/latest", headers={"if-none-match": '"n2"'}).status_code == 200
+        refused = client.get("/latest", headers={"if-match": '"n2"'})
+        assert (refused.status_code, refused.headers["content-type"]) == (
+            412,
+            "application/problem+json",
+        )
+        # A created representation carries its validators; its method is no GET, so the
+        # request's If-None-Match decides nothing after the fact.
+        created = client.post("/new", headers={"if-none-match": '"n4"'})
+        assert (created.status_code, created.headers["etag"]) == (201, '"n4"')
+
+
+@responds(headers={"Expires": AFTER_HTTP, "X-Served-By": "a"})
+@conditional(lambda: CURRENT)
+async def expiring() -> str:
+    return "text"
+
+
+def test_a_304_before_the_handler_keeps_the_handlers_own_headers_that_a_304_carries(
+    test_client_factory: TestClientFactory,
+) -> None:
+    with test_client_factory(App(routes=[Route("/expiring", expiring)])) as client:
+        assert client.get("/expiring").headers["x-served-by"] == "a"
+        response = client.get("/expiring", headers={"if-none-match": '"v2"'})
+        assert response.status_code == 304
+        assert response.headers["expires"] == AFTER_HTTP
+        assert "x-served-by" not in response.headers
 
 
 def test_the_document_names_the_preconditions_and_their_responses() -> None:
