@@ -31,7 +31,13 @@ from resourceful._locations import Location
 from resourceful._requirements import Requirement, check_all, guard, requirements_of
 from resourceful.background import BackgroundTasks
 from resourceful.caching import CacheControl, policy_of
-from resourceful.conditional import SAFE_METHODS, Validators, evaluate_preconditions
+from resourceful.conditional import (
+    KEPT_ON_304,
+    SAFE_METHODS,
+    Validators,
+    evaluate_preconditions,
+    kept_on_304,
+)
 from resourceful.di import Container
 from resourceful.di._framework import (
     DEFAULT_CONVERTER,
@@ -62,19 +68,6 @@ Session = Callable[[Any, WebSocket, InjectionContext | None], Awaitable[None]]
 _CHANGING = frozenset({"PUT", "PATCH", "DELETE"})
 #: The changing methods whose successful response can hold the new representation.
 _REPLACING = frozenset({"PUT", "PATCH"})
-#: The headers of a 200 that its 304 carries too (RFC 9110 §15.4.5), and the cookies set.
-_KEPT_ON_304 = frozenset(
-    {
-        b"cache-control",
-        b"content-location",
-        b"date",
-        b"etag",
-        b"expires",
-        b"last-modified",
-        b"set-cookie",
-        b"vary",
-    }
-)
 _NOT_IN_STATE = "The resource is not in the state the request's preconditions name."
 
 
@@ -164,13 +157,13 @@ def not_modified(response: Response) -> Response:
     """The 304 in place of ``response``: its headers that a 304 keeps (RFC 9110 §15.4.5),
     its background task, and no body."""
     found = Response(status_code=304, background=response.background)
-    found.raw_headers = [pair for pair in response.raw_headers if pair[0] in _KEPT_ON_304]
+    found.raw_headers = kept_on_304(response.raw_headers)
     return found
 
 
-def _kept_on_304(headers: dict[str, str] | None, cache_control: str | None) -> dict[str, str]:
+def _own_kept_on_304(headers: dict[str, str] | None, cache_control: str | None) -> dict[str, str]:
     """Of a handler's own headers and cache policy, those its 304s carry."""
-    kept = {k: v for k, v in (headers or {}).items() if k.lower().encode() in _KEPT_ON_304}
+    kept = {k: v for k, v in (headers or {}).items() if k.lower().encode() in KEPT_ON_304}
     if cache_control is not None:
         kept["cache-control"] = cache_control
     return kept
@@ -434,7 +427,7 @@ def _full_response(handler: Handler) -> Responding:
     before, after, conditional = handler.before, handler.after, handler.conditional
     cache_control, location = handler.cache_control, handler.location
     representations, result_validators = handler.representations, handler.result_validators
-    kept = _kept_on_304(response_settings(plan.func)[1], cache_control)
+    kept = _own_kept_on_304(response_settings(plan.func)[1], cache_control)
 
     async def full_response(
         instance: Any, request: Request, context: InjectionContext | None, scope: Scope

@@ -14,6 +14,7 @@ import attrs
 
 from resourceful._marks import Mark
 from resourceful.datastructures import MutableHeaders
+from resourceful.types import Message
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -75,19 +76,37 @@ class CacheControl:
 
 def keep_private(headers: MutableHeaders, *, no_store: bool = False) -> None:
     """Keep a response out of shared caches (``private``), or out of every cache
-    (``no-store``), unless its ``Cache-Control`` says ``public``: it was decided so.
+    (``no-store``), unless its ``Cache-Control`` says ``public`` or ``s-maxage`` (shared
+    caches may keep it: decided so) or ``no-store`` already.
 
     The App's session and authentication layers call it for a response that read the
     session, set its cookie, or went to an authenticated user.
     """
-    wanted = "no-store" if no_store else "private"
     current = headers.get("cache-control")
     if current is None:
-        headers["cache-control"] = wanted
+        headers["cache-control"] = "no-store" if no_store else "private"
         return
     directives = {part.split("=", 1)[0].strip().lower() for part in current.split(",")}
-    if "public" not in directives and wanted not in directives:
-        headers["cache-control"] = f"{current}, {wanted}"
+    if not directives.isdisjoint(_DECIDED):
+        return
+    if no_store:  # it leaves every other directive without meaning: it says it alone
+        headers["cache-control"] = "no-store"
+    elif "private" not in directives:
+        headers["cache-control"] = f"{current}, private"
+
+
+#: Directives that say a response's storing was decided: for shared caches (``public``,
+#: ``s-maxage``), or for none (``no-store``).
+_DECIDED = frozenset({"public", "s-maxage", "no-store"})
+
+
+def keep_cookies_private(message: Message) -> None:
+    """Keep a response that sets a cookie (its start ``message``) out of shared caches, as
+    :func:`keep_private` does: a cookie is one client's."""
+    for name, _ in message.get("headers", ()):
+        if name == b"set-cookie":
+            keep_private(MutableHeaders(scope=message))
+            return
 
 
 _POLICY: Mark[CacheControl] = Mark("cache_control")

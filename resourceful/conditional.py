@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any, Literal, TypeVar
 
@@ -176,6 +176,26 @@ def _modified_after(validators: Validators, date: datetime.datetime) -> bool:
     return modified.replace(microsecond=0) > date
 
 
+#: The headers of a 200 that its 304 carries too (RFC 9110 §15.4.5), and the cookies set.
+KEPT_ON_304 = frozenset(
+    {
+        b"cache-control",
+        b"content-location",
+        b"date",
+        b"etag",
+        b"expires",
+        b"last-modified",
+        b"set-cookie",
+        b"vary",
+    }
+)
+
+
+def kept_on_304(raw_headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """Of a 200's headers (lowercase names), those its 304 carries."""
+    return [pair for pair in raw_headers if pair[0] in KEPT_ON_304]
+
+
 _CONDITIONS: Mark[tuple[Callable[..., Any], bool]] = Mark("conditional")
 
 
@@ -195,11 +215,13 @@ def conditions_of(func: Any) -> tuple[Callable[..., Any], bool] | None:
 
 
 __all__ = [
+    "KEPT_ON_304",
     "ETag",
     "Validators",
     "conditional",
     "conditions_of",
     "evaluate_preconditions",
+    "kept_on_304",
     "parse_entity_tags",
     "parse_http_date",
 ]

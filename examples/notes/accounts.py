@@ -31,8 +31,8 @@ class Accounts:
     def __init__(self, work: UnitOfWork) -> None:
         self.connection = work.connection
 
-    def sign_up(self, name: str, password: str) -> str | None:
-        """Register ``name``: None when done, else what is wrong, to show the user."""
+    def sign_up(self, name: str, password: str) -> bool:
+        """Register ``name``; False when it is taken."""
         salt = secrets.token_bytes(16)
         try:
             self.connection.execute(
@@ -40,8 +40,8 @@ class Accounts:
                 (name, salt, _hash(password, salt)),
             )
         except sqlite3.IntegrityError:
-            return f"The name {name!r} is taken."
-        return None
+            return False
+        return True
 
     def check_password(self, name: str, password: str) -> bool:
         row = self.connection.execute(
@@ -66,8 +66,15 @@ NextPage = Annotated[str | None, Form(alias="next")]
 NewName = Annotated[str, Form(alias="name", max_length=40, pattern=r"\S")]
 #: A new user's password: 8 characters or more.
 NewPassword = Annotated[str, Form(alias="password", min_length=8)]
-#: The page again, saying what was wrong with what the form sent.
-FORM_AGAIN = ResponseSpec("The form again, saying what is wrong.", str, "text/html")
+
+
+#: Where a signed-in user goes on to.
+SIGNED_IN = "Signed in: a redirect to the page asked for (the home page by default)."
+
+
+def form_again(why: str) -> ResponseSpec:
+    """A response that is the form's page again, saying ``why``."""
+    return ResponseSpec(f"{why}: the form again, saying so.", str, "text/html")
 
 
 def _sign_in(request: Request, name: str, next_page: str | None = None) -> Response:
@@ -81,16 +88,14 @@ class SignUp(HTTPResource):
     async def get(self, request: Request) -> Response:
         return templates.TemplateResponse(request, "signup.html")
 
-    @operation(responses={400: FORM_AGAIN})
+    @operation(responses={303: SIGNED_IN, 409: form_again("The name is taken")})
     def post(
         self, request: Request, name: NewName, password: NewPassword, accounts: Accounts
     ) -> Response:
         name = name.strip()
-        problem = accounts.sign_up(name, password)
-        if problem is not None:
-            return templates.TemplateResponse(
-                request, "signup.html", {"problem": problem}, status_code=400
-            )
+        if not accounts.sign_up(name, password):
+            context = {"problem": f"The name {name!r} is taken."}
+            return templates.TemplateResponse(request, "signup.html", context, status_code=409)
         return _sign_in(request, name)
 
 
@@ -100,7 +105,7 @@ class LogIn(HTTPResource):
     ) -> Response:
         return templates.TemplateResponse(request, "login.html", {"next": next_page})
 
-    @operation(responses={400: FORM_AGAIN})
+    @operation(responses={303: SIGNED_IN, 403: form_again("Wrong name or password")})
     def post(
         self,
         request: Request,
@@ -110,11 +115,13 @@ class LogIn(HTTPResource):
     ) -> Response:
         if not accounts.check_password(form.name, form.password):
             context = {"problem": "Wrong name or password.", "next": next_page}
-            return templates.TemplateResponse(request, "login.html", context, status_code=400)
+            # Credentials were sent, and refused (RFC 9110 §15.5.4).
+            return templates.TemplateResponse(request, "login.html", context, status_code=403)
         return _sign_in(request, form.name, next_page)
 
 
 class LogOut(HTTPResource):
+    @operation(responses={303: "Signed out: a redirect to the login page."})
     async def post(self, request: Request) -> Response:
         request.session.clear()
         return RedirectResponse(request.url_for("login"), status_code=303)

@@ -16,7 +16,7 @@ import attrs
 
 from examples.notes.live import announce
 from examples.notes.store import Note, UnitOfWork
-from resourceful import HTTPResource, MergePatch, Mount, Query, Route, responds
+from resourceful import HTTPResource, MergePatch, Mount, Path, Query, Route, responds
 from resourceful.broadcast import Broadcast
 from resourceful.concurrency import run_in_threadpool
 from resourceful.conditional import ETag, Validators
@@ -96,6 +96,10 @@ async def refused(request: Request, exc: Exception) -> JSONResponse:
     return problem(403, "Sign in first.")
 
 
+#: A note's id: what SQLite's integer keys hold.
+NoteId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
 @attrs.frozen
 class NoteIn:
     text: str
@@ -107,24 +111,24 @@ class NoteAPI(HTTPResource):
 
     require_if_match: ClassVar[bool] = True
 
-    def validators(self, id: int, notes: MyNotes) -> Validators:
+    def validators(self, id: NoteId, notes: MyNotes) -> Validators:
         return validators_of(notes.one(id))
 
-    def get(self, id: int, notes: MyNotes) -> Note:
+    def get(self, id: NoteId, notes: MyNotes) -> Note:
         """One of the signed-in user's notes."""
         return notes.one(id)
 
-    async def put(self, id: int, note: NoteIn, notes: MyNotes) -> Note:
+    async def put(self, id: NoteId, note: NoteIn, notes: MyNotes) -> Note:
         """Replace the note's text; the response holds the note and its new ETag."""
         return await notes.replace(id, note.text)
 
-    async def patch(self, id: int, changes: MergePatch[NoteIn], notes: MyNotes) -> Note:
+    async def patch(self, id: NoteId, changes: MergePatch[NoteIn], notes: MyNotes) -> Note:
         """Change the fields a JSON Merge Patch (RFC 7396) names; the response holds the note
         and its new ETag."""
         edited = changes.apply(NoteIn(notes.one(id).text))
         return await notes.replace(id, edited.text)
 
-    async def delete(self, id: int, notes: MyNotes) -> None:
+    async def delete(self, id: NoteId, notes: MyNotes) -> None:
         """Delete the note."""
         await notes.delete(id)
 

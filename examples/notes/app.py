@@ -29,6 +29,7 @@ from resourceful.di import Provider
 from resourceful.middleware import Middleware
 from resourceful.middleware.authentication import AuthenticationMiddleware
 from resourceful.middleware.csrf import CSRFMiddleware
+from resourceful.middleware.etags import ETagMiddleware
 from resourceful.middleware.securityheaders import SecurityHeadersMiddleware
 from resourceful.middleware.sessions import SessionMiddleware
 from resourceful.middleware.trustedhost import TrustedHostMiddleware
@@ -57,15 +58,19 @@ def middleware(settings: NotesSettings) -> list[Middleware]:
         Middleware(SessionMiddleware, secret_key=secret, same_site="lax"),
         Middleware(CSRFMiddleware, secret_key=secret),
         Middleware(AuthenticationMiddleware, backend=SessionUser()),
+        # The pages have no validators of their own: tags of their bodies let a browser's
+        # copy be revalidated (304) instead of sent again.
+        Middleware(ETagMiddleware),
     ]
 
 
-#: The styles and the script of the pages: any cache may keep them for an hour.
+#: The styles and the script of the pages: any cache may keep them for an hour, shared
+#: caches too (``s-maxage``), though the requests for them carry the session's cookie.
 static = Mount(
     "/static",
     StaticFiles(
         directory=Path(__file__).parent / "static",
-        cache_control=CacheControl(public=True, max_age=3600),
+        cache_control=CacheControl(max_age=3600, s_maxage=3600),
     ),
     name="static",
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from resourceful._bodylimit import (
     COUNTER_KEY,
     BodyCounter,
@@ -11,12 +13,38 @@ from resourceful._bodylimit import (
     limit_counted,
 )
 from resourceful._endpoints import EXCEPTION_HANDLING_KEY
+from resourceful.caching import keep_cookies_private
 from resourceful.middleware._watch import StartWatcher
 from resourceful.middleware.errors import ServerErrorMiddleware
 from resourceful.middleware.exceptions import ExceptionMiddleware
 from resourceful.requests import BODY_KEY
 from resourceful.responses import PlainTextResponse
-from resourceful.types import ASGIApp, Receive, Scope, Send
+from resourceful.types import ASGIApp, Message, Receive, Scope, Send
+
+
+class _Watcher(StartWatcher):
+    """The App's watcher of the response start: keeps a response that sets a cookie out of
+    shared caches, too."""
+
+    __slots__ = ()
+
+    def __call__(self, message: Message) -> Awaitable[None]:
+        if message["type"] == "http.response.start":
+            self.started = True
+            keep_cookies_private(message)
+        return self.downstream(message)
+
+
+class _Counter(BodyCounter):
+    """The App's body counter: keeps a response that sets a cookie out of shared caches,
+    too."""
+
+    __slots__ = ()
+
+    def __call__(self, message: Message) -> Awaitable[None]:
+        if message["type"] == "http.response.start":
+            keep_cookies_private(message)
+        return super().__call__(message)
 
 
 class ErrorBoundary:
@@ -65,10 +93,10 @@ class ErrorBoundary:
         counter = None
         if limits is not None and COUNTER_KEY not in scope:
             # The counter is the send channel too: it notes the response's start.
-            watcher = counter = BodyCounter(scope, limits.limits, receive, send)
+            watcher = counter = _Counter(scope, limits.limits, receive, send)
             receive = counter.receive
         else:
-            watcher = StartWatcher(send)
+            watcher = _Watcher(send)
         try:
             try:
                 if limits is not None and counter is None:

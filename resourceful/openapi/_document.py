@@ -33,11 +33,20 @@ from resourceful.di._framework import (
     response_settings,
     type_hints,
     unwrap_partial,
+    validators_of_result,
     without_none,
 )
 from resourceful.exceptions import status_phrase
-from resourceful.negotiation import Representations, representations_of
-from resourceful.openapi._jsonschema import Components, Schema, model_fields, plain_default
+from resourceful.negotiation import representations_of
+from resourceful.openapi._endpoints import Endpoint
+from resourceful.openapi._jsonschema import (
+    Components,
+    Schema,
+    is_model,
+    model_fields,
+    plain_default,
+)
+from resourceful.openapi._links import link_created
 from resourceful.openapi._operation import OperationInfo, ResponseSpec, as_spec, operation_info
 from resourceful.resources import HTTPResource, _is_resource
 from resourceful.responses import FileResponse, RedirectResponse, Response, StreamingResponse
@@ -84,27 +93,6 @@ PROBLEM: Schema = {
     },
     "required": ["type", "title", "status", "detail", "errors"],
 }
-
-
-@attrs.frozen
-class Endpoint:
-    """One operation to describe: where it is served and how it was planned."""
-
-    path: str
-    method: str
-    plans: tuple[EndpointPlan, ...]  # hooks first, the handler last
-    convertors: Mapping[str, Convertor[Any]]
-    info: OperationInfo
-    requirements: tuple[Requirement, ...]
-    status_code: int | None
-    headers: Mapping[str, str]
-    tags: tuple[str, ...]
-    names: tuple[str, ...]
-    #: Whether the endpoint evaluates preconditions on validators (None: it has none), and
-    #: requires ``If-Match`` on its changing methods (True).
-    conditional: bool | None = None
-    #: The representations it offers, if it negotiates.
-    representations: Representations | None = None
 
 
 @attrs.frozen
@@ -248,8 +236,11 @@ def _endpoint(
         info = attrs.evolve(info, responses={**place.responses, **info.responses})
     status_code, headers = response_settings(func)
     offered = representations_of(func) or getattr(cls, "representations", None)
-    if location_of(func) is not None:  # the created resource's path
+    located = location_of(func)
+    if located is not None:  # the created resource's path
         headers = {**(headers or {}), "Location": ""}
+    if validators_of_result(func) is not None:
+        headers = {**(headers or {}), "ETag": ""}
     tags = place.tags or ((cls.__name__,) if cls is not None else ())
     own = requirements_of(*((cls, func) if cls is not None else (func,)))
     requirements = place.requirements + own
@@ -265,7 +256,18 @@ def _endpoint(
         tags,
         (*place.names, route.name),
         representations=offered,
+        target=route.endpoint,
+        located=located,
+        returned=_returned_fields(plans[-1]),
     )
+
+
+def _returned_fields(plan: EndpointPlan) -> frozenset[str]:
+    target, _ = unwrap_partial(plan.func)
+    annotation = type_hints(target, plan.owner).get("return", MISSING)
+    if not is_model(annotation):
+        return frozenset()
+    return frozenset(name for name, _, _ in model_fields(annotation))
 
 
 class DocumentBuilder:
@@ -280,12 +282,15 @@ class DocumentBuilder:
     def paths(self, found: Sequence[Endpoint]) -> dict[str, Any]:
         """The ``paths`` object: a path item per path, its operations in the usual order."""
         items: dict[str, dict[str, Any]] = {}
+        built = []
         for endpoint in found:
             if not endpoint.info.include_in_schema:
                 continue
             operations = items.setdefault(endpoint.path, {})
             if endpoint.method not in operations:  # the first route serving it responds
-                operations[endpoint.method] = self.operation(endpoint)
+                operation = operations[endpoint.method] = self.operation(endpoint)
+                built.append((endpoint, operation))
+        link_created(built)
         return {
             path: {method: operations[method] for method in METHODS if method in operations}
             for path, operations in items.items()

@@ -57,7 +57,7 @@ def test_bad_sign_ups_are_refused(client: Any) -> None:
     token = csrf_of(client.get("/account/signup"))
     # The client sent a taken name: the page again, saying so.
     taken = sign_up(client, "cy")
-    assert (taken.status_code, "is taken" in taken.text) == (400, True)
+    assert (taken.status_code, "is taken" in taken.text) == (409, True)
     assert taken.headers["content-type"] == "text/html; charset=utf-8"
     # Then what the form's fields do not allow (a browser would not send them): a short
     # password, a name of spaces, a name too long, and a form without the password.
@@ -83,7 +83,7 @@ def test_log_in_takes_the_right_password_only_and_log_out_ends_the_session(
     token = csrf_of(client.get("/account/login"))
     # The client sent a wrong password, then the right one.
     form = {"name": "bob", "password": "nope", "csrf_token": token}
-    assert client.post("/account/login", data=form).status_code == 400
+    assert client.post("/account/login", data=form).status_code == 403
     form["password"] = "correct horse"
     assert client.post("/account/login", data=form, follow_redirects=False).status_code == 303
     assert client.get("/").text == "home of bob"
@@ -117,14 +117,17 @@ def test_only_the_accounts_module_has_the_accounts_service(tmp_path: Path) -> No
         app.build_middleware_stack()
 
 
-def test_the_document_says_what_the_forms_take_and_what_their_400s_are(tmp_path: Path) -> None:
+def test_the_document_says_what_the_forms_take_and_what_they_refuse(tmp_path: Path) -> None:
     app = accounts_alone(tmp_path / "notes.sqlite3")
     paths = OpenAPI(title="Accounts", version="1").document(app)["paths"]
     sign_up = paths["/account/signup"]["post"]
     form = sign_up["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
     assert form["properties"]["name"] == {"type": "string", "maxLength": 40, "pattern": r"\S"}
     assert form["properties"]["password"] == {"type": "string", "minLength": 8}
-    for operation in (sign_up, paths["/account/login"]["post"]):
-        # The page again for what the form said wrong; plain text for a form that does not
-        # parse at all.
-        assert set(operation["responses"]["400"]["content"]) == {"text/html", "text/plain"}
+    log_in = paths["/account/login"]["post"]
+    # The page again for what the form said wrong; plain text for a form that does not
+    # parse at all.
+    assert set(sign_up["responses"]["409"]["content"]) == {"text/html"}
+    assert set(log_in["responses"]["403"]["content"]) == {"text/html"}
+    for operation in (sign_up, log_in):
+        assert set(operation["responses"]["400"]["content"]) == {"text/plain"}

@@ -6,10 +6,12 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -71,7 +73,15 @@ def serving(
     ``env`` adds to the environment. Raises RuntimeError, with the server's output, when it
     does not come up.
     """
-    with server_process(command, port, cwd=cwd, env=env, timeout=timeout) as (base_url, _):
+    # Its output goes to a file: a pipe nobody reads fills up with a few thousand requests'
+    # log lines, and the server then stops to wait for it.
+    with (
+        tempfile.TemporaryFile() as output,
+        server_process(command, port, cwd=cwd, env=env, timeout=timeout, output=output) as (
+            base_url,
+            _,
+        ),
+    ):
         yield base_url
 
 
@@ -83,11 +93,14 @@ def server_process(
     cwd: Path | None = None,
     env: dict[str, str] | None = None,
     timeout: float = 20,
+    output: IO[bytes] | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """:func:`serving`, yielding the server's process too (to signal it)."""
+    """:func:`serving`, yielding the server's process too (to signal it, and read what it
+    wrote through ``communicate``, unless it writes to the file ``output``)."""
     environment = {**os.environ, **(env or {})}
+    stdout = subprocess.PIPE if output is None else output
     process = subprocess.Popen(
-        command, cwd=cwd, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        command, cwd=cwd, env=environment, stdout=stdout, stderr=subprocess.STDOUT
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
@@ -95,14 +108,19 @@ def server_process(
         while not _is_serving(base_url):
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                output = process.communicate()[0].decode(errors="replace")
-                msg = f"{' '.join(command)} did not start:\n{output}"
+                said = process.communicate()[0] if output is None else _written(output)
+                msg = f"{' '.join(command)} did not start:\n{said.decode(errors='replace')}"
                 raise RuntimeError(msg)
             time.sleep(0.1)
         yield base_url, process
     finally:
         process.terminate()
         process.communicate(timeout=10)
+
+
+def _written(output: IO[bytes]) -> bytes:
+    output.seek(0)
+    return output.read()
 
 
 def _is_serving(base_url: str) -> bool:

@@ -18,7 +18,7 @@ from resourceful.middleware.authentication import AuthenticationMiddleware
 from resourceful.middleware.sessions import SessionMiddleware
 from resourceful.requests import HTTPConnection, Request
 from resourceful.responses import PlainTextResponse, Response
-from resourceful.types import Receive, Scope, Send
+from resourceful.types import ASGIApp, Message, Receive, Scope, Send
 from tests.conftest import TestClientFactory
 
 PRIVATE = CacheControl(private=True, max_age=0, must_revalidate=True)
@@ -169,20 +169,27 @@ def test_a_before_hooks_response_gets_the_policy(test_client_factory: TestClient
         assert client.get("/closed").json() == "open"
 
 
-def test_keep_private_adds_to_what_is_there_unless_public() -> None:
+def test_keep_private_adds_to_what_is_there_unless_decided() -> None:
     cases = {
         None: "private",
         "max-age=60": "max-age=60, private",
         "private, no-cache": "private, no-cache",
         "public, max-age=60": "public, max-age=60",
+        "no-store": "no-store",
+        "max-age=60, s-maxage=600": "max-age=60, s-maxage=600",
+        "private, max-age=0": "private, max-age=0",
     }
     for given, expected in cases.items():
         headers = MutableHeaders({} if given is None else {"cache-control": given})
         keep_private(headers)
         assert headers["cache-control"] == expected, given
-    headers = MutableHeaders({"cache-control": "private"})
+    # no-store says it alone, as the other directives mean nothing beside it.
+    headers = MutableHeaders({"cache-control": "private, no-cache"})
     keep_private(headers, no_store=True)
-    assert headers["cache-control"] == "private, no-store"
+    assert headers["cache-control"] == "no-store"
+    headers = MutableHeaders({"cache-control": "public, max-age=60"})
+    keep_private(headers, no_store=True)
+    assert headers["cache-control"] == "public, max-age=60"
 
 
 class HeaderUser(AuthenticationBackend):
@@ -222,6 +229,58 @@ def test_what_depends_on_the_session_or_the_user_is_kept_from_shared_caches(
         assert client.get("/", headers={"user": "ann"}).headers["cache-control"] == "private"
 
 
+async def with_cookie(request: Request) -> PlainTextResponse:
+    response = PlainTextResponse("hello")
+    response.set_cookie("seen", "yes")
+    return response
+
+
+@caching(SHARED)
+async def shared_with_cookie(request: Request) -> PlainTextResponse:
+    return await with_cookie(request)
+
+
+def cookie_setting(app: ASGIApp) -> ASGIApp:
+    """A middleware of the app's own that sets a cookie on every response."""
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message).append("set-cookie", "tracked=1")
+            await send(message)
+
+        await app(scope, receive, send_with_cookie)
+
+    return wrapped
+
+
+@pytest.mark.parametrize("max_body_size", [1024, None])
+def test_a_response_that_sets_a_cookie_is_kept_from_shared_caches(
+    test_client_factory: TestClientFactory, max_body_size: int | None
+) -> None:
+    routes = [
+        Route("/", page),
+        Route("/cookie", with_cookie),
+        Route("/shared", shared_with_cookie),
+        Route("/visits", visits),
+    ]
+    app = App(routes=routes, max_body_size=max_body_size, max_upload_size=max_body_size)
+    with test_client_factory(app) as client:
+        assert "cache-control" not in client.get("/").headers, "no cookie"
+        assert client.get("/cookie").headers["cache-control"] == "private"
+        assert client.get("/shared").headers["cache-control"] == str(SHARED), "declared public"
+    # A cookie set by the app's own middleware, with a session whose cookie is set too.
+    app = App(
+        routes=routes,
+        middleware=[Middleware(cookie_setting), Middleware(SessionMiddleware, secret_key="t")],
+        max_body_size=max_body_size,
+        max_upload_size=max_body_size,
+    )
+    with test_client_factory(app) as client:
+        assert client.get("/").headers["cache-control"] == "private"
+        assert client.get("/visits?count").headers["cache-control"] == "no-store"
+
+
 def test_the_toolkit_alone_adds_no_cache_policy(test_client_factory: TestClientFactory) -> None:
     async def plain(scope: Scope, receive: Receive, send: Send) -> None:
         scope["session"]["seen"] = True
@@ -229,3 +288,6 @@ def test_the_toolkit_alone_adds_no_cache_policy(test_client_factory: TestClientF
 
     client = test_client_factory(SessionMiddleware(plain, secret_key="test"))
     assert "cache-control" not in client.get("/").headers
+    response = PlainTextResponse("hello")
+    response.set_cookie("seen", "yes")
+    assert "cache-control" not in test_client_factory(response).get("/").headers

@@ -33,6 +33,7 @@ from resourceful import (
     responds,
 )
 from resourceful.authentication import requires
+from resourceful.conditional import ETag, Validators
 from resourceful.datastructures import UploadFile
 from resourceful.exceptions import MissingDependencyError
 from resourceful.openapi import OpenAPI, ResponseSpec, operation
@@ -785,6 +786,8 @@ def test_the_app_serves_its_document_and_docs_page(
         policy = page.headers["content-security-policy"]
         assert f"script-src https://cdn.jsdelivr.net 'sha256-{digest}';" in policy
         assert policy.startswith("default-src 'none';")
+        assert "style-src https://cdn.jsdelivr.net;" in policy
+        assert "'unsafe-inline'" not in policy, "no inline script nor style element"
 
 
 def test_a_mounted_app_says_where_it_is(test_client_factory: TestClientFactory) -> None:
@@ -922,3 +925,86 @@ def test_a_mounts_tags_and_responses_merge_into_its_operations(
         assert client.get("/api/notes").json() == []
         assert client.post("/api/admin/purge").status_code == 204
         assert client.get("/api/admin/stock").json() == 0
+
+
+@attrs.frozen
+class Card:
+    id: int
+    title: str
+
+
+class CardResource(HTTPResource):
+    require_if_match = True
+
+    def validators(self, id: int) -> Validators:
+        return Validators(ETag(f"card-{id}"))
+
+    async def get(self, id: int) -> Card:
+        return Card(id, "A card")
+
+    async def delete(self, id: int) -> None:
+        return None
+
+
+def card_validators(card: Card) -> Validators:
+    return Validators(ETag(f"card-{card.id}"))
+
+
+class Cards(HTTPResource):
+    @responds(201, location=CardResource, validators=card_validators)
+    async def post(self, card: Card) -> Card:
+        return card
+
+
+@responds(201, location=CardResource)
+async def copy_card(id: int) -> dict[str, int]:
+    return {"id": id + 1}
+
+
+def test_a_created_resource_links_to_what_can_be_done_with_it(
+    test_client_factory: TestClientFactory,
+) -> None:
+    board = Mount(
+        "/boards/{board}",
+        routes=[
+            Route("/cards", Cards, name="cards"),
+            Route("/cards/{id:int}", CardResource, name="card"),
+            Route("/cards/{id:int}/copy", copy_card, methods=["POST"], name="copy"),
+        ],
+        name="board",
+    )
+    document = OpenAPI(title="t", version="1").document(App(routes=[board]))
+    validate(document)
+    created = document["paths"]["/boards/{board}/cards"]["post"]["responses"]["201"]
+    assert set(created["headers"]) == {"Location", "ETag"}
+    # The card's id is in the created body; the board, in the request's path only. The
+    # new ETag goes to If-Match of what changes the card.
+    assert created["links"] == {
+        "board_card_get": {
+            "operationId": "board_card_get",
+            "parameters": {"path.board": "$request.path.board", "path.id": "$response.body#/id"},
+        },
+        "board_card_delete": {
+            "operationId": "board_card_delete",
+            "parameters": {
+                "path.board": "$request.path.board",
+                "path.id": "$response.body#/id",
+                "header.If-Match": "$response.header.ETag",
+            },
+        },
+    }
+    # What gives no ETag links without If-Match (the card's delete then asks for it: 428).
+    copied = document["paths"]["/boards/{board}/cards/{id}/copy"]["post"]["responses"]["201"]
+    assert copied["links"]["board_card_delete"]["parameters"] == {
+        "path.board": "$request.path.board",
+        "path.id": "$request.path.id",
+    }
+    # Followed as a client would: what the links say holds.
+    client = test_client_factory(App(routes=[board]))
+    created = client.post("/boards/7/cards", json={"id": 3, "title": "Do"})
+    card = f"/boards/7/cards/{created.json()['id']}"
+    assert client.get(card).json() == {"id": 3, "title": "A card"}
+    tag = created.headers["etag"]
+    assert client.delete(card, headers={"if-match": tag}).status_code == 204
+    copy = client.post(f"{card}/copy")
+    assert (copy.status_code, copy.headers["location"]) == (201, "/boards/7/cards/4")
