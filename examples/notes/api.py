@@ -15,11 +15,11 @@ from typing import Annotated, ClassVar
 import attrs
 
 from examples.notes.live import announce
-from examples.notes.store import Note, UnitOfWork
+from examples.notes.store import Note, UnitOfWork, tag_of
 from resourceful import HTTPResource, MergePatch, Mount, Path, Query, Route, responds
 from resourceful.broadcast import Broadcast
 from resourceful.concurrency import run_in_threadpool
-from resourceful.conditional import ETag, Validators
+from resourceful.conditional import Validators
 from resourceful.exceptions import PreconditionFailed
 from resourceful.openapi import operation
 from resourceful.requests import HTTPConnection, Request
@@ -77,7 +77,7 @@ class MyNotes:
 
 
 def validators_of(note: Note) -> Validators:
-    return Validators(ETag(f"{note.id}.{note.version}"), note.updated)
+    return Validators(tag_of(note), note.updated)
 
 
 def problem(status: int, title: str) -> JSONResponse:

@@ -12,7 +12,7 @@ import logging
 
 import anyio
 
-from examples.notes.store import Note
+from examples.notes.store import Note, tag_of
 from resourceful.authentication import requires
 from resourceful.broadcast import Broadcast, BrokerUnavailable, MessagesMissed, Subscription
 from resourceful.websockets import WebSocket
@@ -27,7 +27,8 @@ def channel_of(user: str) -> str:
 async def announce(broadcast: Broadcast, user: str, note: Note) -> None:
     """Tell every page ``user`` has open about ``note`` (already stored)."""
     try:
-        await broadcast.publish(channel_of(user), json.dumps({"id": note.id, "text": note.text}))
+        announced = {"id": note.id, "text": note.text, "etag": str(tag_of(note))}
+        await broadcast.publish(channel_of(user), json.dumps(announced))
     except BrokerUnavailable:  # the note is stored: the pages show it when they reload
         logger.warning("note %s was not announced: the broker is away", note.id)
 

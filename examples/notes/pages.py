@@ -1,4 +1,5 @@
-"""The notes pages: the signed-in user's notes, a form to add one, and their live updates.
+"""The notes pages: the signed-in user's notes, a form to add one, their live updates, and
+editing in place (the page's script changes a note through the API, with its ETag).
 
 Served at the root of the app (``routes``); a visitor who has not signed in is sent to the
 accounts module's login page.
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, ClassVar
 
 from examples.notes.live import announce, live_notes
-from examples.notes.store import Note, UnitOfWork
+from examples.notes.store import Note, UnitOfWork, tag_of
 from resourceful import Form, HTTPResource, Route, WebSocketRoute
 from resourceful.authentication import requires
 from resourceful.broadcast import Broadcast
@@ -24,7 +25,8 @@ templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
 
 def home_page(notes: list[Note], request: Request) -> Response:
-    return templates.TemplateResponse(request, "index.html", {"notes": notes})
+    # Each note with its ETag: the page's script changes a note only in the version shown.
+    return templates.TemplateResponse(request, "index.html", {"notes": notes, "tag_of": tag_of})
 
 
 @requires("authenticated", redirect="login")

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import attrs
 
 from examples.notes.settings import NotesSettings
+from resourceful.conditional import ETag
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -42,6 +43,11 @@ class Note:
     #: Goes up by one with each change: what the note's ETag is made of.
     version: int
     updated: datetime.datetime
+
+
+def tag_of(note: Note) -> ETag:
+    """The note's entity tag: its id and version, new with each change."""
+    return ETag(f"{note.id}.{note.version}")
 
 
 def _note(row: tuple[int, str, str, int, str]) -> Note:

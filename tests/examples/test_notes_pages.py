@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from examples.notes import pages
+from examples.notes import api, pages
 from examples.notes.app import create_app, middleware, static
 from examples.notes.settings import NotesSettings
 from examples.notes.store import UnitOfWork
@@ -19,13 +19,15 @@ from tests.examples.conftest import FakeWork, csrf_of, sign_in_as
 
 def pages_alone(work: FakeWork) -> App:
     """The pages with what they need of the app: its middleware, a broadcast, a unit of
-    work (the fake), and a stand-in for the accounts module's login and logout."""
+    work (the fake), a stand-in for the accounts module's login and logout, and the API
+    module (the page's script edits notes through it)."""
     settings = NotesSettings(allowed_hosts=["testserver"], secret_key=Secret("test"))
     return App(
         routes=[
             *pages.routes,
             Route("/login", sign_in_as, name="login"),
             Route("/logout", sign_in_as, name="logout"),
+            api.module,
             static,
         ],
         middleware=middleware(settings),
@@ -61,7 +63,11 @@ def test_a_note_added_by_the_form_is_stored_and_sent_live(
         token = csrf_of(client.get("/login", params={"user": "ada"}))
         with client.websocket_connect("/live") as live:
             added = client.post("/notes", data={"text": "Seen live", "csrf_token": token})
-            assert json.loads(live.receive_text()) == {"id": 1, "text": "Seen live"}
+            assert json.loads(live.receive_text()) == {
+                "id": 1,
+                "text": "Seen live",
+                "etag": '"1.1"',
+            }
         assert "Seen live" in added.text
         # The client sent an empty note.
         assert client.post("/notes", data={"text": "", "csrf_token": token}).status_code == 422

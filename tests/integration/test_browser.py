@@ -60,25 +60,39 @@ def fill(driver: Any, form: str, **fields: str) -> None:
 
 
 def notes_on(driver: Any) -> list[str]:
-    return [item.text for item in driver.find_elements(By.CSS_SELECTOR, "#notes li")]
+    return [item.text for item in driver.find_elements(By.CSS_SELECTOR, "#notes li .text")]
+
+
+def edit_first_note(driver: Any, text: str) -> None:
+    """Edit the first note of the page in place, to ``text``, and save it."""
+    driver.find_element(By.CSS_SELECTOR, "#notes li button.edit").click()
+    box = driver.find_element(By.CSS_SELECTOR, "#notes li form.edit input[name=text]")
+    box.clear()
+    box.send_keys(text)
+    driver.find_element(By.CSS_SELECTOR, "#notes li form.edit button[type=submit]").click()
+
+
+def two_tabs(driver: Any, notes_server: str, name: str, note: str) -> tuple[str, str]:
+    """Sign up ``name``, write ``note``, and open a second tab of the home page, listening
+    live: the two tabs' handles (the second one shown)."""
+    wait = waiting(driver)
+    driver.get(notes_server + "/account/signup")
+    fill(driver, "main form", name=name, password="correct horse")
+    wait.until(lambda d: d.find_element(By.ID, "user").text == name)
+    fill(driver, "#add", text=note)
+    wait.until(lambda d: notes_on(d) == [note])
+    first = driver.current_window_handle
+    driver.switch_to.new_window("tab")
+    driver.get(notes_server + "/")
+    wait.until(lambda d: notes_on(d) == [note])
+    wait.until(lambda d: d.execute_script("return live.readyState") == 1)
+    return first, driver.current_window_handle
 
 
 def test_sign_up_write_notes_live_and_log_out(browser: Any, notes_server: str) -> None:
     wait = waiting(browser)
-    browser.get(notes_server + "/account/signup")
-    fill(browser, "main form", name="ada", password="correct horse")
-    wait.until(lambda d: d.find_element(By.ID, "user").text == "ada")
-
-    fill(browser, "#add", text="Written in a browser")
-    wait.until(lambda d: notes_on(d) == ["Written in a browser"])
-
     # A second tab of the same user hears of notes added in the first.
-    first = browser.current_window_handle
-    browser.switch_to.new_window("tab")
-    second = browser.current_window_handle
-    browser.get(notes_server + "/")
-    wait.until(lambda d: notes_on(d) == ["Written in a browser"])
-    wait.until(lambda d: d.execute_script("return live.readyState") == 1)
+    first, second = two_tabs(browser, notes_server, "ada", "Written in a browser")
     browser.switch_to.window(first)
     fill(browser, "#add", text="Seen in the other tab")
     browser.switch_to.window(second)
@@ -90,6 +104,29 @@ def test_sign_up_write_notes_live_and_log_out(browser: Any, notes_server: str) -
     wait.until(lambda d: d.current_url == notes_server + "/account/login")
     browser.get(notes_server + "/")
     wait.until(lambda d: d.current_url.startswith(notes_server + "/account/login?next="))
+
+
+def test_a_note_changed_in_another_tab_is_not_overwritten(browser: Any, notes_server: str) -> None:
+    wait = waiting(browser)
+    # Two tabs show the same version of the note; the first changes it.
+    first, second = two_tabs(browser, notes_server, "bea", "First draft")
+    browser.switch_to.window(first)
+    edit_first_note(browser, "Second draft")
+    wait.until(lambda d: notes_on(d) == ["Second draft"])
+    # The second tab's change names the version it showed: refused, and said so.
+    browser.switch_to.window(second)
+    edit_first_note(browser, "Lost draft")
+    wait.until(lambda d: "changed elsewhere" in d.find_element(By.ID, "status").text)
+    browser.get(notes_server + "/")
+    wait.until(lambda d: notes_on(d) == ["Second draft"])
+    # Read again, it changes: the tag of the version it now shows.
+    edit_first_note(browser, "Third draft")
+    wait.until(lambda d: notes_on(d) == ["Third draft"])
+    assert browser.find_element(By.ID, "status").text == ""
+    browser.close()
+    browser.switch_to.window(first)
+    browser.find_element(By.ID, "logout").click()
+    wait.until(lambda d: d.current_url == notes_server + "/account/login")
 
 
 def test_a_forged_csrf_token_is_refused(browser: Any, notes_server: str) -> None:

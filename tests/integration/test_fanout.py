@@ -64,7 +64,8 @@ def test_a_note_added_on_one_server_reaches_a_page_on_the_other(
         )
         assert added.status_code == 201
         # ...reaches the page whose websocket is open on the first.
-        assert json.loads(page.recv(timeout=5)) == {"id": added.json()["id"], "text": "Fanned out"}
+        heard = {"id": added.json()["id"], "text": "Fanned out", "etag": added.headers["etag"]}
+        assert json.loads(page.recv(timeout=5)) == heard
         # And the form on the second server too.
         on_second.post("/notes", data={"text": "By form", "csrf_token": token})
         assert json.loads(page.recv(timeout=5))["text"] == "By form"

@@ -66,12 +66,13 @@ def signed_in(notes_server: str) -> Iterator[tuple[str, list[tuple[str, str]]]]:
         yield created.headers["location"], [("Cookie", cookie)]
 
 
-PAGES = ["/", "/account/login", "/account/signup", "/static/live.js", "/static/style.css"]
+PAGES = ["/", "/account/login", "/account/signup"]
+STATIC = ["/static/live.js", "/static/edit.js", "/static/style.css"]
 DOCUMENTS = ["/openapi.json", "/docs"]
 
 
 def test_redbot_notes_nothing_wrong_signed_out(notes_server: str) -> None:
-    paths = [*PAGES, *DOCUMENTS, "/api/notes"]
+    paths = [*PAGES, *STATIC, *DOCUMENTS, "/api/notes"]
     found = [f"{path}: {note}" for path in paths for note in lint(notes_server + path, [])]
     assert found == []
 
@@ -80,7 +81,7 @@ def test_redbot_notes_nothing_wrong_signed_in(
     notes_server: str, signed_in: tuple[str, list[tuple[str, str]]]
 ) -> None:
     note, cookie = signed_in
-    requests = [(path, cookie) for path in [*PAGES, *DOCUMENTS, "/api/notes", note]]
+    requests = [(path, cookie) for path in [*PAGES, *STATIC, *DOCUMENTS, "/api/notes", note]]
     requests.append(("/", [*cookie, ("Accept", "application/json")]))
     found = [
         f"{path} {dict(headers).get('Accept', '')}: {note}"

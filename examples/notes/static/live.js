@@ -11,6 +11,14 @@ live.onmessage = (event) => {
   if (list.querySelector(`[data-id="${note.id}"]`)) return;
   const item = document.createElement("li");
   item.dataset.id = note.id;
-  item.textContent = note.text;
+  item.dataset.etag = note.etag;
+  const text = document.createElement("span");
+  text.className = "text";
+  text.textContent = note.text;
+  const edit = document.createElement("button");
+  edit.type = "button";
+  edit.className = "edit";
+  edit.textContent = "Edit";
+  item.append(text, " ", edit);
   list.prepend(item);
 };
