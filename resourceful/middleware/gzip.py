@@ -152,6 +152,11 @@ class _GZipResponder:
                 await self.downstream(message)
                 return
             headers["content-encoding"] = "gzip"
+            etag = headers.get("etag")
+            if etag is not None and not etag.startswith("W/"):
+                # The compressed bytes are not the ones the strong tag names: a weak tag still
+                # revalidates them (If-None-Match), as the same content.
+                headers["etag"] = f"W/{etag}"
             compressor = zlib.compressobj(
                 self.middleware.compresslevel, zlib.DEFLATED, 16 + zlib.MAX_WBITS
             )

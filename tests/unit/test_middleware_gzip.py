@@ -321,3 +321,23 @@ async def test_other_connections_pass_through() -> None:
 
     await GZipMiddleware(app)({"type": "lifespan"}, no_receive, no_send)
     assert seen == ["lifespan"]
+
+
+async def tagged(request: Request) -> Response:
+    return PlainTextResponse(BIG, headers={"etag": request.query_params["tag"]})
+
+
+def test_a_compressed_body_keeps_a_weak_tag_only(test_client_factory: TestClientFactory) -> None:
+    app = App(routes=[Route("/tagged", tagged)], middleware=[Middleware(GZipMiddleware)])
+    client = test_client_factory(app)
+    gzip_please = {"accept-encoding": "gzip"}
+    # The strong tag names the uncompressed bytes: the compressed ones get it weak.
+    compressed = client.get("/tagged", params={"tag": '"v1"'}, headers=gzip_please)
+    assert (compressed.headers["content-encoding"], compressed.headers["etag"]) == (
+        "gzip",
+        'W/"v1"',
+    )
+    weak = client.get("/tagged", params={"tag": 'W/"v1"'}, headers=gzip_please)
+    assert weak.headers["etag"] == 'W/"v1"'
+    plain = client.get("/tagged", params={"tag": '"v1"'}, headers={"accept-encoding": "identity"})
+    assert plain.headers["etag"] == '"v1"'
