@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Iterable
 from typing import Final
 
 from resourceful._relay import Relay
+from resourceful.caching import keep_cookies_private
 from resourceful.exceptions import HTTPException
 from resourceful.requests import forget_body
 from resourceful.responses import PlainTextResponse
@@ -106,6 +107,8 @@ class BodyCounter(Relay):
     received = 0
     started = has_refused = has_read_headers = is_upload = False
     declared: int | None = None
+    #: Whether a response that sets a cookie is kept from shared caches (the App's counter).
+    keeps_cookies_private = False
 
     def __init__(self, scope: Scope, limits: Limits, receive: Receive, send: Send) -> None:
         """Count the request in ``scope``, which no counter counts yet: the counter and the
@@ -160,6 +163,8 @@ class BodyCounter(Relay):
         413 when the declared length is over the limit (a relay otherwise)."""
         if message["type"] == "http.response.start":
             self.started = True
+            if self.keeps_cookies_private:
+                keep_cookies_private(message)
             if (
                 not self.has_refused
                 # An unread body of a GET or HEAD (which give a body no meaning) costs

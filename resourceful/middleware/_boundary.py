@@ -39,12 +39,7 @@ class _Counter(BodyCounter):
     """The App's body counter: keeps a response that sets a cookie out of shared caches,
     too."""
 
-    __slots__ = ()
-
-    def __call__(self, message: Message) -> Awaitable[None]:
-        if message["type"] == "http.response.start":
-            keep_cookies_private(message)
-        return super().__call__(message)
+    keeps_cookies_private = True
 
 
 class ErrorBoundary:

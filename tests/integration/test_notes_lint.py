@@ -41,10 +41,7 @@ def lint(url: str, headers: list[tuple[str, str]]) -> list[str]:
     resource = HttpResource(parser["redbot"])
     resource.set_request(url, headers=headers)
 
-    @thor.events.on(resource)
-    def check_done() -> None:
-        thor.stop()
-
+    resource.on("check_done", thor.stop)
     resource.check()
     thor.run()
     notes = [one for note in resource.response.notes for one in (note, *note.subnotes)]

@@ -1008,3 +1008,46 @@ def test_a_created_resource_links_to_what_can_be_done_with_it(
     assert client.delete(card, headers={"if-match": tag}).status_code == 204
     copy = client.post(f"{card}/copy")
     assert (copy.status_code, copy.headers["location"]) == (201, "/boards/7/cards/4")
+
+
+class Hidden(HTTPResource):
+    async def get(self, id: int) -> Card:
+        return Card(id, "Hidden")
+
+
+class HiddenCards(HTTPResource):
+    @responds(201, location=Hidden)
+    async def post(self, card: Card) -> Card:
+        return card
+
+
+def test_no_links_lead_to_operations_left_out_of_the_document(
+    test_client_factory: TestClientFactory,
+) -> None:
+    routes = [
+        Route("/cards", HiddenCards),
+        Route("/cards/{id:int}", Hidden, include_in_schema=False),
+    ]
+    app = App(routes=routes)
+    document = OpenAPI(title="t", version="1").document(app)
+    assert "links" not in document["paths"]["/cards"]["post"]["responses"]["201"]
+    client = test_client_factory(app)
+    location = client.post("/cards", json={"id": 5, "title": "x"}).headers["location"]
+    assert client.get(location).json() == {"id": 5, "title": "Hidden"}, "served all the same"
+
+
+@operation(responses={400: ResponseSpec("The form again.", str, "text/html")})
+async def sign(request: Request, name: Annotated[str, Form()]) -> PlainTextResponse:
+    return PlainTextResponse(name)
+
+
+def test_a_declared_body_joins_the_one_the_framework_sends_for_a_status(
+    test_client_factory: TestClientFactory,
+) -> None:
+    app = App(routes=[Route("/sign", sign, methods=["POST"])])
+    assert test_client_factory(app).post("/sign", data={"name": "ann"}).text == "ann"
+    document = OpenAPI(title="t", version="1").document(app)
+    refused = document["paths"]["/sign"]["post"]["responses"]["400"]
+    # The page of the endpoint's own, beside the plain text of a form that does not parse.
+    assert refused["description"] == "The form again."
+    assert set(refused["content"]) == {"text/html", "text/plain"}
