@@ -80,7 +80,8 @@ def keep_private(headers: MutableHeaders, *, no_store: bool = False) -> None:
     caches may keep it: decided so) or ``no-store`` already.
 
     The App's session and authentication layers call it for a response that read the
-    session, set its cookie, or went to an authenticated user.
+    session, set its cookie, or went to an authenticated user; the App's error boundary,
+    through :func:`keep_cookies_private`, for one that sets any cookie.
     """
     current = headers.get("cache-control")
     if current is None:
