@@ -14,7 +14,7 @@ from resourceful.requests import Request
 from resourceful.responses import PlainTextResponse, StreamingResponse
 from resourceful.types import Message, Receive, Scope, Send
 from resourceful.websockets import WebSocket
-from tests.conftest import TestClientFactory
+from tests.conftest import TestClientFactory, no_receive
 
 POLICY = CacheControl(private=True, no_cache=True)
 
@@ -117,14 +117,11 @@ async def run(method: str, messages: list[Message]) -> list[Message]:
 
     sent: list[Message] = []
 
-    async def receive() -> Message:
-        return {"type": "http.disconnect"}  # pragma: no cover - never asked for
-
     async def send(message: Message) -> None:
         sent.append(message)
 
     scope = {"type": "http", "method": method, "headers": [], "path": "/"}
-    await ETagMiddleware(inner)(scope, receive, send)
+    await ETagMiddleware(inner)(scope, no_receive, send)
     return sent
 
 
