@@ -61,10 +61,10 @@ class MergePatch(Generic[T]):
         Raises:
             RequestValidationError: the patched value is no valid ``T`` (a 422 response).
         """
-        data = merge_patch(self._converter.unstructure(target), self.document)
         try:
+            data = merge_patch(self._converter.unstructure(target), self.document)
             return self._structure(data, self.target_type)
-        except Exception as exc:  # cattrs reports anything a hook raised
+        except Exception as exc:  # cattrs reports anything a hook raised; too deep a patch
             raise RequestValidationError(field_errors(exc, ("body",))) from None
 
     def __repr__(self) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-
 from resourceful._bodylimit import (
     COUNTER_KEY,
     BodyCounter,
@@ -13,13 +11,12 @@ from resourceful._bodylimit import (
     limit_counted,
 )
 from resourceful._endpoints import EXCEPTION_HANDLING_KEY
-from resourceful.caching import keep_cookies_private
 from resourceful.middleware._watch import StartWatcher
 from resourceful.middleware.errors import ServerErrorMiddleware
 from resourceful.middleware.exceptions import ExceptionMiddleware
 from resourceful.requests import BODY_KEY
 from resourceful.responses import PlainTextResponse
-from resourceful.types import ASGIApp, Message, Receive, Scope, Send
+from resourceful.types import ASGIApp, Receive, Scope, Send
 
 
 class _Watcher(StartWatcher):
@@ -27,12 +24,7 @@ class _Watcher(StartWatcher):
     shared caches, too."""
 
     __slots__ = ()
-
-    def __call__(self, message: Message) -> Awaitable[None]:
-        if message["type"] == "http.response.start":
-            self.started = True
-            keep_cookies_private(message)
-        return self.downstream(message)
+    keeps_cookies_private = True
 
 
 class _Counter(BodyCounter):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable
 
 from resourceful._relay import Relay
+from resourceful.caching import keep_cookies_private
 from resourceful.types import Message, Send
 
 
@@ -17,6 +18,9 @@ class StartWatcher(Relay):
 
     __slots__ = ("started",)
 
+    #: Whether a response that sets a cookie is kept from shared caches (the App's watcher).
+    keeps_cookies_private = False
+
     def __init__(self, send: Send) -> None:
         self.downstream = send
         self.started = False
@@ -24,4 +28,6 @@ class StartWatcher(Relay):
     def __call__(self, message: Message) -> Awaitable[None]:
         if message["type"] == "http.response.start":
             self.started = True
+            if self.keeps_cookies_private:
+                keep_cookies_private(message)
         return self.downstream(message)

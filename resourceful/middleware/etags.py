@@ -7,6 +7,8 @@ import hashlib
 
 from resourceful.conditional import ETag, Validators, evaluate_preconditions, kept_on_304
 from resourceful.datastructures import Headers
+from resourceful.exceptions import PreconditionFailed
+from resourceful.middleware.exceptions import problem_response
 from resourceful.types import ASGIApp, Message, Receive, Scope, Send
 
 _TAGGED = frozenset({"GET", "HEAD"})
@@ -81,23 +83,13 @@ def _tagged(scope: Scope, start: Message, body: Message) -> list[Message]:
     return [{**start, "headers": headers}, body]
 
 
-#: The 412's body: problem details (RFC 9457).
-_PRECONDITION_FAILED = (
-    b'{"type":"about:blank","title":"Precondition Failed","status":412,'
-    b'"detail":"The representation is not the one the request\'s If-Match names."}'
-)
-
-
 def _precondition_failed() -> list[Message]:
-    start = {
-        "type": "http.response.start",
-        "status": 412,
-        "headers": [
-            (b"content-type", b"application/problem+json"),
-            (b"content-length", b"%d" % len(_PRECONDITION_FAILED)),
-        ],
-    }
-    return [start, {"type": "http.response.body", "body": _PRECONDITION_FAILED}]
+    refused = problem_response(PreconditionFailed(_OTHER_REPRESENTATION))
+    start = {"type": "http.response.start", "status": 412, "headers": refused.raw_headers}
+    return [start, {"type": "http.response.body", "body": refused.body}]
+
+
+_OTHER_REPRESENTATION = "The representation is not the one the request's If-Match names."
 
 
 __all__ = ["ETagMiddleware"]

@@ -41,6 +41,11 @@ async def validation_exception(request: Request, exc: RequestValidationError) ->
 
 async def problem_details(request: Request, exc: ProblemDetails) -> Response:
     """The default response to an error of problem details (a 412, a 428): RFC 9457 JSON."""
+    return problem_response(exc)
+
+
+def problem_response(exc: ProblemDetails) -> JSONResponse:
+    """The RFC 9457 problem details of ``exc``, as ``application/problem+json``."""
     problem = {
         "type": "about:blank",
         "title": status_phrase(exc.status_code),

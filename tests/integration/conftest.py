@@ -118,6 +118,11 @@ def server_process(
         process.communicate(timeout=10)
 
 
+def session_cookie(client: httpx.Client) -> str:
+    """The ``Cookie`` header of what ``client`` holds (its session), for another client."""
+    return "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+
+
 def _written(output: IO[bytes]) -> bytes:
     output.seek(0)
     return output.read()

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
-from tests.integration.conftest import ROOT, free_port, serving
+from tests.integration.conftest import ROOT, free_port, serving, session_cookie
 from tests.integration.test_notes_app import csrf_of
 from tests.redis_server import RedisServer, redis_server
 
@@ -36,10 +36,6 @@ def two_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
             command += ["--port", str(port)]
             urls.append(stack.enter_context(serving(command, port, cwd=ROOT, env=env)))
         yield urls[0], urls[1]
-
-
-def session_cookie(client: httpx.Client) -> str:
-    return "; ".join(f"{name}={value}" for name, value in client.cookies.items())
 
 
 def test_a_note_added_on_one_server_reaches_a_page_on_the_other(

@@ -17,6 +17,8 @@ import pytest
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
+from tests.integration.conftest import session_cookie
+
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -137,7 +139,7 @@ def test_the_api_takes_typed_notes_and_refuses_bad_ones(notes_server: str) -> No
 def test_a_note_added_in_one_page_appears_live_in_another(notes_server: str) -> None:
     with signed_up(notes_server, "gus") as client:
         token = csrf_of(client.get("/"))
-        cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+        cookie = session_cookie(client)
         url = notes_server.replace("http://", "ws://") + "/live"
         with connect(url, additional_headers={"Cookie": cookie}, open_timeout=5) as live:
             client.post("/notes", data={"text": "Seen live", "csrf_token": token})
@@ -145,7 +147,7 @@ def test_a_note_added_in_one_page_appears_live_in_another(notes_server: str) -> 
             assert message["text"] == "Seen live"
         # Another user's page does not hear of it.
         with signed_up(notes_server, "hal") as other:
-            cookie = "; ".join(f"{name}={value}" for name, value in other.cookies.items())
+            cookie = session_cookie(other)
             with connect(url, additional_headers={"Cookie": cookie}, open_timeout=5) as live:
                 headers = {"x-csrf-token": token}
                 client.post("/api/notes", json={"text": "Only for gus"}, headers=headers)
@@ -217,7 +219,7 @@ def test_schemathesis_signed_in_finds_nothing(notes_server: str, tmp_path: Path)
     config = Path(__file__).with_name("notes_schemathesis.toml")
     with signed_up(notes_server, "schemathesis") as client:
         token = csrf_of(client.get("/"))
-        cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+        cookie = session_cookie(client)
         command = [
             sys.executable,
             "-m",

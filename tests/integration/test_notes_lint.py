@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from tests.examples.conftest import csrf_of
+from tests.integration.conftest import session_cookie
 
 HAS_REDBOT = importlib.util.find_spec("redbot") is not None
 MISSING = "REDbot is not installed (pip install redbot, or tox -e redbot)"
@@ -59,7 +60,7 @@ def signed_in(notes_server: str) -> Iterator[tuple[str, list[tuple[str, str]]]]:
         created = client.post(
             "/api/notes", json={"text": "Linted"}, headers={"x-csrf-token": token}
         )
-        cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+        cookie = session_cookie(client)
         yield created.headers["location"], [("Cookie", cookie)]
 
 

@@ -7,12 +7,14 @@ import json
 from typing import Any
 
 import attrs
+import cattrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from resourceful import App, HTTPResource, MergePatch, Route
 from resourceful.di import merge_patch
+from resourceful.exceptions import RequestValidationError
 from resourceful.openapi import OpenAPI
 from tests.conftest import TestClientFactory
 
@@ -160,3 +162,17 @@ def test_a_bare_merge_patch_merges_any_json(test_client_factory: TestClientFacto
     document = OpenAPI(title="t", version="1").document(app)
     schema = document["paths"]["/any"]["patch"]["requestBody"]["content"]
     assert "type" not in schema["application/merge-patch+json"]["schema"]
+
+
+def test_a_patch_nested_past_the_interpreters_depth_is_a_422() -> None:
+    # Sent: a patch whose objects nest deeper than a merge can follow.
+    document: dict[str, Any] = {}
+    inner = document
+    for _ in range(100_000):
+        inner["a"] = inner = {}
+    changes: MergePatch[dict[str, Any]] = MergePatch(
+        document, dict, cattrs.Converter(), cattrs.Converter().structure
+    )
+    with pytest.raises(RequestValidationError) as refused:
+        changes.apply({"a": 1})
+    assert refused.value.errors[0]["location"] == ["body"]
