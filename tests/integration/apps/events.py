@@ -1,35 +1,44 @@
-"""An app for the event stream test: endless events, and a line in a file when their
-generator is closed (``EVENTS_LOG`` names the file)."""
+"""An app for the event stream test: endless ticks, and ``/closed``, which responds once
+the ticks' generator was closed, with how many it had sent."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 
 import anyio
 
 from resourceful import App, Route
 from resourceful.requests import Request
+from resourceful.responses import PlainTextResponse
 from resourceful.sse import EventSourceResponse, ServerSentEvent
 
 
-def note(line: str) -> None:
-    with open(os.environ["EVENTS_LOG"], "a") as log:
-        log.write(line + "\n")
+class Ticks:
+    """The one stream the test opens: set when its generator is closed."""
+
+    closed: anyio.Event
+    sent = 0
 
 
 async def ticks(request: Request) -> EventSourceResponse:
+    Ticks.closed = anyio.Event()
+
     async def endless() -> AsyncIterator[ServerSentEvent]:
-        number = 0
         try:
             while True:
-                number += 1
-                yield ServerSentEvent(f"tick {number}", id=str(number))
+                Ticks.sent += 1
+                yield ServerSentEvent(f"tick {Ticks.sent}", id=str(Ticks.sent))
                 await anyio.sleep(0.05)
         finally:
-            note(f"closed after {number}")
+            Ticks.closed.set()
 
     return EventSourceResponse(endless(), ping=0.02)
 
 
-app = App(routes=[Route("/ticks", ticks)])
+async def closed(request: Request) -> PlainTextResponse:
+    with anyio.fail_after(5):
+        await Ticks.closed.wait()
+    return PlainTextResponse(str(Ticks.sent))
+
+
+app = App(routes=[Route("/ticks", ticks), Route("/closed", closed)])
